@@ -1,0 +1,317 @@
+//! The command line: `faqbot check | ask | topics | import`. Parses flags
+//! (clap), reads files and standard input, prints, and returns the exit
+//! code. The work itself is done by the library modules.
+
+use std::io::{self, BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::check::check_dir;
+use crate::config::Config;
+use crate::faq::{diagnostic, load_dir, Faq};
+use crate::import::{import, Format};
+use crate::matching::Matcher;
+use crate::reply::{topic_menu_text, topics_json_list, Reply};
+
+/// Exit code for a usage or configuration mistake (clap uses it too).
+const EXIT_USAGE: u8 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "faqbot",
+    version,
+    about = "Answers questions from a curated FAQ (Discord bot and terminal)."
+)]
+pub struct Cli {
+    /// Config file (default: ./faqbot.toml if it exists).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// More log output on stderr (-v: one line per question, -vv: debug).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate the FAQ files and print every problem with file:line:col.
+    Check {
+        /// FAQ directory (also accepted as --faq).
+        #[arg(value_name = "DIR")]
+        dir: Option<PathBuf>,
+        #[arg(long, value_name = "DIR", conflicts_with = "dir")]
+        faq: Option<PathBuf>,
+        /// Fail (exit 1) on warnings too.
+        #[arg(long)]
+        strict: bool,
+    },
+    /// Answer a question, or one question per line of standard input.
+    Ask {
+        #[arg(long, value_name = "DIR")]
+        faq: Option<PathBuf>,
+        /// One JSON object per question.
+        #[arg(long)]
+        json: bool,
+        /// The question (words may be given unquoted); none: read stdin.
+        #[arg(trailing_var_arg = true, value_name = "QUESTION")]
+        question: Vec<String>,
+    },
+    /// Print the topic menu.
+    Topics {
+        #[arg(long, value_name = "DIR")]
+        faq: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Turn a JSON-lines or CSV file of questions into FAQ topic files.
+    Import {
+        /// The input file (.jsonl/.json: JSON lines; .csv: CSV with a header row).
+        file: PathBuf,
+        /// Directory to write the topic files into.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Input format, when the file name does not tell.
+        #[arg(long, value_enum)]
+        format: Option<InputFormat>,
+        /// Overwrite FAQ files already in the output directory.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum InputFormat {
+    Jsonl,
+    Csv,
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> ExitCode {
+    let config = match Config::load(cli.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let faq_dir = |flag: Option<PathBuf>| flag.unwrap_or_else(|| config.faq_dir.clone());
+    match cli.command {
+        Command::Check { dir, faq, strict } => cmd_check(&faq_dir(dir.or(faq)), strict),
+        Command::Ask {
+            faq,
+            json,
+            question,
+        } => match load_faq(&faq_dir(faq)) {
+            Some(faq) => {
+                let matcher = Matcher::new(&faq, config.matching);
+                cmd_ask(&faq, &matcher, json, &question)
+            }
+            None => ExitCode::FAILURE,
+        },
+        Command::Topics { faq, json } => match load_faq(&faq_dir(faq)) {
+            Some(faq) => cmd_topics(&faq, json),
+            None => ExitCode::FAILURE,
+        },
+        Command::Import {
+            file,
+            out,
+            format,
+            force,
+        } => {
+            let format = match format {
+                Some(InputFormat::Jsonl) => Format::JsonLines,
+                Some(InputFormat::Csv) => Format::Csv,
+                None => Format::from_path(&file),
+            };
+            cmd_import(&file, format, &out, force)
+        }
+    }
+}
+
+fn cmd_check(dir: &Path, strict: bool) -> ExitCode {
+    let report = check_dir(dir);
+    for d in &report.diagnostics {
+        println!("{d}");
+    }
+    let (errors, warnings) = diagnostic::summary(&report.diagnostics);
+    let entries = report.faq.as_ref().map_or(0, |f| f.entries.len());
+    let topics = report.faq.as_ref().map_or(0, |f| f.topics.len());
+    println!(
+        "{}: {} file{}, {topics} topics, {entries} entries: {errors} error{}, {warnings} warning{}",
+        dir.display(),
+        report.files,
+        plural(report.files),
+        plural(errors),
+        plural(warnings)
+    );
+    if errors > 0 || (strict && warnings > 0) {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// Loads the FAQ for answering; on errors prints them and says what to do.
+fn load_faq(dir: &Path) -> Option<Faq> {
+    let report = load_dir(dir);
+    if let Some(faq) = report.faq {
+        return Some(faq);
+    }
+    for d in report.diagnostics.iter().filter(|d| d.is_error()) {
+        eprintln!("{d}");
+    }
+    eprintln!(
+        "faqbot: the FAQ in {} has errors (above); fix them, then check with `faqbot check {}`",
+        dir.display(),
+        dir.display()
+    );
+    None
+}
+
+fn cmd_ask(faq: &Faq, matcher: &Matcher, json: bool, words: &[String]) -> ExitCode {
+    if !words.is_empty() {
+        let question = words.join(" ");
+        let reply_text = answer_one(
+            faq,
+            matcher,
+            &question,
+            if json { Style::Json } else { Style::Text },
+        );
+        print!("{reply_text}");
+        return ExitCode::SUCCESS;
+    }
+    let stdin = io::stdin();
+    let interactive = stdin.is_terminal() && !json;
+    let style = match (json, interactive) {
+        (true, _) => Style::Json,
+        (false, true) => Style::Text,
+        (false, false) => Style::Line,
+    };
+    if interactive {
+        eprintln!("Ask a question (Ctrl-D to quit).");
+    }
+    let mut input = stdin.lock();
+    let mut out = io::stdout().lock();
+    let mut buf = Vec::new();
+    let mut line_no = 0usize;
+    loop {
+        if interactive {
+            eprint!("> ");
+        }
+        buf.clear();
+        match input.read_until(b'\n', &mut buf) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) => {
+                eprintln!("faqbot: cannot read standard input: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+        line_no += 1;
+        while buf.last().is_some_and(|&b| b == b'\n' || b == b'\r') {
+            buf.pop();
+        }
+        if buf.is_empty() {
+            continue;
+        }
+        let question = match std::str::from_utf8(&buf) {
+            Ok(q) => q.to_string(),
+            Err(_) => {
+                eprintln!("stdin:{line_no}: warning: not valid UTF-8; the invalid bytes were replaced with U+FFFD");
+                String::from_utf8_lossy(&buf).into_owned()
+            }
+        };
+        let reply = answer_one(faq, matcher, &question, style);
+        if let Err(e) = out.write_all(reply.as_bytes()).and_then(|()| out.flush()) {
+            if e.kind() == io::ErrorKind::BrokenPipe {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("faqbot: cannot write the answer: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Style {
+    /// Several lines, for a person.
+    Text,
+    /// One line per question.
+    Line,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Matches one question, logs it, and renders the reply (newline-ended).
+fn answer_one(faq: &Faq, matcher: &Matcher, question: &str, style: Style) -> String {
+    let started = Instant::now();
+    let m = matcher.ask(question);
+    let reply = Reply::new(faq, &m);
+    let entry = match &reply {
+        Reply::Answer { entry, .. } => entry.id.as_str(),
+        _ => "",
+    };
+    tracing::info!(
+        trigger = "cli",
+        outcome = reply.outcome(),
+        entry,
+        score = m.score,
+        latency_us = started.elapsed().as_micros() as u64,
+        "question handled"
+    );
+    tracing::debug!(question, "question text");
+    match style {
+        Style::Text => reply.to_text(faq),
+        Style::Line => format!("{}\n", reply.to_line()),
+        Style::Json => format!("{}\n", reply.to_json(question)),
+    }
+}
+
+fn cmd_topics(faq: &Faq, json: bool) -> ExitCode {
+    if json {
+        let v = serde_json::json!({ "topics": topics_json_list(&faq.topics, Some(faq)) });
+        println!("{v}");
+    } else {
+        print!("{}", topic_menu_text(faq));
+    }
+    ExitCode::SUCCESS
+}
+
+fn cmd_import(file: &Path, format: Format, out: &Path, force: bool) -> ExitCode {
+    match import(file, format, out, force) {
+        Ok(done) => {
+            println!(
+                "wrote {} entries in {} topic files to {}; check them with `faqbot check {}`",
+                done.entries,
+                done.files.len(),
+                out.display(),
+                out.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(errors) => {
+            for e in &errors {
+                eprintln!("{e}");
+            }
+            eprintln!(
+                "faqbot: nothing was written ({} error{})",
+                errors.len(),
+                plural(errors.len())
+            );
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,128 @@
+//! Problems found in FAQ files, each with its file, line and column and a
+//! message written for the moderator who has to fix it.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        })
+    }
+}
+
+/// A 1-based line and column (the column counts characters, not bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Position {
+    pub line: usize,
+    pub col: usize,
+}
+
+impl Position {
+    pub const START: Position = Position { line: 1, col: 1 };
+
+    /// The position of byte `offset` in `text` (clamped to the text and
+    /// moved back to a character boundary).
+    pub fn of_offset(text: &str, offset: usize) -> Position {
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let before = &text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let col = before[line_start..].chars().count() + 1;
+        Position { line, col }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub file: PathBuf,
+    /// `None` for a problem with the file or directory as a whole.
+    pub pos: Option<Position>,
+    pub severity: Severity,
+    pub message: String,
+}
+
+impl Diagnostic {
+    pub fn error(file: &Path, pos: Position, message: impl Into<String>) -> Self {
+        Self::new(file, Some(pos), Severity::Error, message)
+    }
+
+    pub fn warning(file: &Path, pos: Position, message: impl Into<String>) -> Self {
+        Self::new(file, Some(pos), Severity::Warning, message)
+    }
+
+    /// A problem with a whole file or directory (no line to point at).
+    pub fn file_error(file: &Path, message: impl Into<String>) -> Self {
+        Self::new(file, None, Severity::Error, message)
+    }
+
+    pub fn new(
+        file: &Path,
+        pos: Option<Position>,
+        severity: Severity,
+        message: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            file: file.to_path_buf(),
+            pos,
+            severity,
+            message: message.into(),
+        }
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:", self.file.display())?;
+        if let Some(pos) = self.pos {
+            write!(f, "{}:{}:", pos.line, pos.col)?;
+        }
+        write!(f, " {}: {}", self.severity, self.message)
+    }
+}
+
+/// Counts of errors and warnings, for the summary line.
+pub fn summary(diagnostics: &[Diagnostic]) -> (usize, usize) {
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    (errors, diagnostics.len() - errors)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_become_lines_and_character_columns() {
+        let text = "a = 1\nbé = 2\n";
+        assert_eq!(Position::of_offset(text, 0), Position { line: 1, col: 1 });
+        assert_eq!(Position::of_offset(text, 6), Position { line: 2, col: 1 });
+        // 'é' is two bytes; the '=' after "bé " is the 4th character.
+        assert_eq!(Position::of_offset(text, 10), Position { line: 2, col: 4 });
+        // Inside a multi-byte character: moved back to its start.
+        assert_eq!(Position::of_offset(text, 8), Position { line: 2, col: 2 });
+        assert_eq!(Position::of_offset(text, 999).line, 3);
+    }
+
+    #[test]
+    fn display_is_file_line_col_severity_message() {
+        let d = Diagnostic::error(Path::new("faq/a.toml"), Position { line: 3, col: 7 }, "bad");
+        assert_eq!(d.to_string(), "faq/a.toml:3:7: error: bad");
+        let d = Diagnostic::file_error(Path::new("faq"), "empty");
+        assert_eq!(d.to_string(), "faq: error: empty");
+    }
+}

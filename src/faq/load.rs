@@ -1,0 +1,735 @@
+//! Reading FAQ files: a directory of `*.toml` topic files -> a [`Faq`], or
+//! every problem found, each with file, line and column.
+//!
+//! Reading a file (bytes, UTF-8) is kept apart from parsing its text
+//! ([`parse_file`] takes `(&str, path)`), so tests feed text directly.
+//!
+//! A file is first parsed strictly in one go, which is the fast path for
+//! valid files. If that fails, it is parsed again loosely, table by table,
+//! so that a mistake in one entry does not hide the mistakes in the others:
+//! a moderator sees every problem in one run. (A TOML *syntax* error still
+//! stops the reading of that file: nothing after it can be trusted.)
+
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::diagnostic::{Diagnostic, Position};
+use super::limits;
+use super::raw::{RawEntry, RawFile, RawTopic};
+use super::{Entry, Faq, Topic};
+
+/// What loading a directory found: the FAQ when there were no errors, and
+/// every diagnostic (errors and warnings) in file order.
+#[derive(Debug, Default)]
+pub struct LoadReport {
+    pub faq: Option<Faq>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// How many `*.toml` files were read.
+    pub files: usize,
+    /// Where each entry was defined, parallel to `faq.entries` (for
+    /// warnings that name two entries).
+    pub origins: Vec<(PathBuf, Position)>,
+}
+
+impl LoadReport {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// One file's valid content, before ids are checked across files.
+#[derive(Debug)]
+pub struct FileDraft {
+    pub topic: Topic,
+    /// Entries with the byte offset of their `[[entry]]` table.
+    pub entries: Vec<(Entry, usize)>,
+}
+
+/// Loads every `*.toml` file of `dir` (sorted by name; other files are
+/// ignored).
+pub fn load_dir(dir: &Path) -> LoadReport {
+    let mut report = LoadReport::default();
+    let mut paths = match std::fs::read_dir(dir) {
+        Ok(read) => read
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
+            .collect::<Vec<_>>(),
+        Err(e) => {
+            report.diagnostics.push(Diagnostic::file_error(
+                dir,
+                format!("cannot read the FAQ directory: {e}; pass the right one with --faq DIR"),
+            ));
+            return report;
+        }
+    };
+    paths.sort();
+    if paths.is_empty() {
+        report.diagnostics.push(Diagnostic::file_error(
+            dir,
+            "no FAQ files (*.toml) in this directory; add one file per topic (see the README)",
+        ));
+        return report;
+    }
+
+    let mut texts = Vec::new();
+    let mut drafts = Vec::new();
+    for path in &paths {
+        report.files += 1;
+        let bytes = match std::fs::read(path) {
+            Ok(b) => b,
+            Err(e) => {
+                report.diagnostics.push(Diagnostic::file_error(
+                    path,
+                    format!("cannot read the file: {e}"),
+                ));
+                continue;
+            }
+        };
+        let text = match decode(&bytes, path) {
+            Ok(t) => t,
+            Err(d) => {
+                report.diagnostics.push(d);
+                continue;
+            }
+        };
+        let (draft, mut diags) = parse_file(&text, path);
+        report.diagnostics.append(&mut diags);
+        if let Some(d) = draft {
+            drafts.push((d, texts.len()));
+        }
+        texts.push((path.clone(), text));
+    }
+    let text_of = |i: usize| texts[i].1.as_str();
+    assemble(&mut report, drafts, text_of);
+    report
+}
+
+/// File bytes -> text, or an error at the first byte that is not UTF-8.
+fn decode(bytes: &[u8], path: &Path) -> Result<String, Diagnostic> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(t) => Ok(t.to_string()),
+        Err(e) => {
+            let good = &bytes[..e.valid_up_to()];
+            // The prefix is valid UTF-8 by definition of valid_up_to.
+            let prefix = String::from_utf8_lossy(good);
+            let pos = Position::of_offset(&prefix, prefix.len());
+            Err(Diagnostic::error(
+                path,
+                pos,
+                format!(
+                    "the file is not valid UTF-8 (byte 0x{:02X}); save it as UTF-8",
+                    bytes[e.valid_up_to()]
+                ),
+            ))
+        }
+    }
+}
+
+/// Cross-file checks (duplicate ids and topic names, menu sizes), then the
+/// final [`Faq`] in menu order if nothing is wrong.
+fn assemble<'t>(
+    report: &mut LoadReport,
+    mut drafts: Vec<(FileDraft, usize)>,
+    text_of: impl Fn(usize) -> &'t str,
+) {
+    drafts.sort_by(|a, b| {
+        (a.0.topic.order, &a.0.topic.file).cmp(&(b.0.topic.order, &b.0.topic.file))
+    });
+    let mut seen_ids: HashMap<String, (PathBuf, Position)> = HashMap::new();
+    let mut seen_topics: HashMap<String, PathBuf> = HashMap::new();
+    let mut faq = Faq::default();
+    let mut origins = Vec::new();
+    for (draft, text_idx) in drafts {
+        let FileDraft { mut topic, entries } = draft;
+        let file = topic.file.clone();
+        let text = text_of(text_idx);
+        let key = topic.name.to_lowercase();
+        if let Some(first) = seen_topics.get(&key) {
+            report.diagnostics.push(Diagnostic::error(
+                &file,
+                Position::START,
+                format!(
+                    "topic `{}` is also declared in {}; give each topic file its own name, or merge the two files",
+                    topic.name,
+                    first.display()
+                ),
+            ));
+        } else {
+            seen_topics.insert(key, file.clone());
+        }
+        if entries.is_empty() {
+            report.diagnostics.push(Diagnostic::warning(
+                &file,
+                Position::START,
+                format!(
+                    "topic `{}` has no entries, so it is left out of the topic menu; add [[entry]] tables",
+                    topic.name
+                ),
+            ));
+            continue;
+        }
+        if entries.len() > limits::MENU_OPTIONS {
+            report.diagnostics.push(Diagnostic::warning(
+                &file,
+                Position::START,
+                format!(
+                    "topic `{}` has {} entries; a Discord select menu shows {}, so its question menu will need pages (consider splitting the topic)",
+                    topic.name,
+                    entries.len(),
+                    limits::MENU_OPTIONS
+                ),
+            ));
+        }
+        let topic_idx = faq.topics.len();
+        for (mut entry, offset) in entries {
+            let pos = Position::of_offset(text, offset);
+            if let Some((first_file, first_pos)) = seen_ids.get(&entry.id) {
+                report.diagnostics.push(Diagnostic::error(
+                    &file,
+                    pos,
+                    format!(
+                        "duplicate id `{}`: already used at {}:{}:{}; ids must be unique across all files, rename one",
+                        entry.id,
+                        first_file.display(),
+                        first_pos.line,
+                        first_pos.col
+                    ),
+                ));
+                continue;
+            }
+            seen_ids.insert(entry.id.clone(), (file.clone(), pos));
+            entry.topic = topic_idx;
+            topic.entries.push(faq.entries.len());
+            faq.entries.push(entry);
+            origins.push((file.clone(), pos));
+        }
+        faq.topics.push(topic);
+    }
+    if faq.topics.len() > limits::MENU_OPTIONS {
+        let file = faq.topics[limits::MENU_OPTIONS].file.clone();
+        report.diagnostics.push(Diagnostic::warning(
+            &file,
+            Position::START,
+            format!(
+                "{} topics; Discord's topic menu shows {} at a time, so the menu will need pages (consider merging topics)",
+                faq.topics.len(),
+                limits::MENU_OPTIONS
+            ),
+        ));
+    }
+    if !report.has_errors() {
+        report.faq = Some(faq);
+        report.origins = origins;
+    }
+}
+
+/// Maps offsets inside a re-parsed block back to offsets in the file.
+#[derive(Debug, Clone, Copy)]
+struct Shift {
+    add: usize,
+    sub: usize,
+}
+
+impl Shift {
+    const NONE: Shift = Shift { add: 0, sub: 0 };
+
+    fn apply(self, offset: usize) -> usize {
+        (offset + self.add).saturating_sub(self.sub)
+    }
+}
+
+/// Parses and validates one topic file's text. Returns the valid content
+/// (if the file has no errors) and every problem found.
+pub fn parse_file(text: &str, path: &Path) -> (Option<FileDraft>, Vec<Diagnostic>) {
+    let mut v = Validator {
+        text,
+        path,
+        diags: Vec::new(),
+    };
+    let draft = match toml::from_str::<RawFile>(text) {
+        Ok(raw) => {
+            let topic = v.topic(raw.topic.get_ref(), Shift::NONE);
+            let entries = raw
+                .entry
+                .iter()
+                .filter_map(|e| v.entry(e.get_ref(), e.span().start, Shift::NONE))
+                .collect::<Vec<_>>();
+            topic.map(|topic| FileDraft { topic, entries })
+        }
+        Err(_) => {
+            v.loose(text);
+            None
+        }
+    };
+    let draft = if v.diags.iter().any(Diagnostic::is_error) {
+        None
+    } else {
+        draft
+    };
+    (draft, v.diags)
+}
+
+/// The file's outline: its tables as untyped values with their spans.
+#[derive(Deserialize)]
+struct Outline {
+    topic: Option<Spanned<toml::Value>>,
+    #[serde(default)]
+    entry: Vec<Spanned<toml::Value>>,
+    #[serde(flatten)]
+    other: BTreeMap<String, toml::Value>,
+}
+
+struct Validator<'a> {
+    text: &'a str,
+    path: &'a Path,
+    diags: Vec<Diagnostic>,
+}
+
+impl Validator<'_> {
+    fn pos(&self, offset: usize) -> Position {
+        Position::of_offset(self.text, offset)
+    }
+
+    fn error(&mut self, offset: usize, message: String) {
+        let pos = self.pos(offset);
+        self.diags.push(Diagnostic::error(self.path, pos, message));
+    }
+
+    fn warning(&mut self, offset: usize, message: String) {
+        let pos = self.pos(offset);
+        self.diags
+            .push(Diagnostic::warning(self.path, pos, message));
+    }
+
+    /// The slow path: the strict parse failed, so find every problem.
+    fn loose(&mut self, text: &str) {
+        let outline = match toml::from_str::<Outline>(text) {
+            Ok(o) => o,
+            Err(e) => {
+                let offset = e.span().map_or(0, |s| s.start);
+                self.error(offset, explain_toml_error(e.message()));
+                return;
+            }
+        };
+        for key in outline.other.keys() {
+            let offset = find_top_level_key(text, key).unwrap_or(0);
+            self.error(
+                offset,
+                format!(
+                    "unknown top-level key `{key}`; a topic file has one [topic] table and [[entry]] tables"
+                ),
+            );
+        }
+        match &outline.topic {
+            Some(t) => {
+                if let Some((raw, shift)) = self.block::<RawTopic>(t.span()) {
+                    self.topic(&raw, shift);
+                }
+            }
+            None => self.error(
+                0,
+                "missing [topic] table; start the file with [topic] and its name and description"
+                    .to_string(),
+            ),
+        }
+        for e in &outline.entry {
+            if let Some((raw, shift)) = self.block::<RawEntry>(e.span()) {
+                self.entry(&raw, e.span().start, shift);
+            }
+        }
+    }
+
+    /// Re-parses one table of the file on its own, so that its errors are
+    /// reported independently of the others.
+    fn block<T: DeserializeOwned>(&mut self, span: Range<usize>) -> Option<(T, Shift)> {
+        let block = &self.text[span.clone()];
+        #[derive(Deserialize)]
+        struct Wrap<T> {
+            x: T,
+        }
+        let result = if block.starts_with('{') {
+            // An inline table `entry = [{ ... }]`: parse it as `x = { ... }`.
+            let wrapped = format!("x = {block}");
+            let shift = Shift {
+                add: span.start,
+                sub: 4,
+            };
+            toml::from_str::<Wrap<T>>(&wrapped)
+                .map(|w| (w.x, shift))
+                .map_err(|e| (e, shift))
+        } else {
+            // A `[table]` or `[[table]]` block: parse what follows its header.
+            let body_start = block.find('\n').map_or(block.len(), |i| i + 1);
+            let shift = Shift {
+                add: span.start + body_start,
+                sub: 0,
+            };
+            toml::from_str::<T>(&block[body_start..])
+                .map(|v| (v, shift))
+                .map_err(|e| (e, shift))
+        };
+        match result {
+            Ok(ok) => Some(ok),
+            Err((e, shift)) => {
+                // A missing key is best shown at the table's header.
+                let offset = match e.span() {
+                    Some(s) if !e.message().starts_with("missing field") => shift.apply(s.start),
+                    _ => span.start,
+                };
+                self.error(offset.max(span.start), explain_toml_error(e.message()));
+                None
+            }
+        }
+    }
+
+    /// Checks a non-empty string field; returns it trimmed.
+    fn required(&mut self, field: &Spanned<String>, what: &str, shift: Shift) -> Option<String> {
+        let value = field.get_ref().trim();
+        if value.is_empty() {
+            self.error(
+                shift.apply(field.span().start),
+                format!("{what} is empty; write something or remove the key if it is optional"),
+            );
+            return None;
+        }
+        Some(value.to_string())
+    }
+
+    fn max_chars(&mut self, field: &Spanned<String>, what: &str, max: usize, shift: Shift) {
+        let n = field.get_ref().trim().chars().count();
+        if n > max {
+            self.error(
+                shift.apply(field.span().start),
+                format!(
+                    "{what} is {n} characters; Discord allows {max}, so shorten it by {}",
+                    n - max
+                ),
+            );
+        }
+    }
+
+    fn topic(&mut self, raw: &RawTopic, shift: Shift) -> Option<Topic> {
+        let name = self.required(&raw.name, "topic name", shift);
+        self.max_chars(&raw.name, "topic name", limits::MENU_TEXT_CHARS, shift);
+        let description = self.required(&raw.description, "topic description", shift);
+        self.max_chars(
+            &raw.description,
+            "topic description (a select-menu option description)",
+            limits::MENU_TEXT_CHARS,
+            shift,
+        );
+        if raw.description.get_ref().trim().contains('\n') {
+            self.error(
+                shift.apply(raw.description.span().start),
+                "topic description spans several lines; it must be one line".to_string(),
+            );
+        }
+        let emoji = match &raw.emoji {
+            Some(e) => Some(self.required(e, "topic emoji", shift)?),
+            None => None,
+        };
+        Some(Topic {
+            name: name?,
+            description: description?,
+            emoji,
+            order: raw.order.as_ref().map_or(i64::MAX, |o| *o.get_ref()),
+            file: self.path.to_path_buf(),
+            entries: Vec::new(),
+        })
+    }
+
+    fn entry(
+        &mut self,
+        raw: &RawEntry,
+        table_offset: usize,
+        shift: Shift,
+    ) -> Option<(Entry, usize)> {
+        let errors_before = self.diags.iter().filter(|d| d.is_error()).count();
+        let id = self.required(&raw.id, "id", shift);
+        if let Some(id) = &id {
+            if !is_slug(id) {
+                self.error(
+                    shift.apply(raw.id.span().start),
+                    format!(
+                        "id `{id}` is not a slug; use lowercase letters, digits and '-', e.g. `{}`",
+                        slugify(id)
+                    ),
+                );
+            } else if id.chars().count() > limits::ID_CHARS {
+                self.error(
+                    shift.apply(raw.id.span().start),
+                    format!(
+                        "id `{id}` is longer than {} characters; shorten it",
+                        limits::ID_CHARS
+                    ),
+                );
+            }
+        }
+        let label = id.clone().unwrap_or_else(|| "?".to_string());
+        let question = self.required(&raw.question, &format!("entry `{label}`: question"), shift);
+        if raw.question.get_ref().trim().chars().count() > limits::MENU_TEXT_CHARS {
+            self.warning(
+                shift.apply(raw.question.span().start),
+                format!(
+                    "entry `{label}`: question is over {} characters and will be cut in Discord menus; a shorter question reads better",
+                    limits::MENU_TEXT_CHARS
+                ),
+            );
+        }
+        let mut alternatives = Vec::new();
+        let mut seen = HashMap::new();
+        for alt in &raw.alternatives {
+            let Some(text) = self.required(alt, &format!("entry `{label}`: an alternative"), shift)
+            else {
+                continue;
+            };
+            let key = text.to_lowercase();
+            if seen.insert(key, ()).is_some()
+                || text.eq_ignore_ascii_case(raw.question.get_ref().trim())
+            {
+                self.warning(
+                    shift.apply(alt.span().start),
+                    format!("entry `{label}`: alternative `{text}` repeats another phrasing of this entry; remove it"),
+                );
+                continue;
+            }
+            alternatives.push(text);
+        }
+        let answer = self.required(&raw.answer, &format!("entry `{label}`: answer"), shift);
+        self.max_chars(
+            &raw.answer,
+            &format!("entry `{label}`: answer (an embed description)"),
+            limits::ANSWER_CHARS,
+            shift,
+        );
+        let section = self.required(&raw.section, &format!("entry `{label}`: section"), shift);
+        let link = match &raw.link {
+            Some(l) => {
+                let link = self.required(l, &format!("entry `{label}`: link"), shift);
+                if let Some(link) = &link {
+                    if !(link.starts_with("https://") || link.starts_with("http://")) {
+                        self.error(
+                            shift.apply(l.span().start),
+                            format!("entry `{label}`: link `{link}` is not a web address; start it with https://"),
+                        );
+                    }
+                }
+                link
+            }
+            None => None,
+        };
+        let tags = raw
+            .tags
+            .iter()
+            .filter_map(|t| self.required(t, &format!("entry `{label}`: a tag"), shift))
+            .collect();
+        let errors_after = self.diags.iter().filter(|d| d.is_error()).count();
+        if errors_after > errors_before {
+            return None;
+        }
+        Some((
+            Entry {
+                id: id?,
+                question: question?,
+                alternatives,
+                answer: answer?,
+                section: section?,
+                link,
+                tags,
+                topic: 0,
+            },
+            shift.apply(table_offset),
+        ))
+    }
+}
+
+/// toml's messages, with what to do about the common ones.
+fn explain_toml_error(message: &str) -> String {
+    let message = message.trim().trim_end_matches('.');
+    if message.starts_with("unknown field") {
+        format!("{message}; check the spelling of the key (see the README for the format)")
+    } else if message.starts_with("missing field") {
+        format!("{message}; add it to this table")
+    } else if message.starts_with("duplicate key") {
+        format!("{message}; each key may appear once per table")
+    } else {
+        format!("invalid TOML: {message}")
+    }
+}
+
+/// The byte offset of a line that defines top-level `key` (as `key =` or
+/// `[key]`/`[[key]]`), for pointing at unknown top-level keys.
+fn find_top_level_key(text: &str, key: &str) -> Option<usize> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let t = line.trim_start();
+        let indent = line.len() - t.len();
+        let bare = t.trim_start_matches('[').trim_start();
+        if let Some(rest) = bare.strip_prefix(key) {
+            let rest = rest.trim_start();
+            if rest.starts_with('=') || rest.starts_with(']') || rest.starts_with('.') {
+                return Some(offset + indent);
+            }
+        }
+        offset += line.len();
+    }
+    None
+}
+
+pub fn is_slug(s: &str) -> bool {
+    !s.is_empty()
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+/// A slug made from any text: lowercase ASCII letters and digits joined by
+/// '-' (used for suggestions and by `faqbot import`).
+pub fn slugify(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+[topic]
+name = "Basics"
+description = "The basics"
+order = 1
+
+[[entry]]
+id = "what-is-it"
+question = "What is it?"
+alternatives = ["whats this", "explain it"]
+answer = "It is a thing."
+section = "Intro"
+"#;
+
+    fn parse(text: &str) -> (Option<FileDraft>, Vec<String>) {
+        let (d, diags) = parse_file(text, Path::new("t.toml"));
+        (d, diags.iter().map(ToString::to_string).collect())
+    }
+
+    #[test]
+    fn a_valid_file_parses_without_diagnostics() {
+        let (draft, diags) = parse(GOOD);
+        assert!(diags.is_empty(), "{diags:?}");
+        let draft = draft.expect("valid");
+        assert_eq!(draft.topic.name, "Basics");
+        assert_eq!(draft.entries.len(), 1);
+        assert_eq!(
+            draft.entries[0].0.alternatives,
+            ["whats this", "explain it"]
+        );
+    }
+
+    #[test]
+    fn every_broken_entry_is_reported_not_just_the_first() {
+        let text = format!(
+            "{GOOD}\n[[entry]]\nid = \"b\"\nquestion = \"Q\"\nanwser = \"typo\"\nsection = \"S\"\n\n[[entry]]\nid = \"c\"\nquestion = \"Q2\"\nsection = \"S\"\n"
+        );
+        let (draft, diags) = parse(&text);
+        assert!(draft.is_none());
+        assert_eq!(diags.len(), 2, "{diags:?}");
+        assert!(
+            diags[0].starts_with("t.toml:17:1: error: unknown field `anwser`"),
+            "{diags:?}"
+        );
+        assert!(diags[1].contains("missing field `answer`"), "{diags:?}");
+        assert!(diags[1].starts_with("t.toml:20:1:"), "{diags:?}");
+    }
+
+    #[test]
+    fn empty_fields_and_limits_are_errors_with_lines() {
+        let long = "x".repeat(4100);
+        let text = format!(
+            "[topic]\nname = \"\"\ndescription = \"{}\"\n\n[[entry]]\nid = \"Bad Id\"\nquestion = \"Q\"\nanswer = \"{long}\"\nsection = \" \"\n",
+            "d".repeat(101)
+        );
+        let (_, diags) = parse(&text);
+        let joined = diags.join("\n");
+        assert!(
+            joined.contains("t.toml:2:8: error: topic name is empty"),
+            "{joined}"
+        );
+        assert!(joined.contains("t.toml:3:15: error: topic description (a select-menu option description) is 101 characters"), "{joined}");
+        assert!(
+            joined.contains("t.toml:6:6: error: id `Bad Id` is not a slug"),
+            "{joined}"
+        );
+        assert!(joined.contains("`bad-id`"), "{joined}");
+        assert!(
+            joined.contains(
+                "t.toml:8:10: error: entry `Bad Id`: answer (an embed description) is 4100 characters"
+            ),
+            "{joined}"
+        );
+        assert!(
+            joined.contains("t.toml:9:11: error: entry `Bad Id`: section is empty"),
+            "{joined}"
+        );
+    }
+
+    #[test]
+    fn syntax_errors_point_at_the_line() {
+        let (_, diags) = parse("[topic]\nname = \"x\ndescription = \"y\"\n");
+        assert_eq!(diags.len(), 1);
+        assert!(diags[0].starts_with("t.toml:2:"), "{diags:?}");
+        assert!(diags[0].contains("invalid TOML"), "{diags:?}");
+    }
+
+    #[test]
+    fn unknown_top_level_keys_and_missing_topic() {
+        let (_, diags) = parse("title = \"x\"\n\n[[entry]]\nid = \"a\"\nquestion = \"q\"\nanswer = \"a\"\nsection = \"s\"\n");
+        let joined = diags.join("\n");
+        assert!(
+            joined.contains("t.toml:1:1: error: unknown top-level key `title`"),
+            "{joined}"
+        );
+        assert!(joined.contains("missing [topic] table"), "{joined}");
+    }
+
+    #[test]
+    fn inline_entry_tables_are_checked_too() {
+        let text = "entry = [{ id = \"a\", question = \"q\", answer = \"a\", sektion = \"s\" }]\n[topic]\nname = \"n\"\ndescription = \"d\"\n";
+        let (_, diags) = parse(text);
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert!(diags[0].starts_with("t.toml:1:"), "{diags:?}");
+        assert!(diags[0].contains("sektion"), "{diags:?}");
+    }
+
+    #[test]
+    fn non_utf8_is_reported_at_the_bad_byte() {
+        let d =
+            decode(b"[topic]\nname = \"caf\xE9\"\n", Path::new("t.toml")).expect_err("not utf-8");
+        assert_eq!(
+            d.to_string(),
+            "t.toml:2:12: error: the file is not valid UTF-8 (byte 0xE9); save it as UTF-8"
+        );
+    }
+
+    #[test]
+    fn slugs() {
+        assert!(is_slug("a-b-1"));
+        assert!(!is_slug("A b"));
+        assert!(!is_slug("-a"));
+        assert_eq!(slugify("What's the UN's role?"), "what-s-the-un-s-role");
+    }
+}

@@ -1,0 +1,453 @@
+//! `faqbot import`: a JSON-lines file or a CSV (header row) of questions and
+//! answers -> one topic file per topic that passes `faqbot check`.
+//!
+//! Fields (JSON keys or CSV columns): `question` and `answer` required;
+//! `id`, `alternatives`, `section`, `topic`, `link`, `tags` optional. In a
+//! CSV, `alternatives` and `tags` hold several values separated by `|`.
+//! Every bad row is reported (file and line); nothing is written unless all
+//! rows are good.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::faq::limits;
+use crate::faq::load::{is_slug, parse_file, slugify};
+use crate::faq::raw::{OutEntry, OutFile, OutTopic};
+
+/// Topic of rows that name none.
+pub const DEFAULT_TOPIC: &str = "General";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    JsonLines,
+    Csv,
+}
+
+impl Format {
+    /// `.csv` is CSV; anything else is read as JSON lines.
+    pub fn from_path(path: &Path) -> Format {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some(e) if e.eq_ignore_ascii_case("csv") => Format::Csv,
+            _ => Format::JsonLines,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JsonRow {
+    id: Option<String>,
+    question: Option<String>,
+    #[serde(default)]
+    alternatives: Vec<String>,
+    answer: Option<String>,
+    section: Option<String>,
+    topic: Option<String>,
+    link: Option<String>,
+    #[serde(default)]
+    tags: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CsvRow {
+    id: Option<String>,
+    question: Option<String>,
+    alternatives: Option<String>,
+    answer: Option<String>,
+    section: Option<String>,
+    topic: Option<String>,
+    link: Option<String>,
+    tags: Option<String>,
+}
+
+/// A row as read, with the line it came from.
+#[derive(Debug)]
+struct Row {
+    line: usize,
+    id: Option<String>,
+    question: String,
+    alternatives: Vec<String>,
+    answer: String,
+    section: Option<String>,
+    topic: String,
+    link: Option<String>,
+    tags: Vec<String>,
+}
+
+/// What an import wrote.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Imported {
+    pub files: Vec<PathBuf>,
+    pub entries: usize,
+}
+
+/// Reads `input`, converts it and writes topic files into `out`. Refuses
+/// to overwrite `*.toml` files already in `out` unless `force`. Errors are
+/// `file:line: error: message` lines, all of them.
+pub fn import(
+    input: &Path,
+    format: Format,
+    out: &Path,
+    force: bool,
+) -> Result<Imported, Vec<String>> {
+    let text = std::fs::read_to_string(input)
+        .map_err(|e| vec![format!("{}: error: cannot read: {e}", input.display())])?;
+    let files = convert(&text, format, &input.display().to_string())?;
+    if !force {
+        if let Ok(read) = std::fs::read_dir(out) {
+            let existing: Vec<String> = read
+                .filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+                .map(|p| p.display().to_string())
+                .collect();
+            if !existing.is_empty() {
+                return Err(vec![format!(
+                    "{}: error: already holds FAQ files ({}); choose an empty directory or pass --force to overwrite",
+                    out.display(),
+                    existing.join(", ")
+                )]);
+            }
+        }
+    }
+    std::fs::create_dir_all(out).map_err(|e| {
+        vec![format!(
+            "{}: error: cannot create the directory: {e}",
+            out.display()
+        )]
+    })?;
+    let mut written = Vec::new();
+    let mut entries = 0;
+    for (name, file_text, n) in files {
+        let path = out.join(name);
+        std::fs::write(&path, file_text)
+            .map_err(|e| vec![format!("{}: error: cannot write: {e}", path.display())])?;
+        written.push(path);
+        entries += n;
+    }
+    Ok(Imported {
+        files: written,
+        entries,
+    })
+}
+
+/// The conversion itself, without files: input text -> (file name, TOML
+/// text, entry count) per topic. `source` names the input in errors.
+pub fn convert(
+    text: &str,
+    format: Format,
+    source: &str,
+) -> Result<Vec<(String, String, usize)>, Vec<String>> {
+    let mut errors = Vec::new();
+    let rows = match format {
+        Format::JsonLines => read_jsonl(text, source, &mut errors),
+        Format::Csv => read_csv(text, source, &mut errors),
+    };
+    if rows.is_empty() && errors.is_empty() {
+        errors.push(format!("{source}: error: no rows to import"));
+    }
+
+    // Ids: given ones must be unique; missing ones come from the question.
+    let mut used: HashSet<String> = rows.iter().filter_map(|r| r.id.clone()).collect();
+    let mut first_line: HashMap<String, usize> = HashMap::new();
+    let mut topics: Vec<(String, Vec<OutEntry>)> = Vec::new();
+    for row in rows {
+        let id = match &row.id {
+            Some(id) => {
+                if let Some(first) = first_line.insert(id.clone(), row.line) {
+                    errors.push(format!(
+                        "{source}:{}: error: duplicate id `{id}` (first on line {first})",
+                        row.line
+                    ));
+                    continue;
+                }
+                id.clone()
+            }
+            None => unique_id(&row.question, &mut used),
+        };
+        let section = row.section.unwrap_or_else(|| row.topic.clone());
+        let entry = OutEntry {
+            id,
+            question: row.question,
+            alternatives: row.alternatives,
+            answer: row.answer,
+            section,
+            link: row.link,
+            tags: row.tags,
+        };
+        match topics.iter_mut().find(|(name, _)| *name == row.topic) {
+            Some((_, list)) => list.push(entry),
+            None => topics.push((row.topic, vec![entry])),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+
+    let mut files = Vec::new();
+    let mut names = HashSet::new();
+    for (i, (topic, entries)) in topics.into_iter().enumerate() {
+        let mut name = format!("{:02}-{}.toml", i + 1, truncate_chars(&slugify(&topic), 40));
+        if !names.insert(name.clone()) {
+            name = format!("{:02}-topic.toml", i + 1);
+        }
+        let n = entries.len();
+        let file = OutFile {
+            topic: OutTopic {
+                description: truncate_chars(
+                    &format!("Questions about {topic}"),
+                    limits::MENU_TEXT_CHARS,
+                ),
+                name: truncate_chars(&topic, limits::MENU_TEXT_CHARS),
+                emoji: None,
+                order: Some(i as i64 + 1),
+            },
+            entry: entries,
+        };
+        let body = toml::to_string(&file)
+            .map_err(|e| vec![format!("{source}: error: cannot write TOML: {e}")])?;
+        let text = format!("# Imported from {source} by `faqbot import`.\n\n{body}");
+        // What we write must pass `faqbot check`; say so if it would not.
+        let (_, diags) = parse_file(&text, Path::new(&name));
+        let problems: Vec<String> = diags
+            .iter()
+            .filter(|d| d.is_error())
+            .map(ToString::to_string)
+            .collect();
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        files.push((name, text, n));
+    }
+    Ok(files)
+}
+
+fn read_jsonl(text: &str, source: &str, errors: &mut Vec<String>) -> Vec<Row> {
+    let mut rows = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<JsonRow>(line) {
+            Ok(r) => {
+                if let Some(row) = finish(
+                    i + 1,
+                    source,
+                    errors,
+                    [r.id, r.question, r.answer, r.section, r.topic, r.link],
+                    r.alternatives,
+                    r.tags,
+                ) {
+                    rows.push(row);
+                }
+            }
+            Err(e) => errors.push(format!(
+                "{source}:{}: error: not a valid JSON row: {e}",
+                i + 1
+            )),
+        }
+    }
+    rows
+}
+
+fn read_csv(text: &str, source: &str, errors: &mut Vec<String>) -> Vec<Row> {
+    let mut rows = Vec::new();
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers = match reader.headers() {
+        Ok(h) => h.clone(),
+        Err(e) => {
+            errors.push(format!("{source}:1: error: bad CSV header: {e}"));
+            return rows;
+        }
+    };
+    let split = |s: Option<String>| -> Vec<String> {
+        s.map(|s| {
+            s.split('|')
+                .map(str::trim)
+                .filter(|x| !x.is_empty())
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default()
+    };
+    for record in reader.records() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line() as usize);
+                errors.push(format!("{source}:{line}: error: bad CSV row: {e}"));
+                continue;
+            }
+        };
+        let line = record.position().map_or(0, |p| p.line() as usize);
+        match record.deserialize::<CsvRow>(Some(&headers)) {
+            Ok(r) => {
+                let fields = [r.id, r.question, r.answer, r.section, r.topic, r.link];
+                if let Some(row) = finish(
+                    line,
+                    source,
+                    errors,
+                    fields,
+                    split(r.alternatives),
+                    split(r.tags),
+                ) {
+                    rows.push(row);
+                }
+            }
+            Err(e) => errors.push(format!("{source}:{line}: error: bad CSV row: {e}")),
+        }
+    }
+    rows
+}
+
+/// Checks a row's fields; `fields` = [id, question, answer, section, topic, link].
+fn finish(
+    line: usize,
+    source: &str,
+    errors: &mut Vec<String>,
+    fields: [Option<String>; 6],
+    alternatives: Vec<String>,
+    tags: Vec<String>,
+) -> Option<Row> {
+    let clean = |s: Option<String>| s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    let [id, question, answer, section, topic, link] = fields.map(clean);
+    let before = errors.len();
+    let at = |line: usize| {
+        if line == 0 {
+            String::new()
+        } else {
+            format!(":{line}")
+        }
+    };
+    if question.is_none() {
+        errors.push(format!("{source}{}: error: missing `question`", at(line)));
+    }
+    if answer.is_none() {
+        errors.push(format!("{source}{}: error: missing `answer`", at(line)));
+    }
+    if let Some(a) = &answer {
+        let n = a.chars().count();
+        if n > limits::ANSWER_CHARS {
+            errors.push(format!(
+                "{source}{}: error: answer is {n} characters; Discord allows {}",
+                at(line),
+                limits::ANSWER_CHARS
+            ));
+        }
+    }
+    if let Some(id) = &id {
+        if !is_slug(id) || id.chars().count() > limits::ID_CHARS {
+            errors.push(format!(
+                "{source}{}: error: id `{id}` is not a slug of at most {} characters (lowercase letters, digits, '-'), e.g. `{}`",
+                at(line),
+                limits::ID_CHARS,
+                truncate_chars(&slugify(id), limits::ID_CHARS)
+            ));
+        }
+    }
+    if errors.len() > before {
+        return None;
+    }
+    let question = question?;
+    let alternatives = alternatives
+        .into_iter()
+        .map(|a| a.trim().to_string())
+        .filter(|a| !a.is_empty() && !a.eq_ignore_ascii_case(&question))
+        .fold(Vec::<String>::new(), |mut acc, a| {
+            if !acc.iter().any(|x| x.eq_ignore_ascii_case(&a)) {
+                acc.push(a);
+            }
+            acc
+        });
+    Some(Row {
+        line,
+        id,
+        question,
+        alternatives,
+        answer: answer?,
+        section,
+        topic: topic.unwrap_or_else(|| DEFAULT_TOPIC.to_string()),
+        link,
+        tags: tags.into_iter().filter(|t| !t.trim().is_empty()).collect(),
+    })
+}
+
+/// A slug id from a question, unique among `used`.
+fn unique_id(question: &str, used: &mut HashSet<String>) -> String {
+    let mut base = truncate_chars(&slugify(question), 56)
+        .trim_end_matches('-')
+        .to_string();
+    if base.is_empty() {
+        base = "entry".to_string();
+    }
+    let mut id = base.clone();
+    let mut n = 2;
+    while used.contains(&id) {
+        id = format!("{base}-{n}");
+        n += 1;
+    }
+    used.insert(id.clone());
+    id
+}
+
+fn truncate_chars(s: &str, max: usize) -> String {
+    s.chars().take(max).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jsonl_rows_become_topic_files_that_parse() {
+        let input = r#"{"id": "a", "question": "Q one?", "alternatives": ["q1 alt"], "answer": "A one.", "topic": "T1"}
+{"question": "Q two?", "answer": "A two.", "section": "S"}
+{"question": "Q three?", "answer": "A three.", "topic": "T1"}
+"#;
+        let files = convert(input, Format::JsonLines, "in.jsonl").expect("converts");
+        assert_eq!(files.len(), 2);
+        assert_eq!(files[0].0, "01-t1.toml");
+        assert_eq!(files[0].2, 2);
+        assert_eq!(files[1].0, "02-general.toml");
+        assert!(files[1].1.contains("id = \"q-two\""), "{}", files[1].1);
+        assert!(files[0].1.contains("section = \"T1\""), "{}", files[0].1);
+    }
+
+    #[test]
+    fn every_bad_row_is_reported_with_its_line() {
+        let input = "{\"question\": \"q\"}\nnot json\n{\"id\": \"Bad Id\", \"question\": \"q\", \"answer\": \"a\"}\n";
+        let errors = convert(input, Format::JsonLines, "in.jsonl").expect_err("bad rows");
+        assert_eq!(errors.len(), 3, "{errors:?}");
+        assert!(errors[0].starts_with("in.jsonl:1: error: missing `answer`"));
+        assert!(errors[1].starts_with("in.jsonl:2: error: not a valid JSON row"));
+        assert!(errors[2].starts_with("in.jsonl:3: error: id `Bad Id`"));
+    }
+
+    #[test]
+    fn csv_with_header_and_pipe_separated_alternatives() {
+        let input = "question,answer,alternatives,topic\n\"Hi, what?\",Yes.,a one | a two,Misc\nQ2,\"multi\nline\",,Misc\n";
+        let files = convert(input, Format::Csv, "in.csv").expect("converts");
+        assert_eq!(files.len(), 1);
+        assert_eq!(files[0].2, 2);
+        assert!(files[0].1.contains("\"a one\""), "{}", files[0].1);
+    }
+
+    #[test]
+    fn csv_errors_name_the_line() {
+        let input = "question,answer\nq1,a1\nq2,\n";
+        let errors = convert(input, Format::Csv, "in.csv").expect_err("missing answer");
+        assert_eq!(errors, ["in.csv:3: error: missing `answer`"]);
+    }
+
+    #[test]
+    fn duplicate_ids_are_errors() {
+        let input = "{\"id\":\"x\",\"question\":\"q\",\"answer\":\"a\"}\n{\"id\":\"x\",\"question\":\"q2\",\"answer\":\"a\"}\n";
+        let errors = convert(input, Format::JsonLines, "in").expect_err("dup");
+        assert_eq!(errors, ["in:2: error: duplicate id `x` (first on line 1)"]);
+    }
+}

@@ -1,0 +1,24 @@
+//! faqbot: answers questions from a curated FAQ, in Discord or a terminal.
+//!
+//! # Layout
+//!
+//! - [`config`]: the operator's config file (FAQ directory, thresholds).
+//! - [`faq`]: the knowledge base: TOML topic files -> a validated [`faq::Faq`],
+//!   with every problem reported by file, line and column.
+//! - [`matching`]: pure and synchronous: normalise, index, score, decide
+//!   between answering, suggesting and the topic menu.
+//! - [`reply`]: the outcome of a question rendered for a terminal and as JSON.
+//! - [`check`]: `faqbot check`, the structural checks plus the matcher's.
+//! - [`import`]: JSON lines / CSV -> topic files.
+//! - [`cli`]: the command line; `main.rs` only calls [`cli::run`].
+//!
+//! Only a future `discord` module will know serenity; everything here is
+//! free of Discord types and tested without a network.
+
+pub mod check;
+pub mod cli;
+pub mod config;
+pub mod faq;
+pub mod import;
+pub mod matching;
+pub mod reply;

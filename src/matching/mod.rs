@@ -1,0 +1,261 @@
+//! Matching a question to FAQ entries: pure and synchronous, no I/O and no
+//! Discord types.
+//!
+//! - [`normalize`]: text -> stemmed content words;
+//! - [`index`]: the index built once per FAQ load, and soft TF-IDF scoring;
+//! - this module: the decision between answering, suggesting and falling
+//!   back to the topic menu, with its [`Thresholds`].
+
+pub mod index;
+pub mod normalize;
+
+use serde::{Deserialize, Serialize};
+
+pub use index::{Index, Scored};
+
+use crate::faq::Faq;
+
+/// Answer only when the best entry scores at least this. A question that
+/// shares one rare word with an entry (a cosine around 0.4-0.5) is not
+/// enough: most of its words must match. Chosen on the seed FAQ's own
+/// phrasings, each asked against the others (`faqbot eval`), so that a
+/// phrasing finds its entry while off-topic questions that share one word
+/// ("visa at the embassy") stay below.
+pub const ANSWER_THRESHOLD: f32 = 0.55;
+
+/// ... and only when it is at least this far ahead of the best *different*
+/// entry: two entries that fit almost equally well mean the bot cannot
+/// know which one was meant, so it asks.
+pub const ANSWER_MARGIN: f32 = 0.05;
+
+/// Below the answer threshold, entries scoring at least this are offered
+/// as "Did you mean…" suggestions; below it the question gets the topic
+/// menu. A cosine of 0.3 means at least one meaningful word in common.
+pub const SUGGEST_THRESHOLD: f32 = 0.3;
+
+/// At most this many suggestions (Discord: one row of buttons reads well).
+pub const MAX_SUGGESTIONS: usize = 3;
+
+/// The decision thresholds; the defaults are the constants above, and the
+/// config file's `[matching]` table overrides them.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Thresholds {
+    pub answer: f32,
+    pub margin: f32,
+    pub suggest: f32,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            answer: ANSWER_THRESHOLD,
+            margin: ANSWER_MARGIN,
+            suggest: SUGGEST_THRESHOLD,
+        }
+    }
+}
+
+impl Thresholds {
+    /// Checks the values make sense; the message names the bad key.
+    pub fn validate(&self) -> Result<(), String> {
+        for (name, v) in [
+            ("answer", self.answer),
+            ("margin", self.margin),
+            ("suggest", self.suggest),
+        ] {
+            if !(0.0..=1.0).contains(&v) {
+                return Err(format!("matching.{name} = {v} is outside 0.0..=1.0"));
+            }
+        }
+        if self.suggest > self.answer {
+            return Err(format!(
+                "matching.suggest ({}) is above matching.answer ({}); suggestions are for scores below the answer threshold",
+                self.suggest, self.answer
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// What the bot does with a question.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decision {
+    /// The best entry is good enough and clearly ahead of the next.
+    Answer(Scored),
+    /// Close but not certain: up to [`MAX_SUGGESTIONS`] distinct entries.
+    Suggest(Vec<Scored>),
+    /// Nothing fits: show the topic menu.
+    Fallback(FallbackReason),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FallbackReason {
+    /// The question has no words to look up (empty, only emoji, mentions…).
+    NoWords,
+    /// Nothing in the FAQ is close enough.
+    NoMatch,
+}
+
+impl Decision {
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            Decision::Answer(_) => "answer",
+            Decision::Suggest(_) => "suggest",
+            Decision::Fallback(_) => "fallback",
+        }
+    }
+}
+
+/// The result of matching one question: the decision and the best score.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Match {
+    pub decision: Decision,
+    /// The best entry's score (0 when nothing matched).
+    pub score: f32,
+    /// The top entries considered, best first (at most [`MAX_SUGGESTIONS`]).
+    pub top: Vec<Scored>,
+}
+
+/// An index and the thresholds to decide with: built once per FAQ load.
+#[derive(Debug, Clone)]
+pub struct Matcher {
+    index: Index,
+    thresholds: Thresholds,
+}
+
+impl Matcher {
+    pub fn new(faq: &Faq, thresholds: Thresholds) -> Matcher {
+        Matcher {
+            index: Index::build(faq),
+            thresholds,
+        }
+    }
+
+    pub fn thresholds(&self) -> Thresholds {
+        self.thresholds
+    }
+
+    /// Every entry sharing a word with the question, best first.
+    pub fn rank(&self, question: &str) -> Vec<Scored> {
+        self.index.rank(question)
+    }
+
+    pub fn ask(&self, question: &str) -> Match {
+        let mut ranked = self.index.rank(question);
+        ranked.truncate(MAX_SUGGESTIONS);
+        let has_words = !normalize::terms(question).is_empty();
+        let decision = decide(&ranked, has_words, self.thresholds);
+        Match {
+            decision,
+            score: ranked.first().map_or(0.0, |s| s.score),
+            top: ranked,
+        }
+    }
+}
+
+/// The decision rule, on entries ranked best first (distinct entries).
+pub fn decide(ranked: &[Scored], has_words: bool, t: Thresholds) -> Decision {
+    let Some(best) = ranked.first() else {
+        return Decision::Fallback(if has_words {
+            FallbackReason::NoMatch
+        } else {
+            FallbackReason::NoWords
+        });
+    };
+    let runner_up = ranked.get(1).map_or(0.0, |s| s.score);
+    if best.score >= t.answer && best.score - runner_up >= t.margin {
+        return Decision::Answer(*best);
+    }
+    let close: Vec<Scored> = ranked
+        .iter()
+        .filter(|s| s.score >= t.suggest)
+        .take(MAX_SUGGESTIONS)
+        .copied()
+        .collect();
+    if close.is_empty() {
+        Decision::Fallback(FallbackReason::NoMatch)
+    } else {
+        Decision::Suggest(close)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(entry: usize, score: f32) -> Scored {
+        Scored {
+            entry,
+            score,
+            phrasing: 0,
+        }
+    }
+
+    const T: Thresholds = Thresholds {
+        answer: 0.6,
+        margin: 0.1,
+        suggest: 0.3,
+    };
+
+    #[test]
+    fn answers_when_good_and_clearly_ahead() {
+        assert_eq!(
+            decide(&[s(1, 0.8), s(2, 0.5)], true, T),
+            Decision::Answer(s(1, 0.8))
+        );
+    }
+
+    #[test]
+    fn suggests_when_two_entries_are_too_close_to_call() {
+        assert_eq!(
+            decide(&[s(1, 0.8), s(2, 0.75), s(3, 0.2)], true, T),
+            Decision::Suggest(vec![s(1, 0.8), s(2, 0.75)])
+        );
+    }
+
+    #[test]
+    fn suggests_when_below_the_answer_threshold() {
+        assert_eq!(
+            decide(&[s(1, 0.5)], true, T),
+            Decision::Suggest(vec![s(1, 0.5)])
+        );
+    }
+
+    #[test]
+    fn falls_back_when_nothing_is_close() {
+        assert_eq!(
+            decide(&[s(1, 0.2)], true, T),
+            Decision::Fallback(FallbackReason::NoMatch)
+        );
+        assert_eq!(
+            decide(&[], true, T),
+            Decision::Fallback(FallbackReason::NoMatch)
+        );
+        assert_eq!(
+            decide(&[], false, T),
+            Decision::Fallback(FallbackReason::NoWords)
+        );
+    }
+
+    #[test]
+    fn thresholds_are_validated() {
+        assert!(Thresholds::default().validate().is_ok());
+        let bad = Thresholds {
+            suggest: 0.9,
+            ..Thresholds::default()
+        };
+        assert!(bad
+            .validate()
+            .expect_err("invalid")
+            .contains("matching.suggest"));
+        let bad = Thresholds {
+            answer: 1.5,
+            ..Thresholds::default()
+        };
+        assert!(bad
+            .validate()
+            .expect_err("invalid")
+            .contains("matching.answer"));
+    }
+}

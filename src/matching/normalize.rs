@@ -1,0 +1,272 @@
+//! Text -> the words the matcher compares.
+//!
+//! [`normalize`] strips what is not part of a question (Discord markup:
+//! mentions, custom emoji, timestamps, code blocks; URLs; punctuation;
+//! zero-width and control characters), applies Unicode NFKC and lower-cases.
+//! [`terms`] then drops filler words and reduces each word to its stem
+//! (Snowball English), so "protecting", "protected" and "protection" meet.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+use rust_stemmers::{Algorithm, Stemmer};
+use unicode_normalization::UnicodeNormalization;
+
+/// Only this many characters of a question are read. Discord messages hold
+/// at most 4000 (with Nitro); longer input is pasted text, not a question,
+/// and reading all of it would only cost time.
+pub const MAX_QUESTION_CHARS: usize = 4000;
+
+/// Words longer than this are not words (hashes, base64, keyboard mashing).
+const MAX_WORD_CHARS: usize = 40;
+
+static CODE_BLOCK: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?s)```.*?(```|$)").expect("static regex"));
+/// `<@id>`, `<@!id>`, `<@&id>`, `<#id>`, `<:name:id>`, `<a:name:id>`,
+/// `<t:123:R>`, `</cmd:id>`.
+static DISCORD_MARKUP: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"<(?:@[!&]?\d+|#\d+|a?:\w+:\d+|t:-?\d+(?::\w)?|/[\w -]+:\d+)>")
+        .expect("static regex")
+});
+static URL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\b(?:https?://|www\.)\S+").expect("static regex"));
+/// `@everyone` and `@here` are not words of the question.
+static MASS_MENTION: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"@(?:everyone|here)\b").expect("static regex"));
+
+static STEMMER: LazyLock<Stemmer> = LazyLock::new(|| Stemmer::create(Algorithm::English));
+
+/// Words that say nothing about which entry is meant: question words,
+/// pronouns, auxiliaries, chat filler. Checked before stemming.
+const STOPWORDS: &[&str] = &[
+    "a",
+    "about",
+    "actually",
+    "all",
+    "also",
+    "am",
+    "an",
+    "and",
+    "any",
+    "anyone",
+    "anything",
+    "are",
+    "as",
+    "at",
+    "be",
+    "been",
+    "being",
+    "bro",
+    "but",
+    "by",
+    "can",
+    "could",
+    "d",
+    "did",
+    "do",
+    "does",
+    "doing",
+    "don",
+    "dont",
+    "eh",
+    "for",
+    "from",
+    "get",
+    "gets",
+    "getting",
+    "got",
+    "guys",
+    "had",
+    "has",
+    "have",
+    "hello",
+    "hey",
+    "hi",
+    "how",
+    "hows",
+    "i",
+    "id",
+    "if",
+    "im",
+    "in",
+    "into",
+    "is",
+    "it",
+    "its",
+    "just",
+    "kinda",
+    "know",
+    "like",
+    "ll",
+    "lol",
+    "m",
+    "me",
+    "mean",
+    "my",
+    "of",
+    "ok",
+    "okay",
+    "on",
+    "or",
+    "please",
+    "pls",
+    "plz",
+    "re",
+    "really",
+    "s",
+    "so",
+    "some",
+    "someone",
+    "something",
+    "sort",
+    "t",
+    "tell",
+    "than",
+    "thanks",
+    "that",
+    "thats",
+    "the",
+    "their",
+    "them",
+    "then",
+    "there",
+    "theres",
+    "these",
+    "they",
+    "theyre",
+    "thing",
+    "things",
+    "this",
+    "those",
+    "thx",
+    "to",
+    "u",
+    "ur",
+    "us",
+    "ve",
+    "wanna",
+    "was",
+    "we",
+    "were",
+    "what",
+    "whats",
+    "when",
+    "where",
+    "wheres",
+    "which",
+    "who",
+    "whom",
+    "whos",
+    "why",
+    "will",
+    "with",
+    "would",
+    "ya",
+    "yall",
+    "you",
+    "your",
+    "youre",
+];
+
+/// NFKC, lower case, markup and punctuation removed; words separated by
+/// single spaces. Reads at most [`MAX_QUESTION_CHARS`] characters.
+pub fn normalize(text: &str) -> String {
+    let text: String = text.chars().take(MAX_QUESTION_CHARS).collect();
+    let text = CODE_BLOCK.replace_all(&text, " ");
+    let text = DISCORD_MARKUP.replace_all(&text, " ");
+    let text = URL.replace_all(&text, " ");
+    let text = MASS_MENTION.replace_all(&text, " ");
+    let mut out = String::with_capacity(text.len());
+    let mut pending_space = false;
+    for c in text.nfkc().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() {
+            if pending_space && !out.is_empty() {
+                out.push(' ');
+            }
+            pending_space = false;
+            out.push(c);
+        } else if c == '\'' || c == '\u{2019}' || is_invisible(c) {
+            // Apostrophes join ("don't" -> "dont"); zero-width characters
+            // vanish, so "emb\u{200B}assy" is still "embassy".
+        } else {
+            pending_space = true;
+        }
+    }
+    out
+}
+
+/// Zero-width and formatting characters (Unicode category Cf and the
+/// variation selectors) that are invisible in a message.
+fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}')
+}
+
+pub fn is_stopword(word: &str) -> bool {
+    STOPWORDS.binary_search(&word).is_ok()
+}
+
+/// The stemmed content words of `text`, in order (duplicates kept).
+pub fn terms(text: &str) -> Vec<String> {
+    normalize(text)
+        .split(' ')
+        .filter(|w| !w.is_empty() && w.chars().count() <= MAX_WORD_CHARS && !is_stopword(w))
+        .map(stem)
+        .collect()
+}
+
+/// The Snowball English stem of a lower-case word (words in other scripts
+/// pass through unchanged).
+pub fn stem(word: &str) -> String {
+    STEMMER.stem(word).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stopword_list_is_sorted_for_binary_search() {
+        assert!(
+            STOPWORDS.windows(2).all(|w| w[0] < w[1]),
+            "STOPWORDS must stay sorted and unique"
+        );
+    }
+
+    #[test]
+    fn discord_markup_urls_and_code_are_removed() {
+        assert_eq!(
+            normalize("<@123456> hey <:blob:987> who **guards** the embassy?? https://x.y/z ```rust\nfn main(){}\n```"),
+            "hey who guards the embassy"
+        );
+        assert_eq!(
+            normalize("<@!1> <@&2> <#3> <a:dance:4> <t:1700000000:R> @everyone"),
+            ""
+        );
+    }
+
+    #[test]
+    fn unicode_is_folded_and_invisible_characters_vanish() {
+        assert_eq!(normalize("ＥＭＢＡＳＳＹ"), "embassy");
+        assert_eq!(normalize("emb\u{200B}assy\u{FEFF}"), "embassy");
+        assert_eq!(normalize("Don’t   PANIC!"), "dont panic");
+        assert_eq!(normalize("сольдат 外交官"), "сольдат 外交官");
+        assert_eq!(normalize("\u{0007}\u{0000}ctrl"), "ctrl");
+    }
+
+    #[test]
+    fn terms_drop_filler_and_stem() {
+        assert_eq!(
+            terms("Who is protecting the embassies?"),
+            ["protect", "embassi"]
+        );
+        assert_eq!(terms("what is it"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn huge_input_is_cut() {
+        let huge = "embassy ".repeat(200_000);
+        assert!(normalize(&huge).len() <= MAX_QUESTION_CHARS);
+    }
+}
