@@ -11,7 +11,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::check::check_dir;
 use crate::config::Config;
+use crate::eval;
 use crate::faq::{diagnostic, load_dir, Faq};
+use crate::matching::Thresholds;
 use crate::import::{import, Format};
 use crate::matching::Matcher;
 use crate::reply::{topic_menu_text, topics_json_list, Reply};
@@ -67,6 +69,22 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Measure the matcher on labelled questions (JSON lines or a TOML table).
+    Eval {
+        #[arg(long, value_name = "DIR")]
+        faq: Option<PathBuf>,
+        /// `{"text", "expect": id | [ids] | null}` per line, or a `.toml` question table.
+        queries: PathBuf,
+        /// Print the metrics as one JSON object.
+        #[arg(long)]
+        json: bool,
+        /// Also print the metrics over a range of answer thresholds.
+        #[arg(long)]
+        sweep: bool,
+        /// Print every question the matcher gets wrong.
+        #[arg(long)]
+        misses: bool,
+    },
     /// Turn a JSON-lines or CSV file of questions into FAQ topic files.
     Import {
         /// The input file (.jsonl/.json: JSON lines; .csv: CSV with a header row).
@@ -107,13 +125,23 @@ pub fn run(cli: Cli) -> ExitCode {
             question,
         } => match load_faq(&faq_dir(faq)) {
             Some(faq) => {
-                let matcher = Matcher::new(&faq, config.matching);
+                let matcher = Matcher::with_params(&faq, config.matching, config.scoring);
                 cmd_ask(&faq, &matcher, json, &question)
             }
             None => ExitCode::FAILURE,
         },
         Command::Topics { faq, json } => match load_faq(&faq_dir(faq)) {
             Some(faq) => cmd_topics(&faq, json),
+            None => ExitCode::FAILURE,
+        },
+        Command::Eval {
+            faq,
+            queries,
+            json,
+            sweep,
+            misses,
+        } => match load_faq(&faq_dir(faq)) {
+            Some(faq) => cmd_eval(&faq, &config, &queries, json, sweep, misses),
             None => ExitCode::FAILURE,
         },
         Command::Import {
@@ -314,4 +342,93 @@ fn cmd_import(file: &Path, format: Format, out: &Path, force: bool) -> ExitCode 
             ExitCode::FAILURE
         }
     }
+}
+
+fn cmd_eval(faq: &Faq, config: &Config, queries: &Path, json: bool, sweep: bool, show_misses: bool) -> ExitCode {
+    let cases = match eval::load_cases(queries) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("faqbot: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let t = config.matching;
+    let built = Instant::now();
+    let matcher = Matcher::with_params(faq, t, config.scoring);
+    let build_ms = built.elapsed().as_secs_f64() * 1000.0;
+    let (ranked, qps) = eval::rank_all(&matcher, &cases);
+    let m = eval::metrics(faq, &cases, &ranked, t);
+    let points: Vec<(f32, eval::Metrics)> = if sweep {
+        eval::sweep_points()
+            .map(|a| {
+                let t = Thresholds {
+                    answer: a,
+                    suggest: t.suggest.min(a),
+                    ..t
+                };
+                (a, eval::metrics(faq, &cases, &ranked, t))
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    if json {
+        let v = serde_json::json!({
+            "queries": queries.display().to_string(),
+            "thresholds": t,
+            "metrics": m,
+            "questions_per_second": qps.round(),
+            "index_build_ms": build_ms,
+            "sweep": points.iter().map(|(a, m)| serde_json::json!({"answer": a, "metrics": m})).collect::<Vec<_>>(),
+        });
+        println!("{v}");
+    } else {
+        let pct = |x: f64| format!("{:5.1}%", x * 100.0);
+        println!(
+            "{}: {} questions ({} in scope, {} out of scope); FAQ: {} entries",
+            queries.display(),
+            cases.len(),
+            m.n_in_scope,
+            m.n_oos,
+            faq.entries.len()
+        );
+        println!("thresholds: answer {:.3}, margin {:.3}, suggest {:.3}", t.answer, t.margin, t.suggest);
+        println!("  answered right          {}", pct(m.answer_acc));
+        println!("  answered wrong          {}", pct(m.wrong_answer));
+        println!("  right entry shown       {}  (in the answer or the suggestions shown)", pct(m.top3_recall_shown));
+        println!("  right entry in top 3    {}", pct(m.top3_recall));
+        println!("  out-of-scope answered   {}", pct(m.oos_false_answer));
+        println!("  combined accuracy       {}", pct(m.combined_acc));
+        println!("  balanced accuracy       {}", pct(m.balanced_acc));
+        println!(
+            "  outcomes in scope: {} answer, {} suggest, {} fallback; out of scope: {} answer, {} suggest, {} fallback",
+            m.in_scope_outcomes[0],
+            m.in_scope_outcomes[1],
+            m.in_scope_outcomes[2],
+            m.oos_outcomes[0],
+            m.oos_outcomes[1],
+            m.oos_outcomes[2]
+        );
+        println!("  speed: {qps:.0} questions/second (one thread); index built in {build_ms:.1} ms");
+        if sweep {
+            println!("\nanswer  right  wrong  shown  oos-ans  combined  balanced");
+            for (a, m) in &points {
+                println!(
+                    "{a:6.3} {} {} {} {}   {}    {}",
+                    pct(m.answer_acc),
+                    pct(m.wrong_answer),
+                    pct(m.top3_recall_shown),
+                    pct(m.oos_false_answer),
+                    pct(m.combined_acc),
+                    pct(m.balanced_acc)
+                );
+            }
+        }
+    }
+    if show_misses {
+        for line in eval::misses(faq, &cases, &ranked, t) {
+            eprintln!("{line}");
+        }
+    }
+    ExitCode::SUCCESS
 }

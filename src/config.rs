@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::faq::Position;
-use crate::matching::Thresholds;
+use crate::matching::{Params, Thresholds};
 
 /// The config file read when `--config` is not given, if it exists.
 pub const DEFAULT_CONFIG_FILE: &str = "faqbot.toml";
@@ -22,6 +22,8 @@ pub struct Config {
     pub faq_dir: PathBuf,
     /// Overrides of the matcher's decision thresholds.
     pub matching: Thresholds,
+    /// Overrides of the matcher's scoring weights.
+    pub scoring: Params,
 }
 
 impl Default for Config {
@@ -29,6 +31,7 @@ impl Default for Config {
         Config {
             faq_dir: PathBuf::from(DEFAULT_FAQ_DIR),
             matching: Thresholds::default(),
+            scoring: Params::default(),
         }
     }
 }

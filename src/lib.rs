@@ -10,6 +10,7 @@
 //! - [`reply`]: the outcome of a question rendered for a terminal and as JSON.
 //! - [`check`]: `faqbot check`, the structural checks plus the matcher's.
 //! - [`import`]: JSON lines / CSV -> topic files.
+//! - [`eval`]: `faqbot eval`, accuracy on labelled questions (benchmark metrics).
 //! - [`cli`]: the command line; `main.rs` only calls [`cli::run`].
 //!
 //! Only a future `discord` module will know serenity; everything here is
@@ -18,6 +19,7 @@
 pub mod check;
 pub mod cli;
 pub mod config;
+pub mod eval;
 pub mod faq;
 pub mod import;
 pub mod matching;

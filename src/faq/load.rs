@@ -97,11 +97,9 @@ pub fn load_dir(dir: &Path) -> LoadReport {
                 continue;
             }
         };
-        let (draft, mut diags) = parse_file(&text, path);
+        let (partial, mut diags) = parse_partial(&text, path);
         report.diagnostics.append(&mut diags);
-        if let Some(d) = draft {
-            drafts.push((d, texts.len()));
-        }
+        drafts.push((path.clone(), partial, texts.len()));
         texts.push((path.clone(), text));
     }
     let text_of = |i: usize| texts[i].1.as_str();
@@ -135,20 +133,44 @@ fn decode(bytes: &[u8], path: &Path) -> Result<String, Diagnostic> {
 /// final [`Faq`] in menu order if nothing is wrong.
 fn assemble<'t>(
     report: &mut LoadReport,
-    mut drafts: Vec<(FileDraft, usize)>,
+    drafts: Vec<(PathBuf, Partial, usize)>,
     text_of: impl Fn(usize) -> &'t str,
 ) {
-    drafts.sort_by(|a, b| {
-        (a.0.topic.order, &a.0.topic.file).cmp(&(b.0.topic.order, &b.0.topic.file))
-    });
+    // Ids are compared in file-name order, whether or not the file is valid.
     let mut seen_ids: HashMap<String, (PathBuf, Position)> = HashMap::new();
+    let mut files: Vec<(Topic, Vec<(Entry, Position)>, usize)> = Vec::new();
+    for (file, partial, text_idx) in drafts {
+        let text = text_of(text_idx);
+        let mut kept = Vec::new();
+        for (entry, offset) in partial.entries {
+            let pos = Position::of_offset(text, offset);
+            if let Some((first_file, first_pos)) = seen_ids.get(&entry.id) {
+                report.diagnostics.push(Diagnostic::error(
+                    &file,
+                    pos,
+                    format!(
+                        "duplicate id `{}`: already used at {}:{}:{}; ids must be unique across all files, rename one",
+                        entry.id,
+                        first_file.display(),
+                        first_pos.line,
+                        first_pos.col
+                    ),
+                ));
+                continue;
+            }
+            seen_ids.insert(entry.id.clone(), (file.clone(), pos));
+            kept.push((entry, pos));
+        }
+        if let Some(topic) = partial.topic {
+            files.push((topic, kept, partial.declared));
+        }
+    }
+    files.sort_by(|a, b| (a.0.order, &a.0.file).cmp(&(b.0.order, &b.0.file)));
     let mut seen_topics: HashMap<String, PathBuf> = HashMap::new();
     let mut faq = Faq::default();
     let mut origins = Vec::new();
-    for (draft, text_idx) in drafts {
-        let FileDraft { mut topic, entries } = draft;
+    for (mut topic, entries, declared) in files {
         let file = topic.file.clone();
-        let text = text_of(text_idx);
         let key = topic.name.to_lowercase();
         if let Some(first) = seen_topics.get(&key) {
             report.diagnostics.push(Diagnostic::error(
@@ -164,6 +186,10 @@ fn assemble<'t>(
             seen_topics.insert(key, file.clone());
         }
         if entries.is_empty() {
+            if declared > 0 {
+                // Its entries are all invalid and already reported.
+                continue;
+            }
             report.diagnostics.push(Diagnostic::warning(
                 &file,
                 Position::START,
@@ -187,23 +213,7 @@ fn assemble<'t>(
             ));
         }
         let topic_idx = faq.topics.len();
-        for (mut entry, offset) in entries {
-            let pos = Position::of_offset(text, offset);
-            if let Some((first_file, first_pos)) = seen_ids.get(&entry.id) {
-                report.diagnostics.push(Diagnostic::error(
-                    &file,
-                    pos,
-                    format!(
-                        "duplicate id `{}`: already used at {}:{}:{}; ids must be unique across all files, rename one",
-                        entry.id,
-                        first_file.display(),
-                        first_pos.line,
-                        first_pos.col
-                    ),
-                ));
-                continue;
-            }
-            seen_ids.insert(entry.id.clone(), (file.clone(), pos));
+        for (mut entry, pos) in entries {
             entry.topic = topic_idx;
             topic.entries.push(faq.entries.len());
             faq.entries.push(entry);
@@ -247,32 +257,47 @@ impl Shift {
 /// Parses and validates one topic file's text. Returns the valid content
 /// (if the file has no errors) and every problem found.
 pub fn parse_file(text: &str, path: &Path) -> (Option<FileDraft>, Vec<Diagnostic>) {
+    let (partial, diags) = parse_partial(text, path);
+    let draft = match partial.topic {
+        Some(topic) if !diags.iter().any(Diagnostic::is_error) => Some(FileDraft {
+            topic,
+            entries: partial.entries,
+        }),
+        _ => None,
+    };
+    (draft, diags)
+}
+
+/// Whatever was valid in a file, even if other parts were not: the topic
+/// (if its table is valid) and the valid entries. Cross-file checks (ids)
+/// run on these, so a broken file still has its ids compared.
+#[derive(Debug, Default)]
+struct Partial {
+    topic: Option<Topic>,
+    entries: Vec<(Entry, usize)>,
+    /// How many `[[entry]]` tables the file has, valid or not.
+    declared: usize,
+}
+
+fn parse_partial(text: &str, path: &Path) -> (Partial, Vec<Diagnostic>) {
     let mut v = Validator {
         text,
         path,
         diags: Vec::new(),
     };
-    let draft = match toml::from_str::<RawFile>(text) {
-        Ok(raw) => {
-            let topic = v.topic(raw.topic.get_ref(), Shift::NONE);
-            let entries = raw
+    let partial = match toml::from_str::<RawFile>(text) {
+        Ok(raw) => Partial {
+            declared: raw.entry.len(),
+            topic: v.topic(raw.topic.get_ref(), Shift::NONE),
+            entries: raw
                 .entry
                 .iter()
                 .filter_map(|e| v.entry(e.get_ref(), e.span().start, Shift::NONE))
-                .collect::<Vec<_>>();
-            topic.map(|topic| FileDraft { topic, entries })
-        }
-        Err(_) => {
-            v.loose(text);
-            None
-        }
+                .collect(),
+        },
+        Err(_) => v.loose(text),
     };
-    let draft = if v.diags.iter().any(Diagnostic::is_error) {
-        None
-    } else {
-        draft
-    };
-    (draft, v.diags)
+    (partial, v.diags)
 }
 
 /// The file's outline: its tables as untyped values with their spans.
@@ -308,13 +333,14 @@ impl Validator<'_> {
     }
 
     /// The slow path: the strict parse failed, so find every problem.
-    fn loose(&mut self, text: &str) {
+    fn loose(&mut self, text: &str) -> Partial {
+        let mut partial = Partial::default();
         let outline = match toml::from_str::<Outline>(text) {
             Ok(o) => o,
             Err(e) => {
                 let offset = e.span().map_or(0, |s| s.start);
                 self.error(offset, explain_toml_error(e.message()));
-                return;
+                return partial;
             }
         };
         for key in outline.other.keys() {
@@ -329,7 +355,7 @@ impl Validator<'_> {
         match &outline.topic {
             Some(t) => {
                 if let Some((raw, shift)) = self.block::<RawTopic>(t.span()) {
-                    self.topic(&raw, shift);
+                    partial.topic = self.topic(&raw, shift);
                 }
             }
             None => self.error(
@@ -338,11 +364,13 @@ impl Validator<'_> {
                     .to_string(),
             ),
         }
+        partial.declared = outline.entry.len();
         for e in &outline.entry {
             if let Some((raw, shift)) = self.block::<RawEntry>(e.span()) {
-                self.entry(&raw, e.span().start, shift);
+                partial.entries.extend(self.entry(&raw, e.span().start, shift));
             }
         }
+        partial
     }
 
     /// Re-parses one table of the file on its own, so that its errors are

@@ -1,7 +1,7 @@
 //! The search index, built once when the FAQ loads, and the scoring of a
 //! question against it.
 //!
-//! Scoring is a soft TF-IDF cosine (Cohen, Ravikumar & Fienberg 2003):
+//! Scoring is soft TF-IDF (Cohen, Ravikumar & Fienberg 2003), as coverage:
 //!
 //! - every phrasing of an entry (its question and each alternative) is a
 //!   vector of stemmed words weighted by IDF, where a word's document
@@ -38,19 +38,65 @@ const SOFT_MATCH_MIN_CHARS: usize = 4;
 /// How many vocabulary words one misspelled question word may stand for.
 const SOFT_MATCHES_PER_WORD: usize = 3;
 
-/// The weight of a question word the FAQ has never seen, as a share of the
-/// weight of the rarest FAQ word. Below 1 because unknown words are often
-/// chat filler the stopword list misses; above 0 because they are the best
-/// sign that a question is off-topic.
-pub const UNKNOWN_WORD_WEIGHT: f32 = 0.8;
+/// The knobs of scoring (not of deciding: see [`super::Thresholds`]); the
+/// config file's `[scoring]` table overrides them.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Params {
+    /// How much a question word found only in an entry's *answer* counts,
+    /// relative to one found in its question or alternatives. The answer
+    /// holds the document's own words, which people reuse ("perimeter",
+    /// "armored"), but it also mentions things the entry is not about.
+    pub answer_word: f32,
+    /// The weight of a question word the FAQ has never seen, as a share of
+    /// the weight of the rarest FAQ word. Below 1 because unknown words are
+    /// often chat filler the stopword list misses; above 0 because they are
+    /// the best sign that a question is off-topic.
+    pub unknown_word: f32,
+    /// How many matched words a confident score needs. A question whose
+    /// only match is one common word ("embassy", "help") explains itself
+    /// fully, yet says too little to pick an entry. Each matched question
+    /// word counts its similarity times `(1 + rarity) / 2`, where rarity is
+    /// its IDF over the rarest word's: a word only one entry uses counts 1,
+    /// a word every entry uses about 1/2. The score is scaled by
+    /// `min(1, count / evidence)`.
+    pub evidence: f32,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            answer_word: 0.5,
+            unknown_word: 0.8,
+            evidence: 1.0,
+        }
+    }
+}
 
 type TermId = u32;
 
 #[derive(Debug, Clone)]
 struct Phrasing {
-    entry: u32,
-    /// (term, weight), weights L2-normalised, each term once.
+    /// (term, IDF), each term once.
     terms: Vec<(TermId, f32)>,
+    /// The sum of the IDFs.
+    total: f32,
+}
+
+#[derive(Debug, Clone)]
+struct EntryIndex {
+    /// Every word of the entry with its strength (1 for its phrasings,
+    /// [`Params::answer_word`] for words only in its answer), sorted.
+    words: Vec<(TermId, f32)>,
+    phrasings: Vec<Phrasing>,
+}
+
+impl EntryIndex {
+    fn strength(&self, term: TermId) -> f32 {
+        self.words
+            .binary_search_by_key(&term, |&(t, _)| t)
+            .map_or(0.0, |i| self.words[i].1)
+    }
 }
 
 /// A scored entry: its index in the FAQ, its score in [0, 1] and which of
@@ -67,64 +113,70 @@ pub struct Index {
     vocab: HashMap<String, TermId>,
     words: Vec<String>,
     idf: Vec<f32>,
+    /// term -> entries that contain it (in any field).
     postings: Vec<Vec<u32>>,
-    phrasings: Vec<Phrasing>,
-    /// For each phrasing, its position among its entry's phrasings.
-    phrasing_rank: Vec<u32>,
+    entries: Vec<EntryIndex>,
     unknown_weight: f32,
+    /// The IDF of a word only one entry uses (the rarest possible).
+    max_idf: f32,
+    evidence: f32,
 }
 
 impl Index {
     pub fn build(faq: &Faq) -> Index {
+        Index::build_with(faq, Params::default())
+    }
+
+    pub fn build_with(faq: &Faq, params: Params) -> Index {
         let mut index = Index::default();
-        let mut raw: Vec<(u32, Vec<TermId>)> = Vec::new();
-        let mut df: Vec<u32> = Vec::new();
-        for (e, entry) in faq.entries.iter().enumerate() {
-            let mut entry_terms: Vec<TermId> = Vec::new();
-            for (rank, text) in entry.phrasings().enumerate() {
-                let mut ids: Vec<TermId> =
-                    terms(text).into_iter().map(|t| index.intern(t)).collect();
-                ids.sort_unstable();
-                ids.dedup();
-                entry_terms.extend(&ids);
-                raw.push((e as u32, ids));
-                index.phrasing_rank.push(rank as u32);
-            }
-            entry_terms.sort_unstable();
-            entry_terms.dedup();
-            df.resize(index.words.len(), 0);
-            for t in entry_terms {
+        let mut raw: Vec<(Vec<Vec<TermId>>, Vec<(TermId, f32)>)> = Vec::new();
+        for entry in &faq.entries {
+            let phrasings: Vec<Vec<TermId>> = entry
+                .phrasings()
+                .map(|text| {
+                    let mut ids: Vec<TermId> = terms(text).into_iter().map(|t| index.intern(t)).collect();
+                    ids.sort_unstable();
+                    ids.dedup();
+                    ids
+                })
+                .collect();
+            let mut words: Vec<(TermId, f32)> = terms(&entry.answer)
+                .into_iter()
+                .map(|t| (index.intern(t), params.answer_word))
+                .chain(phrasings.iter().flatten().map(|&t| (t, 1.0)))
+                .collect();
+            // Strongest first within a term, then keep one per term.
+            words.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
+            words.dedup_by_key(|w| w.0);
+            raw.push((phrasings, words));
+        }
+        let mut df = vec![0u32; index.words.len()];
+        index.postings = vec![Vec::new(); index.words.len()];
+        for (e, (_, words)) in raw.iter().enumerate() {
+            for &(t, _) in words {
                 df[t as usize] += 1;
+                index.postings[t as usize].push(e as u32);
             }
         }
         let n = faq.entries.len().max(1) as f32;
         index.idf = df.iter().map(|&d| idf(n, d as f32)).collect();
-        index.unknown_weight = idf(n, 1.0) * UNKNOWN_WORD_WEIGHT;
-        index.postings = vec![Vec::new(); index.words.len()];
-        for (p, (entry, ids)) in raw.into_iter().enumerate() {
-            let norm = ids
-                .iter()
-                .map(|&t| index.idf[t as usize].powi(2))
-                .sum::<f32>()
-                .sqrt();
-            let terms = ids
-                .iter()
-                .map(|&t| {
-                    (
-                        t,
-                        if norm > 0.0 {
-                            index.idf[t as usize] / norm
-                        } else {
-                            0.0
-                        },
-                    )
-                })
-                .collect();
-            for &t in &ids {
-                index.postings[t as usize].push(p as u32);
-            }
-            index.phrasings.push(Phrasing { entry, terms });
-        }
+        index.unknown_weight = idf(n, 1.0) * params.unknown_word;
+        index.max_idf = idf(n, 1.0);
+        index.evidence = params.evidence;
+        index.entries = raw
+            .into_iter()
+            .map(|(phrasings, words)| EntryIndex {
+                words,
+                phrasings: phrasings
+                    .into_iter()
+                    .map(|ids| {
+                        let terms: Vec<(TermId, f32)> = ids.iter().map(|&t| (t, index.idf[t as usize])).collect();
+                        let total = terms.iter().map(|t| t.1).sum();
+                        Phrasing { terms, total }
+                    })
+                    .collect(),
+            })
+            .collect();
         index
     }
 
@@ -163,68 +215,97 @@ impl Index {
 
     /// Every entry that shares a word with the question, best first (ties
     /// broken by FAQ order), each with its best phrasing.
+    ///
+    /// An entry's score is the geometric mean of two coverages:
+    /// - how much of the *question* the entry explains: the IDF-weighted
+    ///   share of question words found in the entry (phrasings at full
+    ///   strength, answer-only words at [`Params::answer_word`]), counting
+    ///   words the FAQ has never seen against it;
+    /// - how much of the entry's best *phrasing* the question covers.
+    ///
+    /// A question must both be explained by the entry and say what the
+    /// entry is about to score high; a question with too little matched
+    /// evidence is scaled down (see [`Params::evidence`]).
     pub fn rank(&self, question: &str) -> Vec<Scored> {
         let mut words = terms(question);
         words.sort_unstable();
         words.dedup();
-        if words.is_empty() {
-            return Vec::new();
-        }
         // Each question word: its weight and the vocabulary it matches.
-        let mut query_norm = 0.0f32;
-        let mut by_term: HashMap<TermId, Vec<(usize, f32)>> = HashMap::new();
-        let mut weights = Vec::with_capacity(words.len());
-        for (q, word) in words.iter().enumerate() {
+        let mut question_weight = 0.0f32;
+        let mut matched: Vec<(f32, Vec<(TermId, f32)>)> = Vec::with_capacity(words.len());
+        // The matched question words, each counted by similarity and rarity.
+        let mut evidence = 0.0f32;
+        // vocabulary term -> best similarity to any question word
+        let mut hits: HashMap<TermId, f32> = HashMap::new();
+        for word in &words {
             let matches = self.lookup(word);
             let weight = matches
                 .first()
                 .map_or(self.unknown_weight, |&(t, _)| self.idf[t as usize]);
-            query_norm += weight * weight;
-            weights.push(weight);
-            for (t, sim) in matches {
-                by_term.entry(t).or_default().push((q, sim));
+            question_weight += weight;
+            if let Some(&(_, sim)) = matches.first() {
+                evidence += sim * (1.0 + weight / self.max_idf) / 2.0;
             }
+            for &(t, sim) in &matches {
+                let h = hits.entry(t).or_insert(0.0);
+                *h = h.max(sim);
+            }
+            matched.push((weight, matches));
         }
-        let query_norm = query_norm.sqrt();
-        if by_term.is_empty() || query_norm == 0.0 {
+        if hits.is_empty() || question_weight == 0.0 {
             return Vec::new();
         }
 
-        let mut candidates: Vec<u32> = by_term
+        let confidence = if self.evidence > 0.0 {
+            (evidence / self.evidence).min(1.0)
+        } else {
+            1.0
+        };
+
+        let mut candidates: Vec<u32> = hits
             .keys()
             .flat_map(|&t| self.postings[t as usize].iter().copied())
             .collect();
         candidates.sort_unstable();
         candidates.dedup();
 
-        let mut best_per_word = vec![0.0f32; words.len()];
-        let mut best: HashMap<u32, Scored> = HashMap::new();
-        for p in candidates {
-            let phrasing = &self.phrasings[p as usize];
-            best_per_word.iter_mut().for_each(|b| *b = 0.0);
-            for &(t, w) in &phrasing.terms {
-                if let Some(qs) = by_term.get(&t) {
-                    for &(q, sim) in qs {
-                        best_per_word[q] = best_per_word[q].max(sim * w);
-                    }
+        let mut ranked: Vec<Scored> = candidates
+            .into_iter()
+            .map(|e| {
+                let entry = &self.entries[e as usize];
+                let explained: f32 = matched
+                    .iter()
+                    .map(|(weight, matches)| {
+                        let best = matches
+                            .iter()
+                            .map(|&(t, sim)| sim * entry.strength(t))
+                            .fold(0.0f32, f32::max);
+                        weight * best
+                    })
+                    .sum();
+                let question_coverage = explained / question_weight;
+                let (phrasing, phrasing_coverage) = entry
+                    .phrasings
+                    .iter()
+                    .map(|p| {
+                        let covered: f32 =
+                            p.terms.iter().map(|&(t, w)| w * hits.get(&t).copied().unwrap_or(0.0)).sum();
+                        if p.total > 0.0 {
+                            covered / p.total
+                        } else {
+                            0.0
+                        }
+                    })
+                    .enumerate()
+                    .fold((0, 0.0f32), |best, (i, c)| if c > best.1 { (i, c) } else { best });
+                Scored {
+                    entry: e as usize,
+                    score: ((question_coverage * phrasing_coverage).sqrt() * confidence).min(1.0),
+                    phrasing,
                 }
-            }
-            let dot: f32 = best_per_word.iter().zip(&weights).map(|(b, w)| b * w).sum();
-            let score = (dot / query_norm).min(1.0);
-            let scored = Scored {
-                entry: phrasing.entry as usize,
-                score,
-                phrasing: self.phrasing_rank[p as usize] as usize,
-            };
-            best.entry(phrasing.entry)
-                .and_modify(|s| {
-                    if score > s.score {
-                        *s = scored;
-                    }
-                })
-                .or_insert(scored);
-        }
-        let mut ranked: Vec<Scored> = best.into_values().collect();
+            })
+            .filter(|s| s.score > 0.0)
+            .collect();
         ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
         ranked
     }

@@ -11,7 +11,7 @@ pub mod normalize;
 
 use serde::{Deserialize, Serialize};
 
-pub use index::{Index, Scored};
+pub use index::{Index, Params, Scored};
 
 use crate::faq::Faq;
 
@@ -126,8 +126,12 @@ pub struct Matcher {
 
 impl Matcher {
     pub fn new(faq: &Faq, thresholds: Thresholds) -> Matcher {
+        Matcher::with_params(faq, thresholds, Params::default())
+    }
+
+    pub fn with_params(faq: &Faq, thresholds: Thresholds, params: Params) -> Matcher {
         Matcher {
-            index: Index::build(faq),
+            index: Index::build_with(faq, params),
             thresholds,
         }
     }

@@ -116,7 +116,7 @@ const STOPWORDS: &[&str] = &[
     "s",
     "so",
     "some",
-    "someone",
+    "somebody", "someone",
     "something",
     "sort",
     "t",
@@ -168,6 +168,31 @@ const STOPWORDS: &[&str] = &[
     "youre",
 ];
 
+/// Chat spellings of ordinary words, read as the words they stand for.
+/// General chat shorthand only: an FAQ's own jargon belongs in its entries'
+/// alternatives, where moderators can see and change it.
+const CHAT_WORDS: &[(&str, &str)] = &[
+    ("abt", "about"),
+    ("b4", "before"),
+    ("bc", "because"),
+    ("cop", "police"),
+    ("cops", "police"),
+    ("coz", "because"),
+    ("cuz", "because"),
+    ("dept", "department"),
+    ("gov", "government"),
+    ("govs", "governments"),
+    ("govt", "government"),
+    ("govts", "governments"),
+    ("info", "information"),
+    ("intl", "international"),
+    ("ppl", "people"),
+    ("r", "are"),
+    ("tho", "though"),
+    ("w", "with"),
+    ("y", "why"),
+];
+
 /// NFKC, lower case, markup and punctuation removed; words separated by
 /// single spaces. Reads at most [`MAX_QUESTION_CHARS`] characters.
 pub fn normalize(text: &str) -> String {
@@ -211,7 +236,13 @@ pub fn is_stopword(word: &str) -> bool {
 pub fn terms(text: &str) -> Vec<String> {
     normalize(text)
         .split(' ')
-        .filter(|w| !w.is_empty() && w.chars().count() <= MAX_WORD_CHARS && !is_stopword(w))
+        .filter(|w| !w.is_empty() && w.chars().count() <= MAX_WORD_CHARS)
+        .map(|w| {
+            CHAT_WORDS
+                .binary_search_by_key(&w, |&(from, _)| from)
+                .map_or(w, |i| CHAT_WORDS[i].1)
+        })
+        .filter(|w| !is_stopword(w))
         .map(stem)
         .collect()
 }
@@ -262,6 +293,7 @@ mod tests {
             ["protect", "embassi"]
         );
         assert_eq!(terms("what is it"), Vec::<String>::new());
+        assert_eq!(terms("do cops guard the govt"), ["polic", "guard", "govern"]);
     }
 
     #[test]

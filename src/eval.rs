@@ -1,0 +1,216 @@
+//! `faqbot eval`: how well the matcher does on a set of labelled questions.
+//!
+//! Reads JSON lines (`{"text", "expect": id | [ids] | null}`, the benchmark
+//! format of `shared/bench`) or a TOML question table (`[[case]]` with `q`
+//! and `expect` = id, list of ids, or `"none"`). The metrics are those of
+//! `shared/bench/README.md`. Each question is ranked once; the decision
+//! rule is then replayed for every threshold of a sweep.
+
+use std::path::Path;
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use crate::faq::Faq;
+use crate::matching::{decide, normalize, Decision, Matcher, Scored, Thresholds, MAX_SUGGESTIONS};
+
+/// One labelled question: `expect` is `None` when the bot must not answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Case {
+    pub text: String,
+    pub expect: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Expect {
+    One(String),
+    Many(Vec<String>),
+}
+
+#[derive(Deserialize)]
+struct JsonCase {
+    text: String,
+    expect: Option<Expect>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TomlTable {
+    case: Vec<TomlCase>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TomlCase {
+    q: String,
+    expect: Expect,
+}
+
+fn expect_ids(e: Option<Expect>) -> Option<Vec<String>> {
+    match e {
+        None => None,
+        Some(Expect::One(s)) if s == "none" => None,
+        Some(Expect::One(s)) => Some(vec![s]),
+        Some(Expect::Many(v)) => Some(v),
+    }
+}
+
+/// Reads a question file (`.toml`: question table; else JSON lines).
+pub fn load_cases(path: &Path) -> Result<Vec<Case>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    parse_cases(&text, path.extension().is_some_and(|x| x == "toml"), &path.display().to_string())
+}
+
+pub fn parse_cases(text: &str, toml_table: bool, source: &str) -> Result<Vec<Case>, String> {
+    if toml_table {
+        let t: TomlTable = toml::from_str(text).map_err(|e| format!("{source}: {e}"))?;
+        return Ok(t
+            .case
+            .into_iter()
+            .map(|c| Case {
+                text: c.q,
+                expect: expect_ids(Some(c.expect)),
+            })
+            .collect());
+    }
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            let c: JsonCase = serde_json::from_str(l).map_err(|e| format!("{source}:{}: {e}", i + 1))?;
+            Ok(Case {
+                text: c.text,
+                expect: expect_ids(c.expect),
+            })
+        })
+        .collect()
+}
+
+/// The metrics of `shared/bench/README.md`, as fractions.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Metrics {
+    pub n_in_scope: usize,
+    pub n_oos: usize,
+    pub answer_acc: f64,
+    pub wrong_answer: f64,
+    pub top3_recall: f64,
+    pub top3_recall_shown: f64,
+    pub oos_false_answer: f64,
+    pub oos_reject: f64,
+    pub combined_acc: f64,
+    pub balanced_acc: f64,
+    /// Outcomes of in-scope questions: answer, suggest, fallback.
+    pub in_scope_outcomes: [usize; 3],
+    /// Outcomes of out-of-scope questions: answer, suggest, fallback.
+    pub oos_outcomes: [usize; 3],
+}
+
+/// Each question ranked once (top entries kept), ready to be decided.
+#[derive(Debug, Clone)]
+pub struct Ranked {
+    pub top: Vec<Scored>,
+    pub has_words: bool,
+}
+
+/// Ranks every case; returns the rankings and questions per second.
+pub fn rank_all(matcher: &Matcher, cases: &[Case]) -> (Vec<Ranked>, f64) {
+    let started = Instant::now();
+    let ranked: Vec<Ranked> = cases
+        .iter()
+        .map(|c| {
+            let mut top = matcher.rank(&c.text);
+            top.truncate(MAX_SUGGESTIONS);
+            Ranked {
+                has_words: !top.is_empty() || !normalize::terms(&c.text).is_empty(),
+                top,
+            }
+        })
+        .collect();
+    let secs = started.elapsed().as_secs_f64();
+    (ranked, if secs > 0.0 { cases.len() as f64 / secs } else { f64::INFINITY })
+}
+
+/// The decision and the ids it shows (answered id, then suggestions).
+fn shown(r: &Ranked, t: Thresholds, faq: &Faq) -> (usize, Vec<String>) {
+    match decide(&r.top, r.has_words, t) {
+        Decision::Answer(s) => (0, vec![faq.entries[s.entry].id.clone()]),
+        Decision::Suggest(list) => (1, list.iter().map(|s| faq.entries[s.entry].id.clone()).collect()),
+        Decision::Fallback(_) => (2, Vec::new()),
+    }
+}
+
+/// Scores the decisions under thresholds `t`.
+pub fn metrics(faq: &Faq, cases: &[Case], ranked: &[Ranked], t: Thresholds) -> Metrics {
+    let mut m = Metrics::default();
+    let (mut right, mut wrong, mut top3, mut top3_shown, mut false_answers) = (0, 0, 0, 0, 0);
+    for (case, r) in cases.iter().zip(ranked) {
+        let (outcome, ids) = shown(r, t, faq);
+        // top3_recall counts the best 3 whatever the outcome.
+        let listed: Vec<&str> = r.top.iter().map(|s| faq.entries[s.entry].id.as_str()).collect();
+        match &case.expect {
+            None => {
+                m.n_oos += 1;
+                m.oos_outcomes[outcome] += 1;
+                false_answers += usize::from(outcome == 0);
+            }
+            Some(expect) => {
+                m.n_in_scope += 1;
+                m.in_scope_outcomes[outcome] += 1;
+                let hit = |id: &str| expect.iter().any(|e| e == id);
+                if outcome == 0 {
+                    if hit(&ids[0]) {
+                        right += 1;
+                    } else {
+                        wrong += 1;
+                    }
+                }
+                if listed.iter().any(|id| hit(id)) {
+                    top3 += 1;
+                }
+                if outcome != 2 && ids.iter().any(|id| hit(id)) {
+                    top3_shown += 1;
+                }
+            }
+        }
+    }
+    let div = |a: usize, b: usize| if b == 0 { f64::NAN } else { a as f64 / b as f64 };
+    m.answer_acc = div(right, m.n_in_scope);
+    m.wrong_answer = div(wrong, m.n_in_scope);
+    m.top3_recall = div(top3, m.n_in_scope);
+    m.top3_recall_shown = div(top3_shown, m.n_in_scope);
+    m.oos_false_answer = if m.n_oos == 0 { 0.0 } else { div(false_answers, m.n_oos) };
+    m.oos_reject = 1.0 - m.oos_false_answer;
+    m.combined_acc = div(right + (m.n_oos - false_answers), m.n_in_scope + m.n_oos);
+    m.balanced_acc = (m.answer_acc + m.oos_reject) / 2.0;
+    m
+}
+
+/// The questions the matcher gets wrong under `t`, as readable lines.
+pub fn misses(faq: &Faq, cases: &[Case], ranked: &[Ranked], t: Thresholds) -> Vec<String> {
+    let mut out = Vec::new();
+    for (case, r) in cases.iter().zip(ranked) {
+        let (outcome, ids) = shown(r, t, faq);
+        let name = ["answer", "suggest", "fallback"][outcome];
+        let score = r.top.first().map_or(0.0, |s| s.score);
+        let top: Vec<&str> = r.top.iter().map(|s| faq.entries[s.entry].id.as_str()).collect();
+        let bad = match &case.expect {
+            None => outcome == 0,
+            Some(expect) => outcome != 0 || !expect.contains(&ids[0]),
+        };
+        if bad {
+            let want = case.expect.as_ref().map_or("none".to_string(), |e| e.join("|"));
+            out.push(format!(
+                "{name:8} {score:.3}  {:?}  want {want}  top {}",
+                case.text,
+                top.join(",")
+            ));
+        }
+    }
+    out
+}
+
+/// The answer thresholds a sweep tries: 0.20 to 0.90 by 0.025.
+pub fn sweep_points() -> impl Iterator<Item = f32> {
+    (0..=28).map(|i| 0.2 + 0.025 * i as f32)
+}

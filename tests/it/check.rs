@@ -1,0 +1,129 @@
+//! `faqbot check` on the bundled FAQ and on the broken fixtures. Each
+//! fixture states what check must report in `# expect:` comments; the test
+//! holds check to exactly that list: every problem, nothing more.
+
+use crate::{faqbot, fixtures, run, stdout};
+
+/// The `# expect:` lines of every file in a fixture directory.
+fn expectations(dir: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut paths: Vec<_> = std::fs::read_dir(fixtures().join(dir))
+        .expect("fixture dir")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    paths.sort();
+    for path in paths {
+        let bytes = std::fs::read(&path).expect("fixture file");
+        for line in String::from_utf8_lossy(&bytes).lines() {
+            if let Some(e) = line.strip_prefix("# expect: ") {
+                out.push(e.to_string());
+            }
+        }
+    }
+    out
+}
+
+#[track_caller]
+fn check_fixture(dir: &str, expect_exit: i32) {
+    let out = faqbot(&["check", dir]).current_dir(fixtures()).output().expect("runs");
+    let text = stdout(&out);
+    let reported: Vec<&str> = text.lines().filter(|l| l.contains(": error: ") || l.contains(": warning: ")).collect();
+    let expected = expectations(dir);
+    assert!(!expected.is_empty(), "fixture {dir} states no expectations");
+    for e in &expected {
+        assert!(
+            reported.iter().any(|r| r.starts_with(e.as_str())),
+            "check {dir} did not report\n  {e}\nit printed:\n{text}"
+        );
+    }
+    assert_eq!(
+        reported.len(),
+        expected.len(),
+        "check {dir} reported more or fewer problems than the fixture states:\n{text}"
+    );
+    assert_eq!(out.status.code(), Some(expect_exit), "exit code of check {dir}:\n{text}");
+    let last = text.lines().last().unwrap_or_default();
+    assert!(last.starts_with(&format!("{dir}: ")), "summary line missing: {last}");
+}
+
+#[test]
+fn bundled_faq_passes_check_without_warnings() {
+    let out = run(&["check", "--strict", "faq"]);
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("0 errors, 0 warnings"), "{text}");
+}
+
+#[test]
+fn bundled_faq_has_the_promised_shape() {
+    let report = faqbot::faq::load_dir(&crate::root().join("faq"));
+    let faq = report.faq.expect("bundled FAQ is valid");
+    assert!(faq.entries.len() >= 40, "{} entries", faq.entries.len());
+    // The seed document's heading lines, copied verbatim (the document
+    // itself lives outside the repository).
+    let text = std::fs::read_to_string(crate::root().join("tests/data/seed-headings.txt")).expect("headings");
+    let headings: Vec<&str> = text.lines().collect();
+    for e in &faq.entries {
+        assert!(e.alternatives.len() >= 3, "{} has {} alternatives", e.id, e.alternatives.len());
+        assert!(
+            headings.iter().any(|h| *h == e.section || h.starts_with(&format!("{}:", e.section))),
+            "section of {} is not a heading of the document: {:?}",
+            e.id,
+            e.section
+        );
+    }
+    // One topic per heading: the overview, five titled sections, the FAQ;
+    // each topic's entries all come from its one section.
+    assert_eq!(faq.topics.len(), headings.len());
+    let mut sections = std::collections::BTreeSet::new();
+    for topic in &faq.topics {
+        let own: std::collections::BTreeSet<&str> =
+            topic.entries.iter().map(|&i| faq.entries[i].section.as_str()).collect();
+        assert_eq!(own.len(), 1, "topic {} mixes sections {own:?}", topic.name);
+        sections.extend(own);
+    }
+    assert_eq!(sections.len(), headings.len(), "{sections:?}");
+}
+
+#[test]
+fn syntax_error_is_reported_at_its_line() {
+    check_fixture("syntax-error", 1);
+}
+
+#[test]
+fn every_error_in_every_file_is_reported_in_one_run() {
+    check_fixture("many-errors", 1);
+}
+
+#[test]
+fn a_file_that_is_not_utf8_is_reported() {
+    check_fixture("not-utf8", 1);
+}
+
+#[test]
+fn an_answer_over_discords_limit_is_an_error() {
+    check_fixture("too-long", 1);
+}
+
+#[test]
+fn warnings_pass_unless_strict() {
+    check_fixture("warnings", 0);
+    let out = faqbot(&["check", "--strict", "warnings"]).current_dir(fixtures()).output().expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn an_empty_directory_is_an_error() {
+    let out = faqbot(&["check", "empty-dir"]).current_dir(fixtures()).output().expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).starts_with("empty-dir: error: no FAQ files"), "{}", stdout(&out));
+}
+
+#[test]
+fn ask_refuses_a_broken_faq_and_says_how_to_find_out_more() {
+    let out = faqbot(&["ask", "--faq", "many-errors", "anything"]).current_dir(fixtures()).output().expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let err = crate::stderr(&out);
+    assert!(err.contains("many-errors/01-first.toml:16:1: error: unknown field `anwser`"), "{err}");
+    assert!(err.contains("faqbot check many-errors"), "{err}");
+}

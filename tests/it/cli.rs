@@ -1,0 +1,224 @@
+//! The command-line contract that scripts rely on: `ask` (text, JSON,
+//! standard input), `topics`, `import`, `eval`, and the config file.
+
+use serde_json::Value;
+
+use crate::{faqbot, run, run_with_stdin, stderr, stdout};
+
+/// Checks one `ask --json` object against the contract.
+#[track_caller]
+fn assert_contract(v: &Value, question: &str) {
+    assert_eq!(v["question"], question, "{v}");
+    assert!(v["score"].is_number(), "{v}");
+    match v["outcome"].as_str() {
+        Some("answer") => {
+            for key in ["id", "answer", "section", "topic", "matched"] {
+                assert!(v[key].as_str().is_some_and(|s| !s.is_empty()), "answer without {key}: {v}");
+            }
+        }
+        Some("suggest") => {
+            let list = v["suggestions"].as_array().expect("suggestions");
+            assert!((1..=3).contains(&list.len()), "{v}");
+            for s in list {
+                for key in ["id", "question", "section"] {
+                    assert!(s[key].is_string(), "suggestion without {key}: {v}");
+                }
+                assert!(s["score"].is_number(), "{v}");
+            }
+            let ids: std::collections::HashSet<&str> = list.iter().filter_map(|s| s["id"].as_str()).collect();
+            assert_eq!(ids.len(), list.len(), "suggestions must be distinct entries: {v}");
+        }
+        Some("fallback") => {
+            let topics = v["topics"].as_array().expect("topics");
+            assert_eq!(topics.len(), 7, "{v}");
+            for t in topics {
+                assert!(t["name"].is_string() && t["description"].is_string(), "{v}");
+                assert!(t["entries"].as_u64().is_some_and(|n| n > 0), "{v}");
+            }
+        }
+        other => panic!("bad outcome {other:?} in {v}"),
+    }
+}
+
+#[test]
+fn ask_prints_the_answer_and_its_source() {
+    let out = run(&["ask", "can the police enter an embassy without permission"]);
+    assert!(out.status.success());
+    let text = stdout(&out);
+    assert!(text.contains("inviolab"), "{text}");
+    assert!(text.contains("\nSource: Host Country Responsibilities\n"), "{text}");
+}
+
+#[test]
+fn ask_without_quotes_joins_the_words() {
+    let quoted = stdout(&run(&["ask", "--json", "who protects embassies"]));
+    let loose = stdout(&run(&["ask", "--json", "who", "protects", "embassies"]));
+    assert_eq!(quoted, loose);
+}
+
+#[test]
+fn ask_json_has_the_answer_fields() {
+    let out = run(&["ask", "--json", "can the police enter an embassy without permission"]);
+    let v: Value = serde_json::from_str(&stdout(&out)).expect("one JSON object");
+    assert_eq!(v["outcome"], "answer");
+    assert_eq!(v["id"], "host-country-no-entry-without-consent");
+    assert_eq!(v["section"], "Host Country Responsibilities");
+    assert_contract(&v, "can the police enter an embassy without permission");
+}
+
+#[test]
+fn an_off_topic_question_gets_the_topic_menu() {
+    let out = run(&["ask", "what is the best pizza topping"]);
+    let text = stdout(&out);
+    assert!(text.starts_with("Sorry, I couldn't find an answer to that."), "{text}");
+    assert!(text.contains("Host country duties"), "{text}");
+}
+
+/// Hostile and odd input, one question per line: each non-empty line gets
+/// exactly one JSON object, in order, following the contract.
+#[test]
+fn stdin_gives_one_json_object_per_non_empty_line_whatever_the_input() {
+    let huge = "embassy security ".repeat(60_000); // about 1 MB
+    let lines: Vec<Vec<u8>> = vec![
+        b"who protects embassies".to_vec(),
+        b"   ".to_vec(),
+        huge.into_bytes(),
+        b"caf\xE9 au lait \xFF\xFE".to_vec(), // not UTF-8
+        "emb\u{200B}assy\u{200D} guards\u{0007}\u{0000}".as_bytes().to_vec(),
+        "🛡️🏛️🔥".as_bytes().to_vec(),
+        "من يحمي السفارات؟".as_bytes().to_vec(), // right-to-left
+        "谁保护大使馆".as_bytes().to_vec(),
+        b"<@123456789012345678>".to_vec(),
+        b"@everyone @here".to_vec(),
+        b"```\nrm -rf /\n```".to_vec(),
+        "\u{202E}ssabme eht sdraug ohw".as_bytes().to_vec(),
+        b"what about un peacekeepers".to_vec(),
+    ];
+    let mut input = Vec::new();
+    for l in &lines {
+        input.extend_from_slice(l);
+        input.extend_from_slice(b"\r\n");
+        input.extend_from_slice(b"\n"); // empty lines are skipped
+    }
+    let out = run_with_stdin(&["ask", "--json"], &input);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let objects: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).expect("each line is JSON")).collect();
+    assert_eq!(objects.len(), lines.len(), "{text}");
+    for (line, v) in lines.iter().zip(&objects) {
+        assert_contract(v, &String::from_utf8_lossy(line));
+    }
+    assert_eq!(objects[0]["outcome"], "answer");
+    assert_eq!(objects[1]["outcome"], "fallback");
+    assert_eq!(objects[1]["reason"], "no_words");
+    assert_eq!(objects[8]["reason"], "no_words", "a question that is only a mention has no words");
+    assert_eq!(objects[9]["reason"], "no_words");
+    assert!(stderr(&out).contains("stdin:7: warning: not valid UTF-8"), "{}", stderr(&out));
+}
+
+#[test]
+fn stdin_text_mode_gives_one_line_per_question() {
+    let out = run_with_stdin(&["ask"], b"who protects embassies\n\nwhat is the weather\nun\n");
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(lines[0].starts_with("[answer faq-who-is-responsible]"), "{text}");
+    assert!(lines[0].ends_with("(Source: Frequently asked questions)"), "{text}");
+    assert!(lines[1].starts_with("[fallback]"), "{text}");
+}
+
+#[test]
+fn topics_lists_the_menu() {
+    let text = stdout(&run(&["topics"]));
+    assert_eq!(text.lines().count(), 7, "{text}");
+    let v: Value = serde_json::from_str(&stdout(&run(&["topics", "--json"]))).expect("JSON");
+    let topics = v["topics"].as_array().expect("topics");
+    assert_eq!(topics.len(), 7);
+    let total: usize = topics.iter().map(|t| t["questions"].as_array().expect("questions").len()).sum();
+    assert!(total >= 40);
+}
+
+#[test]
+fn import_writes_files_that_pass_check_and_refuses_to_overwrite() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let csv = dir.path().join("faq.csv");
+    std::fs::write(
+        &csv,
+        "question,answer,alternatives,topic,section\n\"How do I reset my password?\",Use the link on the login page.,forgot password | cant log in,Accounts,Help centre\nWhere is the office?,\"Main street 1,\nsecond floor\",,Visits,Help centre\n",
+    )
+    .expect("write csv");
+    let out_dir = dir.path().join("faq");
+    let out = run(&["import", csv.to_str().expect("utf-8 path"), "--out", out_dir.to_str().expect("utf-8")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("wrote 2 entries in 2 topic files"), "{}", stdout(&out));
+    let check = run(&["check", "--strict", out_dir.to_str().expect("utf-8")]);
+    assert!(check.status.success(), "{}", stdout(&check));
+    let ask = run(&["ask", "--json", "--faq", out_dir.to_str().expect("utf-8"), "i forgot my password"]);
+    let v: Value = serde_json::from_str(&stdout(&ask)).expect("JSON");
+    assert_eq!(v["id"], "how-do-i-reset-my-password", "{v}");
+    // A second import into the same directory is refused.
+    let again = run(&["import", csv.to_str().expect("utf-8"), "--out", out_dir.to_str().expect("utf-8")]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(stderr(&again).contains("--force"), "{}", stderr(&again));
+}
+
+#[test]
+fn import_of_bad_rows_reports_each_and_writes_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("in.jsonl");
+    std::fs::write(&input, "{\"question\": \"q\"}\n{\"question\": \"q2\", \"answer\": \"a\", \"colour\": 1}\n").expect("write");
+    let out_dir = dir.path().join("out");
+    let out = run(&["import", input.to_str().expect("utf-8"), "--out", out_dir.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("in.jsonl:1: error: missing `answer`"), "{err}");
+    assert!(err.contains("in.jsonl:2: error: not a valid JSON row: unknown field `colour`"), "{err}");
+    assert!(!out_dir.exists(), "nothing may be written");
+}
+
+#[test]
+fn eval_prints_the_benchmark_metrics() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let q = dir.path().join("q.jsonl");
+    std::fs::write(
+        &q,
+        "{\"text\": \"can cops enter an embassy without the ambassador saying yes\", \"expect\": \"host-country-no-entry-without-consent\"}\n{\"text\": \"best pizza in town\", \"expect\": null}\n",
+    )
+    .expect("write");
+    let out = run(&["eval", q.to_str().expect("utf-8"), "--json", "--sweep"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+    assert_eq!(v["metrics"]["n_in_scope"], 1);
+    assert_eq!(v["metrics"]["n_oos"], 1);
+    assert_eq!(v["metrics"]["oos_false_answer"], 0.0);
+    assert!(v["sweep"].as_array().is_some_and(|s| s.len() > 10));
+}
+
+#[test]
+fn a_config_file_can_move_the_faq_and_the_thresholds() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("faqbot.toml");
+    let faq = crate::root().join("faq");
+    std::fs::write(&config, format!("faq_dir = {:?}\n[matching]\nanswer = 1.0\nsuggest = 1.0\n", faq)).expect("write");
+    // With an answer threshold of 1.0 nothing short of a perfect match answers.
+    let out = faqbot(&["--config", config.to_str().expect("utf-8"), "ask", "--json", "embassy guards in war zones"])
+        .current_dir(dir.path())
+        .output()
+        .expect("runs");
+    let v: Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+    assert_eq!(v["outcome"], "fallback", "{v}");
+}
+
+#[test]
+fn a_bad_config_file_is_a_clear_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("c.toml");
+    std::fs::write(&config, "[matching]\nanswer = 0.5\nthreshold = 2\n").expect("write");
+    let out = run(&["--config", config.to_str().expect("utf-8"), "ask", "hi"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("c.toml:3:1: error: unknown field `threshold`"), "{err}");
+    let missing = run(&["--config", "/nonexistent/faqbot.toml", "topics"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(stderr(&missing).contains("cannot read the config file"), "{}", stderr(&missing));
+}
