@@ -9,19 +9,19 @@ use std::path::Path;
 
 use crate::faq::{load_dir, Diagnostic, LoadReport};
 use crate::matching::normalize::normalize;
-use crate::matching::Index;
+use crate::matching::{Index, Thresholds};
 
-/// Two entries are confusable when a phrasing of one scores at least this
-/// against the other: the same content words, give or take a rare one, so
-/// a question near either gets both with almost the same score and the
-/// margin rule can only suggest.
-pub const CONFUSABLE_SIMILARITY: f32 = 0.8;
+/// Two entries are confusable when one of them, asked with its own
+/// phrasing, is not answered: another entry scores within the answer
+/// margin of it (so the bot can only suggest). Only scores from this up
+/// count, so that two weak matches do not make a warning.
+pub const CONFUSABLE_SIMILARITY: f32 = 0.5;
 
-/// Loads `dir` and runs every check.
-pub fn check_dir(dir: &Path) -> LoadReport {
+/// Loads `dir` and runs every check; `t` is the matcher's decision rule.
+pub fn check_dir(dir: &Path, t: Thresholds) -> LoadReport {
     let mut report = load_dir(dir);
     if let Some(faq) = &report.faq {
-        let warnings = similarity_warnings(faq, &report.origins);
+        let warnings = similarity_warnings(faq, &report.origins, t);
         report.diagnostics.extend(warnings);
     }
     report
@@ -30,6 +30,7 @@ pub fn check_dir(dir: &Path) -> LoadReport {
 fn similarity_warnings(
     faq: &crate::faq::Faq,
     origins: &[(std::path::PathBuf, crate::faq::Position)],
+    t: Thresholds,
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let here = |e: usize| format!("{}:{}", origins[e].0.display(), origins[e].1.line);
@@ -63,12 +64,17 @@ fn similarity_warnings(
         }
     }
 
-    // Phrasings of one entry that match another entry almost perfectly.
+    // Phrasings of one entry that another entry matches about as well.
     let index = Index::build(faq);
     for (e, entry) in faq.entries.iter().enumerate() {
         for text in entry.phrasings() {
-            for other in index.rank(text) {
-                if other.score < CONFUSABLE_SIMILARITY {
+            let ranked = index.rank(text);
+            let own = ranked
+                .iter()
+                .find(|s| s.entry == e)
+                .map_or(0.0, |s| s.score);
+            for other in ranked {
+                if other.score < CONFUSABLE_SIMILARITY || other.score < own - t.margin {
                     break;
                 }
                 let pair = (e.min(other.entry), e.max(other.entry));
@@ -81,10 +87,11 @@ fn similarity_warnings(
                     &origins[e].0,
                     origins[e].1,
                     format!(
-                        "entries `{}` and `{}` ({}) are too alike for the matcher to tell apart: `{text}` scores {:.2} against `{their}`; reword one so they differ in their key words",
+                        "entries `{}` and `{}` ({}) are too alike for the matcher to tell apart: `{text}` scores {:.2} for its own entry and {:.2} for the other (via `{their}`), so it gets no answer; reword one so they differ in their key words",
                         entry.id,
                         o.id,
                         here(other.entry),
+                        own,
                         other.score
                     ),
                 ));

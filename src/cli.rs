@@ -13,9 +13,9 @@ use crate::check::check_dir;
 use crate::config::Config;
 use crate::eval;
 use crate::faq::{diagnostic, load_dir, Faq};
-use crate::matching::Thresholds;
 use crate::import::{import, Format};
 use crate::matching::Matcher;
+use crate::matching::Thresholds;
 use crate::reply::{topic_menu_text, topics_json_list, Reply};
 
 /// Exit code for a usage or configuration mistake (clap uses it too).
@@ -58,6 +58,9 @@ pub enum Command {
         /// One JSON object per question.
         #[arg(long)]
         json: bool,
+        /// Also show how each word was read and the best entries' scores (on stderr).
+        #[arg(long)]
+        explain: bool,
         /// The question (words may be given unquoted); none: read stdin.
         #[arg(trailing_var_arg = true, value_name = "QUESTION")]
         question: Vec<String>,
@@ -118,14 +121,20 @@ pub fn run(cli: Cli) -> ExitCode {
     };
     let faq_dir = |flag: Option<PathBuf>| flag.unwrap_or_else(|| config.faq_dir.clone());
     match cli.command {
-        Command::Check { dir, faq, strict } => cmd_check(&faq_dir(dir.or(faq)), strict),
+        Command::Check { dir, faq, strict } => {
+            cmd_check(&faq_dir(dir.or(faq)), strict, config.matching)
+        }
         Command::Ask {
             faq,
             json,
+            explain,
             question,
         } => match load_faq(&faq_dir(faq)) {
             Some(faq) => {
                 let matcher = Matcher::with_params(&faq, config.matching, config.scoring);
+                if explain && !question.is_empty() {
+                    print_explanation(&faq, &matcher, &question.join(" "));
+                }
                 cmd_ask(&faq, &matcher, json, &question)
             }
             None => ExitCode::FAILURE,
@@ -160,8 +169,8 @@ pub fn run(cli: Cli) -> ExitCode {
     }
 }
 
-fn cmd_check(dir: &Path, strict: bool) -> ExitCode {
-    let report = check_dir(dir);
+fn cmd_check(dir: &Path, strict: bool, t: Thresholds) -> ExitCode {
+    let report = check_dir(dir, t);
     for d in &report.diagnostics {
         println!("{d}");
     }
@@ -344,7 +353,14 @@ fn cmd_import(file: &Path, format: Format, out: &Path, force: bool) -> ExitCode 
     }
 }
 
-fn cmd_eval(faq: &Faq, config: &Config, queries: &Path, json: bool, sweep: bool, show_misses: bool) -> ExitCode {
+fn cmd_eval(
+    faq: &Faq,
+    config: &Config,
+    queries: &Path,
+    json: bool,
+    sweep: bool,
+    show_misses: bool,
+) -> ExitCode {
     let cases = match eval::load_cases(queries) {
         Ok(c) => c,
         Err(e) => {
@@ -392,10 +408,16 @@ fn cmd_eval(faq: &Faq, config: &Config, queries: &Path, json: bool, sweep: bool,
             m.n_oos,
             faq.entries.len()
         );
-        println!("thresholds: answer {:.3}, margin {:.3}, suggest {:.3}", t.answer, t.margin, t.suggest);
+        println!(
+            "thresholds: answer {:.3}, margin {:.3}, suggest {:.3}",
+            t.answer, t.margin, t.suggest
+        );
         println!("  answered right          {}", pct(m.answer_acc));
         println!("  answered wrong          {}", pct(m.wrong_answer));
-        println!("  right entry shown       {}  (in the answer or the suggestions shown)", pct(m.top3_recall_shown));
+        println!(
+            "  right entry shown       {}  (in the answer or the suggestions shown)",
+            pct(m.top3_recall_shown)
+        );
         println!("  right entry in top 3    {}", pct(m.top3_recall));
         println!("  out-of-scope answered   {}", pct(m.oos_false_answer));
         println!("  combined accuracy       {}", pct(m.combined_acc));
@@ -409,7 +431,9 @@ fn cmd_eval(faq: &Faq, config: &Config, queries: &Path, json: bool, sweep: bool,
             m.oos_outcomes[1],
             m.oos_outcomes[2]
         );
-        println!("  speed: {qps:.0} questions/second (one thread); index built in {build_ms:.1} ms");
+        println!(
+            "  speed: {qps:.0} questions/second (one thread); index built in {build_ms:.1} ms"
+        );
         if sweep {
             println!("\nanswer  right  wrong  shown  oos-ans  combined  balanced");
             for (a, m) in &points {
@@ -431,4 +455,23 @@ fn cmd_eval(faq: &Faq, config: &Config, queries: &Path, json: bool, sweep: bool,
         }
     }
     ExitCode::SUCCESS
+}
+
+/// `ask --explain`: how the question was read and what scored, on stderr.
+fn print_explanation(faq: &Faq, matcher: &Matcher, question: &str) {
+    eprintln!("words (stem -> FAQ word, similarity; weight):");
+    for r in matcher.explain(question) {
+        let (word, weight) = (&r.word, r.weight);
+        match r.matched {
+            Some((w, _)) if w == *word => eprintln!("  {word}; {weight:.2}"),
+            Some((w, sim)) => eprintln!("  {word} -> {w} ({sim:.2}); {weight:.2}"),
+            None => eprintln!("  {word} -> not in the FAQ; {weight:.2}"),
+        }
+    }
+    eprintln!("best entries:");
+    for s in matcher.rank(question).iter().take(5) {
+        let e = &faq.entries[s.entry];
+        let matched = e.phrasings().nth(s.phrasing).unwrap_or(&e.question);
+        eprintln!("  {:.3} {} (via {:?})", s.score, e.id, matched);
+    }
 }

@@ -58,8 +58,13 @@ fn expect_ids(e: Option<Expect>) -> Option<Vec<String>> {
 
 /// Reads a question file (`.toml`: question table; else JSON lines).
 pub fn load_cases(path: &Path) -> Result<Vec<Case>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-    parse_cases(&text, path.extension().is_some_and(|x| x == "toml"), &path.display().to_string())
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    parse_cases(
+        &text,
+        path.extension().is_some_and(|x| x == "toml"),
+        &path.display().to_string(),
+    )
 }
 
 pub fn parse_cases(text: &str, toml_table: bool, source: &str) -> Result<Vec<Case>, String> {
@@ -78,7 +83,8 @@ pub fn parse_cases(text: &str, toml_table: bool, source: &str) -> Result<Vec<Cas
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
         .map(|(i, l)| {
-            let c: JsonCase = serde_json::from_str(l).map_err(|e| format!("{source}:{}: {e}", i + 1))?;
+            let c: JsonCase =
+                serde_json::from_str(l).map_err(|e| format!("{source}:{}: {e}", i + 1))?;
             Ok(Case {
                 text: c.text,
                 expect: expect_ids(c.expect),
@@ -128,14 +134,26 @@ pub fn rank_all(matcher: &Matcher, cases: &[Case]) -> (Vec<Ranked>, f64) {
         })
         .collect();
     let secs = started.elapsed().as_secs_f64();
-    (ranked, if secs > 0.0 { cases.len() as f64 / secs } else { f64::INFINITY })
+    (
+        ranked,
+        if secs > 0.0 {
+            cases.len() as f64 / secs
+        } else {
+            f64::INFINITY
+        },
+    )
 }
 
 /// The decision and the ids it shows (answered id, then suggestions).
 fn shown(r: &Ranked, t: Thresholds, faq: &Faq) -> (usize, Vec<String>) {
     match decide(&r.top, r.has_words, t) {
         Decision::Answer(s) => (0, vec![faq.entries[s.entry].id.clone()]),
-        Decision::Suggest(list) => (1, list.iter().map(|s| faq.entries[s.entry].id.clone()).collect()),
+        Decision::Suggest(list) => (
+            1,
+            list.iter()
+                .map(|s| faq.entries[s.entry].id.clone())
+                .collect(),
+        ),
         Decision::Fallback(_) => (2, Vec::new()),
     }
 }
@@ -147,7 +165,11 @@ pub fn metrics(faq: &Faq, cases: &[Case], ranked: &[Ranked], t: Thresholds) -> M
     for (case, r) in cases.iter().zip(ranked) {
         let (outcome, ids) = shown(r, t, faq);
         // top3_recall counts the best 3 whatever the outcome.
-        let listed: Vec<&str> = r.top.iter().map(|s| faq.entries[s.entry].id.as_str()).collect();
+        let listed: Vec<&str> = r
+            .top
+            .iter()
+            .map(|s| faq.entries[s.entry].id.as_str())
+            .collect();
         match &case.expect {
             None => {
                 m.n_oos += 1;
@@ -174,12 +196,22 @@ pub fn metrics(faq: &Faq, cases: &[Case], ranked: &[Ranked], t: Thresholds) -> M
             }
         }
     }
-    let div = |a: usize, b: usize| if b == 0 { f64::NAN } else { a as f64 / b as f64 };
+    let div = |a: usize, b: usize| {
+        if b == 0 {
+            f64::NAN
+        } else {
+            a as f64 / b as f64
+        }
+    };
     m.answer_acc = div(right, m.n_in_scope);
     m.wrong_answer = div(wrong, m.n_in_scope);
     m.top3_recall = div(top3, m.n_in_scope);
     m.top3_recall_shown = div(top3_shown, m.n_in_scope);
-    m.oos_false_answer = if m.n_oos == 0 { 0.0 } else { div(false_answers, m.n_oos) };
+    m.oos_false_answer = if m.n_oos == 0 {
+        0.0
+    } else {
+        div(false_answers, m.n_oos)
+    };
     m.oos_reject = 1.0 - m.oos_false_answer;
     m.combined_acc = div(right + (m.n_oos - false_answers), m.n_in_scope + m.n_oos);
     m.balanced_acc = (m.answer_acc + m.oos_reject) / 2.0;
@@ -193,13 +225,20 @@ pub fn misses(faq: &Faq, cases: &[Case], ranked: &[Ranked], t: Thresholds) -> Ve
         let (outcome, ids) = shown(r, t, faq);
         let name = ["answer", "suggest", "fallback"][outcome];
         let score = r.top.first().map_or(0.0, |s| s.score);
-        let top: Vec<&str> = r.top.iter().map(|s| faq.entries[s.entry].id.as_str()).collect();
+        let top: Vec<&str> = r
+            .top
+            .iter()
+            .map(|s| faq.entries[s.entry].id.as_str())
+            .collect();
         let bad = match &case.expect {
             None => outcome == 0,
             Some(expect) => outcome != 0 || !expect.contains(&ids[0]),
         };
         if bad {
-            let want = case.expect.as_ref().map_or("none".to_string(), |e| e.join("|"));
+            let want = case
+                .expect
+                .as_ref()
+                .map_or("none".to_string(), |e| e.join("|"));
             out.push(format!(
                 "{name:8} {score:.3}  {:?}  want {want}  top {}",
                 case.text,

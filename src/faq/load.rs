@@ -138,7 +138,9 @@ fn assemble<'t>(
 ) {
     // Ids are compared in file-name order, whether or not the file is valid.
     let mut seen_ids: HashMap<String, (PathBuf, Position)> = HashMap::new();
-    let mut files: Vec<(Topic, Vec<(Entry, Position)>, usize)> = Vec::new();
+    // (topic, its valid entries with their positions, entry tables declared)
+    type FileEntries = (Topic, Vec<(Entry, Position)>, usize);
+    let mut files: Vec<FileEntries> = Vec::new();
     for (file, partial, text_idx) in drafts {
         let text = text_of(text_idx);
         let mut kept = Vec::new();
@@ -367,7 +369,9 @@ impl Validator<'_> {
         partial.declared = outline.entry.len();
         for e in &outline.entry {
             if let Some((raw, shift)) = self.block::<RawEntry>(e.span()) {
-                partial.entries.extend(self.entry(&raw, e.span().start, shift));
+                partial
+                    .entries
+                    .extend(self.entry(&raw, e.span().start, shift));
             }
         }
         partial

@@ -35,6 +35,22 @@ pub const SOFT_MATCH_MIN: f64 = 0.9;
 /// "un"/"us").
 const SOFT_MATCH_MIN_CHARS: usize = 4;
 
+/// A typo changes a word by one edit (two in longer words), and rarely its
+/// first letter: Jaro-Winkler alone is generous with words that share a
+/// beginning ("married" and "marines" score 0.90, yet are three edits
+/// apart), and one edit at the front turns "bread" into "read".
+fn is_typo_distance(a: &str, b: &str) -> bool {
+    if a.chars().next() != b.chars().next() {
+        return false;
+    }
+    let max_edits = if a.chars().count().min(b.chars().count()) <= 5 {
+        1
+    } else {
+        2
+    };
+    strsim::damerau_levenshtein(a, b) <= max_edits
+}
+
 /// How many vocabulary words one misspelled question word may stand for.
 const SOFT_MATCHES_PER_WORD: usize = 3;
 
@@ -66,14 +82,27 @@ pub struct Params {
 impl Default for Params {
     fn default() -> Self {
         Params {
-            answer_word: 0.5,
-            unknown_word: 0.8,
-            evidence: 1.0,
+            answer_word: 0.7,
+            unknown_word: 1.0,
+            evidence: 1.5,
         }
     }
 }
 
 type TermId = u32;
+
+/// How one question word was read: its stem, the FAQ word it matched
+/// (itself, or a near spelling) with the similarity, and its weight.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WordReading {
+    pub word: String,
+    pub matched: Option<(String, f32)>,
+    pub weight: f32,
+}
+
+/// One entry's words while the index is built: its phrasings' terms, and
+/// every word of the entry with its strength.
+type EntryWords = (Vec<Vec<TermId>>, Vec<(TermId, f32)>);
 
 #[derive(Debug, Clone)]
 struct Phrasing {
@@ -129,12 +158,13 @@ impl Index {
 
     pub fn build_with(faq: &Faq, params: Params) -> Index {
         let mut index = Index::default();
-        let mut raw: Vec<(Vec<Vec<TermId>>, Vec<(TermId, f32)>)> = Vec::new();
+        let mut raw: Vec<EntryWords> = Vec::new();
         for entry in &faq.entries {
             let phrasings: Vec<Vec<TermId>> = entry
                 .phrasings()
                 .map(|text| {
-                    let mut ids: Vec<TermId> = terms(text).into_iter().map(|t| index.intern(t)).collect();
+                    let mut ids: Vec<TermId> =
+                        terms(text).into_iter().map(|t| index.intern(t)).collect();
                     ids.sort_unstable();
                     ids.dedup();
                     ids
@@ -170,7 +200,8 @@ impl Index {
                 phrasings: phrasings
                     .into_iter()
                     .map(|ids| {
-                        let terms: Vec<(TermId, f32)> = ids.iter().map(|&t| (t, index.idf[t as usize])).collect();
+                        let terms: Vec<(TermId, f32)> =
+                            ids.iter().map(|&t| (t, index.idf[t as usize])).collect();
                         let total = terms.iter().map(|t| t.1).sum();
                         Phrasing { terms, total }
                     })
@@ -205,12 +236,32 @@ impl Index {
             .filter(|(_, w)| w.len() >= SOFT_MATCH_MIN_CHARS)
             .filter_map(|(i, w)| {
                 let s = strsim::jaro_winkler(word, w);
-                (s >= SOFT_MATCH_MIN).then_some((i as TermId, s as f32))
+                (s >= SOFT_MATCH_MIN && is_typo_distance(word, w))
+                    .then_some((i as TermId, s as f32))
             })
             .collect();
         found.sort_by(|a, b| b.1.total_cmp(&a.1));
         found.truncate(SOFT_MATCHES_PER_WORD);
         found
+    }
+
+    /// How each word of a question was read. For `faqbot ask --explain`.
+    pub fn explain(&self, question: &str) -> Vec<WordReading> {
+        let mut words = terms(question);
+        words.sort_unstable();
+        words.dedup();
+        words
+            .into_iter()
+            .map(|w| {
+                let m = self.lookup(&w).first().copied();
+                let weight = m.map_or(self.unknown_weight, |(t, _)| self.idf[t as usize]);
+                WordReading {
+                    matched: m.map(|(t, s)| (self.words[t as usize].clone(), s)),
+                    word: w,
+                    weight,
+                }
+            })
+            .collect()
     }
 
     /// Every entry that shares a word with the question, best first (ties
@@ -288,8 +339,11 @@ impl Index {
                     .phrasings
                     .iter()
                     .map(|p| {
-                        let covered: f32 =
-                            p.terms.iter().map(|&(t, w)| w * hits.get(&t).copied().unwrap_or(0.0)).sum();
+                        let covered: f32 = p
+                            .terms
+                            .iter()
+                            .map(|&(t, w)| w * hits.get(&t).copied().unwrap_or(0.0))
+                            .sum();
                         if p.total > 0.0 {
                             covered / p.total
                         } else {
@@ -297,10 +351,13 @@ impl Index {
                         }
                     })
                     .enumerate()
-                    .fold((0, 0.0f32), |best, (i, c)| if c > best.1 { (i, c) } else { best });
+                    .fold(
+                        (0, 0.0f32),
+                        |best, (i, c)| if c > best.1 { (i, c) } else { best },
+                    );
                 Scored {
                     entry: e as usize,
-                    score: ((question_coverage * phrasing_coverage).sqrt() * confidence).min(1.0),
+                    score: (combine(question_coverage, phrasing_coverage) * confidence).min(1.0),
                     phrasing,
                 }
             })
@@ -308,6 +365,18 @@ impl Index {
             .collect();
         ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
         ranked
+    }
+}
+
+/// The two coverages -> one score: their harmonic mean, which is high only
+/// when both are (a question that matches a short phrasing but is mostly
+/// about something else scores low, and so does a question that says one
+/// word of a long phrasing).
+fn combine(question: f32, phrasing: f32) -> f32 {
+    if question + phrasing > 0.0 {
+        2.0 * question * phrasing / (question + phrasing)
+    } else {
+        0.0
     }
 }
 

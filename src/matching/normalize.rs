@@ -50,9 +50,11 @@ const STOPWORDS: &[&str] = &[
     "any",
     "anyone",
     "anything",
+    "anyway",
     "are",
     "as",
     "at",
+    "basically",
     "be",
     "been",
     "being",
@@ -69,6 +71,9 @@ const STOPWORDS: &[&str] = &[
     "don",
     "dont",
     "eh",
+    "even",
+    "ever",
+    "exactly",
     "for",
     "from",
     "get",
@@ -82,7 +87,6 @@ const STOPWORDS: &[&str] = &[
     "hello",
     "hey",
     "hi",
-    "how",
     "hows",
     "i",
     "id",
@@ -94,15 +98,21 @@ const STOPWORDS: &[&str] = &[
     "it",
     "its",
     "just",
+    "kind",
     "kinda",
     "know",
     "like",
+    "literally",
     "ll",
     "lol",
+    "lot",
     "m",
+    "maybe",
     "me",
     "mean",
     "my",
+    "now",
+    "nowadays",
     "of",
     "ok",
     "okay",
@@ -111,14 +121,17 @@ const STOPWORDS: &[&str] = &[
     "please",
     "pls",
     "plz",
+    "question",
     "re",
     "really",
     "s",
     "so",
     "some",
-    "somebody", "someone",
+    "somebody",
+    "someone",
     "something",
     "sort",
+    "sure",
     "t",
     "tell",
     "than",
@@ -138,8 +151,10 @@ const STOPWORDS: &[&str] = &[
     "things",
     "this",
     "those",
+    "though",
     "thx",
     "to",
+    "today",
     "u",
     "ur",
     "us",
@@ -148,18 +163,16 @@ const STOPWORDS: &[&str] = &[
     "was",
     "we",
     "were",
-    "what",
     "whats",
-    "when",
-    "where",
     "wheres",
-    "which",
-    "who",
+    "whether",
     "whom",
     "whos",
-    "why",
     "will",
     "with",
+    "wonder",
+    "wondered",
+    "wondering",
     "would",
     "ya",
     "yall",
@@ -288,12 +301,17 @@ mod tests {
 
     #[test]
     fn terms_drop_filler_and_stem() {
+        // Question words stay: "who" and "why" ask different things.
         assert_eq!(
             terms("Who is protecting the embassies?"),
-            ["protect", "embassi"]
+            ["who", "protect", "embassi"]
         );
-        assert_eq!(terms("what is it"), Vec::<String>::new());
-        assert_eq!(terms("do cops guard the govt"), ["polic", "guard", "govern"]);
+        assert_eq!(terms("is it the one"), ["one"]);
+        assert_eq!(terms("and so it is"), Vec::<String>::new());
+        assert_eq!(
+            terms("do cops guard the govt"),
+            ["polic", "guard", "govern"]
+        );
     }
 
     #[test]

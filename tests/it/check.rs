@@ -25,9 +25,15 @@ fn expectations(dir: &str) -> Vec<String> {
 
 #[track_caller]
 fn check_fixture(dir: &str, expect_exit: i32) {
-    let out = faqbot(&["check", dir]).current_dir(fixtures()).output().expect("runs");
+    let out = faqbot(&["check", dir])
+        .current_dir(fixtures())
+        .output()
+        .expect("runs");
     let text = stdout(&out);
-    let reported: Vec<&str> = text.lines().filter(|l| l.contains(": error: ") || l.contains(": warning: ")).collect();
+    let reported: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains(": error: ") || l.contains(": warning: "))
+        .collect();
     let expected = expectations(dir);
     assert!(!expected.is_empty(), "fixture {dir} states no expectations");
     for e in &expected {
@@ -41,9 +47,16 @@ fn check_fixture(dir: &str, expect_exit: i32) {
         expected.len(),
         "check {dir} reported more or fewer problems than the fixture states:\n{text}"
     );
-    assert_eq!(out.status.code(), Some(expect_exit), "exit code of check {dir}:\n{text}");
+    assert_eq!(
+        out.status.code(),
+        Some(expect_exit),
+        "exit code of check {dir}:\n{text}"
+    );
     let last = text.lines().last().unwrap_or_default();
-    assert!(last.starts_with(&format!("{dir}: ")), "summary line missing: {last}");
+    assert!(
+        last.starts_with(&format!("{dir}: ")),
+        "summary line missing: {last}"
+    );
 }
 
 #[test]
@@ -61,12 +74,20 @@ fn bundled_faq_has_the_promised_shape() {
     assert!(faq.entries.len() >= 40, "{} entries", faq.entries.len());
     // The seed document's heading lines, copied verbatim (the document
     // itself lives outside the repository).
-    let text = std::fs::read_to_string(crate::root().join("tests/data/seed-headings.txt")).expect("headings");
+    let text = std::fs::read_to_string(crate::root().join("tests/data/seed-headings.txt"))
+        .expect("headings");
     let headings: Vec<&str> = text.lines().collect();
     for e in &faq.entries {
-        assert!(e.alternatives.len() >= 3, "{} has {} alternatives", e.id, e.alternatives.len());
         assert!(
-            headings.iter().any(|h| *h == e.section || h.starts_with(&format!("{}:", e.section))),
+            e.alternatives.len() >= 3,
+            "{} has {} alternatives",
+            e.id,
+            e.alternatives.len()
+        );
+        assert!(
+            headings
+                .iter()
+                .any(|h| *h == e.section || h.starts_with(&format!("{}:", e.section))),
             "section of {} is not a heading of the document: {:?}",
             e.id,
             e.section
@@ -77,8 +98,11 @@ fn bundled_faq_has_the_promised_shape() {
     assert_eq!(faq.topics.len(), headings.len());
     let mut sections = std::collections::BTreeSet::new();
     for topic in &faq.topics {
-        let own: std::collections::BTreeSet<&str> =
-            topic.entries.iter().map(|&i| faq.entries[i].section.as_str()).collect();
+        let own: std::collections::BTreeSet<&str> = topic
+            .entries
+            .iter()
+            .map(|&i| faq.entries[i].section.as_str())
+            .collect();
         assert_eq!(own.len(), 1, "topic {} mixes sections {own:?}", topic.name);
         sections.extend(own);
     }
@@ -108,22 +132,38 @@ fn an_answer_over_discords_limit_is_an_error() {
 #[test]
 fn warnings_pass_unless_strict() {
     check_fixture("warnings", 0);
-    let out = faqbot(&["check", "--strict", "warnings"]).current_dir(fixtures()).output().expect("runs");
+    let out = faqbot(&["check", "--strict", "warnings"])
+        .current_dir(fixtures())
+        .output()
+        .expect("runs");
     assert_eq!(out.status.code(), Some(1));
 }
 
 #[test]
 fn an_empty_directory_is_an_error() {
-    let out = faqbot(&["check", "empty-dir"]).current_dir(fixtures()).output().expect("runs");
+    let out = faqbot(&["check", "empty-dir"])
+        .current_dir(fixtures())
+        .output()
+        .expect("runs");
     assert_eq!(out.status.code(), Some(1));
-    assert!(stdout(&out).starts_with("empty-dir: error: no FAQ files"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).starts_with("empty-dir: error: no FAQ files"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]
 fn ask_refuses_a_broken_faq_and_says_how_to_find_out_more() {
-    let out = faqbot(&["ask", "--faq", "many-errors", "anything"]).current_dir(fixtures()).output().expect("runs");
+    let out = faqbot(&["ask", "--faq", "many-errors", "anything"])
+        .current_dir(fixtures())
+        .output()
+        .expect("runs");
     assert_eq!(out.status.code(), Some(1));
     let err = crate::stderr(&out);
-    assert!(err.contains("many-errors/01-first.toml:16:1: error: unknown field `anwser`"), "{err}");
+    assert!(
+        err.contains("many-errors/01-first.toml:16:1: error: unknown field `anwser`"),
+        "{err}"
+    );
     assert!(err.contains("faqbot check many-errors"), "{err}");
 }

@@ -13,7 +13,10 @@ fn assert_contract(v: &Value, question: &str) {
     match v["outcome"].as_str() {
         Some("answer") => {
             for key in ["id", "answer", "section", "topic", "matched"] {
-                assert!(v[key].as_str().is_some_and(|s| !s.is_empty()), "answer without {key}: {v}");
+                assert!(
+                    v[key].as_str().is_some_and(|s| !s.is_empty()),
+                    "answer without {key}: {v}"
+                );
             }
         }
         Some("suggest") => {
@@ -25,8 +28,13 @@ fn assert_contract(v: &Value, question: &str) {
                 }
                 assert!(s["score"].is_number(), "{v}");
             }
-            let ids: std::collections::HashSet<&str> = list.iter().filter_map(|s| s["id"].as_str()).collect();
-            assert_eq!(ids.len(), list.len(), "suggestions must be distinct entries: {v}");
+            let ids: std::collections::HashSet<&str> =
+                list.iter().filter_map(|s| s["id"].as_str()).collect();
+            assert_eq!(
+                ids.len(),
+                list.len(),
+                "suggestions must be distinct entries: {v}"
+            );
         }
         Some("fallback") => {
             let topics = v["topics"].as_array().expect("topics");
@@ -46,7 +54,10 @@ fn ask_prints_the_answer_and_its_source() {
     assert!(out.status.success());
     let text = stdout(&out);
     assert!(text.contains("inviolab"), "{text}");
-    assert!(text.contains("\nSource: Host Country Responsibilities\n"), "{text}");
+    assert!(
+        text.contains("\nSource: Host Country Responsibilities\n"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -58,7 +69,11 @@ fn ask_without_quotes_joins_the_words() {
 
 #[test]
 fn ask_json_has_the_answer_fields() {
-    let out = run(&["ask", "--json", "can the police enter an embassy without permission"]);
+    let out = run(&[
+        "ask",
+        "--json",
+        "can the police enter an embassy without permission",
+    ]);
     let v: Value = serde_json::from_str(&stdout(&out)).expect("one JSON object");
     assert_eq!(v["outcome"], "answer");
     assert_eq!(v["id"], "host-country-no-entry-without-consent");
@@ -68,9 +83,12 @@ fn ask_json_has_the_answer_fields() {
 
 #[test]
 fn an_off_topic_question_gets_the_topic_menu() {
-    let out = run(&["ask", "what is the best pizza topping"]);
+    let out = run(&["ask", "any good pizza recipes?"]);
     let text = stdout(&out);
-    assert!(text.starts_with("Sorry, I couldn't find an answer to that."), "{text}");
+    assert!(
+        text.starts_with("Sorry, I couldn't find an answer to that."),
+        "{text}"
+    );
     assert!(text.contains("Host country duties"), "{text}");
 }
 
@@ -84,13 +102,15 @@ fn stdin_gives_one_json_object_per_non_empty_line_whatever_the_input() {
         b"   ".to_vec(),
         huge.into_bytes(),
         b"caf\xE9 au lait \xFF\xFE".to_vec(), // not UTF-8
-        "emb\u{200B}assy\u{200D} guards\u{0007}\u{0000}".as_bytes().to_vec(),
+        "emb\u{200B}assy\u{200D} guards\u{0007}\u{0000}"
+            .as_bytes()
+            .to_vec(),
         "🛡️🏛️🔥".as_bytes().to_vec(),
         "من يحمي السفارات؟".as_bytes().to_vec(), // right-to-left
         "谁保护大使馆".as_bytes().to_vec(),
         b"<@123456789012345678>".to_vec(),
         b"@everyone @here".to_vec(),
-        b"```\nrm -rf /\n```".to_vec(),
+        b"```rm -rf /``` <:blob:123>".to_vec(),
         "\u{202E}ssabme eht sdraug ohw".as_bytes().to_vec(),
         b"what about un peacekeepers".to_vec(),
     ];
@@ -103,7 +123,10 @@ fn stdin_gives_one_json_object_per_non_empty_line_whatever_the_input() {
     let out = run_with_stdin(&["ask", "--json"], &input);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
-    let objects: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).expect("each line is JSON")).collect();
+    let objects: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect();
     assert_eq!(objects.len(), lines.len(), "{text}");
     for (line, v) in lines.iter().zip(&objects) {
         assert_contract(v, &String::from_utf8_lossy(line));
@@ -111,19 +134,35 @@ fn stdin_gives_one_json_object_per_non_empty_line_whatever_the_input() {
     assert_eq!(objects[0]["outcome"], "answer");
     assert_eq!(objects[1]["outcome"], "fallback");
     assert_eq!(objects[1]["reason"], "no_words");
-    assert_eq!(objects[8]["reason"], "no_words", "a question that is only a mention has no words");
+    assert_eq!(
+        objects[8]["reason"], "no_words",
+        "a question that is only a mention has no words"
+    );
     assert_eq!(objects[9]["reason"], "no_words");
-    assert!(stderr(&out).contains("stdin:7: warning: not valid UTF-8"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("stdin:7: warning: not valid UTF-8"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
 fn stdin_text_mode_gives_one_line_per_question() {
-    let out = run_with_stdin(&["ask"], b"who protects embassies\n\nwhat is the weather\nun\n");
+    let out = run_with_stdin(
+        &["ask"],
+        b"who protects embassies\n\nwhat is the weather\nun\n",
+    );
     let text = stdout(&out);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 3, "{text}");
-    assert!(lines[0].starts_with("[answer faq-who-is-responsible]"), "{text}");
-    assert!(lines[0].ends_with("(Source: Frequently asked questions)"), "{text}");
+    assert!(
+        lines[0].starts_with("[answer faq-who-is-responsible]"),
+        "{text}"
+    );
+    assert!(
+        lines[0].ends_with("(Source: Frequently asked questions)"),
+        "{text}"
+    );
     assert!(lines[1].starts_with("[fallback]"), "{text}");
 }
 
@@ -134,7 +173,10 @@ fn topics_lists_the_menu() {
     let v: Value = serde_json::from_str(&stdout(&run(&["topics", "--json"]))).expect("JSON");
     let topics = v["topics"].as_array().expect("topics");
     assert_eq!(topics.len(), 7);
-    let total: usize = topics.iter().map(|t| t["questions"].as_array().expect("questions").len()).sum();
+    let total: usize = topics
+        .iter()
+        .map(|t| t["questions"].as_array().expect("questions").len())
+        .sum();
     assert!(total >= 40);
 }
 
@@ -148,16 +190,36 @@ fn import_writes_files_that_pass_check_and_refuses_to_overwrite() {
     )
     .expect("write csv");
     let out_dir = dir.path().join("faq");
-    let out = run(&["import", csv.to_str().expect("utf-8 path"), "--out", out_dir.to_str().expect("utf-8")]);
+    let out = run(&[
+        "import",
+        csv.to_str().expect("utf-8 path"),
+        "--out",
+        out_dir.to_str().expect("utf-8"),
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains("wrote 2 entries in 2 topic files"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("wrote 2 entries in 2 topic files"),
+        "{}",
+        stdout(&out)
+    );
     let check = run(&["check", "--strict", out_dir.to_str().expect("utf-8")]);
     assert!(check.status.success(), "{}", stdout(&check));
-    let ask = run(&["ask", "--json", "--faq", out_dir.to_str().expect("utf-8"), "i forgot my password"]);
+    let ask = run(&[
+        "ask",
+        "--json",
+        "--faq",
+        out_dir.to_str().expect("utf-8"),
+        "i forgot my password",
+    ]);
     let v: Value = serde_json::from_str(&stdout(&ask)).expect("JSON");
     assert_eq!(v["id"], "how-do-i-reset-my-password", "{v}");
     // A second import into the same directory is refused.
-    let again = run(&["import", csv.to_str().expect("utf-8"), "--out", out_dir.to_str().expect("utf-8")]);
+    let again = run(&[
+        "import",
+        csv.to_str().expect("utf-8"),
+        "--out",
+        out_dir.to_str().expect("utf-8"),
+    ]);
     assert_eq!(again.status.code(), Some(1));
     assert!(stderr(&again).contains("--force"), "{}", stderr(&again));
 }
@@ -166,13 +228,25 @@ fn import_writes_files_that_pass_check_and_refuses_to_overwrite() {
 fn import_of_bad_rows_reports_each_and_writes_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
     let input = dir.path().join("in.jsonl");
-    std::fs::write(&input, "{\"question\": \"q\"}\n{\"question\": \"q2\", \"answer\": \"a\", \"colour\": 1}\n").expect("write");
+    std::fs::write(
+        &input,
+        "{\"question\": \"q\"}\n{\"question\": \"q2\", \"answer\": \"a\", \"colour\": 1}\n",
+    )
+    .expect("write");
     let out_dir = dir.path().join("out");
-    let out = run(&["import", input.to_str().expect("utf-8"), "--out", out_dir.to_str().expect("utf-8")]);
+    let out = run(&[
+        "import",
+        input.to_str().expect("utf-8"),
+        "--out",
+        out_dir.to_str().expect("utf-8"),
+    ]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(err.contains("in.jsonl:1: error: missing `answer`"), "{err}");
-    assert!(err.contains("in.jsonl:2: error: not a valid JSON row: unknown field `colour`"), "{err}");
+    assert!(
+        err.contains("in.jsonl:2: error: not a valid JSON row: unknown field `colour`"),
+        "{err}"
+    );
     assert!(!out_dir.exists(), "nothing may be written");
 }
 
@@ -199,12 +273,25 @@ fn a_config_file_can_move_the_faq_and_the_thresholds() {
     let dir = tempfile::tempdir().expect("tempdir");
     let config = dir.path().join("faqbot.toml");
     let faq = crate::root().join("faq");
-    std::fs::write(&config, format!("faq_dir = {:?}\n[matching]\nanswer = 1.0\nsuggest = 1.0\n", faq)).expect("write");
+    std::fs::write(
+        &config,
+        format!(
+            "faq_dir = {:?}\n[matching]\nanswer = 1.0\nsuggest = 1.0\n",
+            faq
+        ),
+    )
+    .expect("write");
     // With an answer threshold of 1.0 nothing short of a perfect match answers.
-    let out = faqbot(&["--config", config.to_str().expect("utf-8"), "ask", "--json", "embassy guards in war zones"])
-        .current_dir(dir.path())
-        .output()
-        .expect("runs");
+    let out = faqbot(&[
+        "--config",
+        config.to_str().expect("utf-8"),
+        "ask",
+        "--json",
+        "embassy guards in war zones",
+    ])
+    .current_dir(dir.path())
+    .output()
+    .expect("runs");
     let v: Value = serde_json::from_str(&stdout(&out)).expect("JSON");
     assert_eq!(v["outcome"], "fallback", "{v}");
 }
@@ -217,8 +304,15 @@ fn a_bad_config_file_is_a_clear_error() {
     let out = run(&["--config", config.to_str().expect("utf-8"), "ask", "hi"]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
-    assert!(err.contains("c.toml:3:1: error: unknown field `threshold`"), "{err}");
+    assert!(
+        err.contains("c.toml:3:1: error: unknown field `threshold`"),
+        "{err}"
+    );
     let missing = run(&["--config", "/nonexistent/faqbot.toml", "topics"]);
     assert_eq!(missing.status.code(), Some(2));
-    assert!(stderr(&missing).contains("cannot read the config file"), "{}", stderr(&missing));
+    assert!(
+        stderr(&missing).contains("cannot read the config file"),
+        "{}",
+        stderr(&missing)
+    );
 }

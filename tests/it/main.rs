@@ -40,7 +40,10 @@ pub fn run_with_stdin(args: &[&str], stdin: &[u8]) -> Output {
     // Write from another thread so a full stdout pipe cannot deadlock us.
     let writer = std::thread::spawn(move || input.write_all(&data));
     let out = child.wait_with_output().expect("faqbot finishes");
-    writer.join().expect("writer thread").expect("stdin written");
+    writer
+        .join()
+        .expect("writer thread")
+        .expect("stdin written");
     out
 }
 

@@ -8,13 +8,21 @@ use faqbot::matching::{Decision, Matcher, Thresholds, MAX_SUGGESTIONS};
 use faqbot::reply::Reply;
 use proptest::prelude::*;
 
-static FAQ: LazyLock<Faq> = LazyLock::new(|| load_dir(&crate::root().join("faq")).faq.expect("bundled FAQ is valid"));
+static FAQ: LazyLock<Faq> = LazyLock::new(|| {
+    load_dir(&crate::root().join("faq"))
+        .faq
+        .expect("bundled FAQ is valid")
+});
 static MATCHER: LazyLock<Matcher> = LazyLock::new(|| Matcher::new(&FAQ, Thresholds::default()));
 
 #[track_caller]
 fn holds_promises(question: &str) {
     let m = MATCHER.ask(question);
-    assert!((0.0..=1.0).contains(&m.score), "score {} for {question:?}", m.score);
+    assert!(
+        (0.0..=1.0).contains(&m.score),
+        "score {} for {question:?}",
+        m.score
+    );
     match &m.decision {
         Decision::Answer(s) => {
             assert!(s.score >= Thresholds::default().answer);
@@ -33,7 +41,9 @@ fn holds_promises(question: &str) {
     assert!(!reply.to_text(&FAQ).is_empty());
     assert!(!reply.to_line().contains('\n'));
     let json = reply.to_json(question);
-    assert!(["answer", "suggest", "fallback"].contains(&json["outcome"].as_str().unwrap_or_default()));
+    assert!(
+        ["answer", "suggest", "fallback"].contains(&json["outcome"].as_str().unwrap_or_default())
+    );
 }
 
 proptest! {
