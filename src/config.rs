@@ -102,6 +102,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_example_config_is_valid_and_shows_the_defaults() {
+        let text = include_str!("../config.example.toml");
+        let c = Config::parse(text, Path::new("config.example.toml")).expect("example parses");
+        assert_eq!(
+            c,
+            Config::default(),
+            "config.example.toml must show the defaults"
+        );
+    }
+
+    #[test]
     fn empty_file_gives_defaults() {
         assert_eq!(
             Config::parse("", Path::new("c.toml")).expect("ok"),

@@ -77,6 +77,10 @@ pub struct Params {
     /// a word every entry uses about 1/2. The score is scaled by
     /// `min(1, count / evidence)`.
     pub evidence: f32,
+    /// Word weights are IDF raised to this power. Below 1 flattens them: in
+    /// a small FAQ a plain word that happens to appear once ("job") would
+    /// otherwise outweigh the words that matter ("un").
+    pub idf_power: f32,
 }
 
 impl Default for Params {
@@ -85,6 +89,7 @@ impl Default for Params {
             answer_word: 0.7,
             unknown_word: 1.0,
             evidence: 1.5,
+            idf_power: 1.0,
         }
     }
 }
@@ -189,9 +194,10 @@ impl Index {
             }
         }
         let n = faq.entries.len().max(1) as f32;
-        index.idf = df.iter().map(|&d| idf(n, d as f32)).collect();
-        index.unknown_weight = idf(n, 1.0) * params.unknown_word;
-        index.max_idf = idf(n, 1.0);
+        let weight = |df: f32| idf(n, df).powf(params.idf_power);
+        index.idf = df.iter().map(|&d| weight(d as f32)).collect();
+        index.unknown_weight = weight(1.0) * params.unknown_word;
+        index.max_idf = weight(1.0);
         index.evidence = params.evidence;
         index.entries = raw
             .into_iter()
