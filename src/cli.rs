@@ -87,6 +87,10 @@ pub enum Command {
         /// Print every question the matcher gets wrong.
         #[arg(long)]
         misses: bool,
+        /// Write one JSON line per question (expected id, top entries with
+        /// scores and coverages) to this file.
+        #[arg(long, value_name = "FILE")]
+        details: Option<PathBuf>,
     },
     /// Turn a JSON-lines or CSV file of questions into FAQ topic files.
     Import {
@@ -149,8 +153,17 @@ pub fn run(cli: Cli) -> ExitCode {
             json,
             sweep,
             misses,
+            details,
         } => match load_faq(&faq_dir(faq)) {
-            Some(faq) => cmd_eval(&faq, &config, &queries, json, sweep, misses),
+            Some(faq) => {
+                let flags = EvalFlags {
+                    json,
+                    sweep,
+                    misses,
+                    details,
+                };
+                cmd_eval(&faq, &config, &queries, &flags)
+            }
             None => ExitCode::FAILURE,
         },
         Command::Import {
@@ -353,14 +366,16 @@ fn cmd_import(file: &Path, format: Format, out: &Path, force: bool) -> ExitCode 
     }
 }
 
-fn cmd_eval(
-    faq: &Faq,
-    config: &Config,
-    queries: &Path,
+/// The output switches of `faqbot eval`.
+struct EvalFlags {
     json: bool,
     sweep: bool,
-    show_misses: bool,
-) -> ExitCode {
+    misses: bool,
+    details: Option<PathBuf>,
+}
+
+fn cmd_eval(faq: &Faq, config: &Config, queries: &Path, flags: &EvalFlags) -> ExitCode {
+    let (json, sweep, show_misses) = (flags.json, flags.sweep, flags.misses);
     let cases = match eval::load_cases(queries) {
         Ok(c) => c,
         Err(e) => {
@@ -452,6 +467,16 @@ fn cmd_eval(
     if show_misses {
         for line in eval::misses(faq, &cases, &ranked, t) {
             eprintln!("{line}");
+        }
+    }
+    if let Some(path) = &flags.details {
+        let lines: String = eval::details(faq, &cases, &ranked)
+            .iter()
+            .map(|v| format!("{v}\n"))
+            .collect();
+        if let Err(e) = std::fs::write(path, lines) {
+            eprintln!("faqbot: cannot write {}: {e}", path.display());
+            return ExitCode::FAILURE;
         }
     }
     ExitCode::SUCCESS

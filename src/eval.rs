@@ -253,3 +253,24 @@ pub fn misses(faq: &Faq, cases: &[Case], ranked: &[Ranked], t: Thresholds) -> Ve
 pub fn sweep_points() -> impl Iterator<Item = f32> {
     (0..=28).map(|i| 0.2 + 0.025 * i as f32)
 }
+
+/// One line of JSON per question: what was expected and the top entries
+/// with their scores and coverages (for studying the decision rule).
+pub fn details(faq: &Faq, cases: &[Case], ranked: &[Ranked]) -> Vec<serde_json::Value> {
+    cases
+        .iter()
+        .zip(ranked)
+        .map(|(c, r)| {
+            serde_json::json!({
+                "text": c.text,
+                "expect": c.expect,
+                "top": r.top.iter().map(|s| serde_json::json!({
+                    "id": faq.entries[s.entry].id,
+                    "score": s.score,
+                    "qc": s.question_coverage,
+                    "pc": s.phrasing_coverage,
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect()
+}

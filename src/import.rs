@@ -343,7 +343,7 @@ fn finish(
     if let Some(id) = &id {
         if !is_slug(id) || id.chars().count() > limits::ID_CHARS {
             errors.push(format!(
-                "{source}{}: error: id `{id}` is not a slug of at most {} characters (lowercase letters, digits, '-'), e.g. `{}`",
+                "{source}{}: error: id `{id}` is not a slug of at most {} characters (lowercase letters, digits, '-', '_'), e.g. `{}`",
                 at(line),
                 limits::ID_CHARS,
                 truncate_chars(&slugify(id), limits::ID_CHARS)

@@ -489,7 +489,7 @@ impl Validator<'_> {
                 self.error(
                     shift.apply(raw.id.span().start),
                     format!(
-                        "id `{id}` is not a slug; use lowercase letters, digits and '-', e.g. `{}`",
+                        "id `{id}` is not a slug; use lowercase letters, digits, '-' and '_', e.g. `{}`",
                         slugify(id)
                     ),
                 );
@@ -614,12 +614,14 @@ fn find_top_level_key(text: &str, key: &str) -> Option<usize> {
     None
 }
 
+/// Ids are slugs: lowercase ASCII letters, digits, '-' and '_', starting
+/// and ending with a letter or digit (they travel in Discord custom ids).
 pub fn is_slug(s: &str) -> bool {
-    !s.is_empty()
-        && !s.starts_with('-')
-        && !s.ends_with('-')
+    let edge = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    edge(s.chars().next())
+        && edge(s.chars().last())
         && s.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
 }
 
 /// A slug made from any text: lowercase ASCII letters and digits joined by
@@ -760,6 +762,10 @@ section = "Intro"
     #[test]
     fn slugs() {
         assert!(is_slug("a-b-1"));
+        assert!(is_slug("meaning_of_life"));
+        assert!(!is_slug("_a"));
+        assert!(is_slug("meaning_of_life"));
+        assert!(!is_slug("_a"));
         assert!(!is_slug("A b"));
         assert!(!is_slug("-a"));
         assert_eq!(slugify("What's the UN's role?"), "what-s-the-un-s-role");

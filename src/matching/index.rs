@@ -140,6 +140,10 @@ pub struct Scored {
     pub entry: usize,
     pub score: f32,
     pub phrasing: usize,
+    /// How much of the question the entry explains, in [0, 1].
+    pub question_coverage: f32,
+    /// How much of the best phrasing the question covers, in [0, 1].
+    pub phrasing_coverage: f32,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -365,6 +369,8 @@ impl Index {
                     entry: e as usize,
                     score: (combine(question_coverage, phrasing_coverage) * confidence).min(1.0),
                     phrasing,
+                    question_coverage,
+                    phrasing_coverage,
                 }
             })
             .filter(|s| s.score > 0.0)

@@ -203,6 +203,8 @@ mod tests {
             entry,
             score,
             phrasing: 0,
+            question_coverage: score,
+            phrasing_coverage: score,
         }
     }
 
