@@ -418,3 +418,143 @@ fn combine(question: f32, phrasing: f32) -> f32 {
 fn idf(entries: f32, df: f32) -> f32 {
     (1.0 + entries / df).ln()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::faq::{Entry, Topic};
+
+    /// A small FAQ: (id, question, alternatives).
+    fn faq(entries: &[(&str, &str, &[&str])]) -> Faq {
+        let mut faq = Faq::default();
+        faq.topics.push(Topic {
+            name: "T".into(),
+            description: "d".into(),
+            emoji: None,
+            order: 0,
+            file: "t.toml".into(),
+            entries: (0..entries.len()).collect(),
+        });
+        for (id, q, alts) in entries {
+            faq.entries.push(Entry {
+                id: (*id).into(),
+                question: (*q).into(),
+                alternatives: alts.iter().map(|a| (*a).into()).collect(),
+                answer: "An answer.".into(),
+                section: "S".into(),
+                link: None,
+                tags: Vec::new(),
+                topic: 0,
+            });
+        }
+        faq
+    }
+
+    fn sample() -> Index {
+        Index::build(&faq(&[
+            (
+                "reset-password",
+                "How do I reset my password?",
+                &["forgot my password", "cant log in"],
+            ),
+            (
+                "delete-account",
+                "How do I delete my account?",
+                &["close my account for good"],
+            ),
+            (
+                "office-hours",
+                "When is the office open?",
+                &["opening hours", "is the office open on sundays"],
+            ),
+            (
+                "parking",
+                "Where can visitors park?",
+                &["visitor parking", "car park for guests"],
+            ),
+        ]))
+    }
+
+    fn best(index: &Index, question: &str) -> Option<(&'static str, f32)> {
+        let ids = [
+            "reset-password",
+            "delete-account",
+            "office-hours",
+            "parking",
+        ];
+        index
+            .rank(question)
+            .first()
+            .map(|s| (ids[s.entry], s.score))
+    }
+
+    #[test]
+    fn an_exact_phrasing_scores_one() {
+        assert_eq!(
+            best(&sample(), "forgot my password"),
+            Some(("reset-password", 1.0))
+        );
+    }
+
+    #[test]
+    fn word_order_and_word_forms_do_not_matter() {
+        let (id, score) = best(&sample(), "password resetting, how?").expect("a match");
+        assert_eq!(id, "reset-password");
+        assert!(score > 0.8, "{score}");
+    }
+
+    #[test]
+    fn a_missing_letter_is_a_typo_not_a_new_word() {
+        let (id, score) = best(&sample(), "forgot my pasword").expect("a match");
+        assert_eq!(id, "reset-password");
+        assert!(score > 0.8, "{score}");
+    }
+
+    #[test]
+    fn a_word_that_only_looks_alike_is_not_a_typo() {
+        // "bark" is one edit from "park", but typos rarely change the
+        // first letter, so it is a different word.
+        assert_eq!(best(&sample(), "bark"), None);
+    }
+
+    #[test]
+    fn unrelated_questions_match_nothing() {
+        assert_eq!(best(&sample(), "what is the weather like"), None);
+    }
+
+    #[test]
+    fn unknown_words_pull_the_score_down() {
+        let plain = best(&sample(), "visitor parking").expect("match").1;
+        let mixed = best(&sample(), "visitor parking fines appeal tribunal")
+            .expect("match")
+            .1;
+        assert!(mixed < plain - 0.3, "{mixed} vs {plain}");
+    }
+
+    #[test]
+    fn one_shared_common_word_is_weak_evidence() {
+        // "office" alone names an entry, but says little.
+        let one = best(&sample(), "office").expect("match").1;
+        let two = best(&sample(), "office open").expect("match").1;
+        assert!(one < two, "{one} vs {two}");
+    }
+
+    #[test]
+    fn scores_stay_in_range_and_ranking_is_distinct_entries() {
+        let ranked = sample().rank("how do i open my account or reset a password");
+        let mut entries: Vec<usize> = ranked.iter().map(|s| s.entry).collect();
+        entries.sort_unstable();
+        entries.dedup();
+        assert_eq!(entries.len(), ranked.len());
+        assert!(ranked.iter().all(|s| (0.0..=1.0).contains(&s.score)));
+        assert!(ranked.windows(2).all(|w| w[0].score >= w[1].score));
+    }
+
+    #[test]
+    fn typo_distance_rules() {
+        assert!(is_typo_distance("embasy", "embassi"));
+        assert!(!is_typo_distance("married", "marines"));
+        assert!(!is_typo_distance("bread", "read"));
+        assert!(is_typo_distance("diplomaci", "diplomat"));
+    }
+}
