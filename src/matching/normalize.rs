@@ -2,7 +2,7 @@
 //!
 //! [`normalize`] strips what is not part of a question (Discord markup:
 //! mentions, custom emoji, timestamps, code blocks; URLs; punctuation;
-//! zero-width and control characters), applies Unicode NFKC and lower-cases.
+//! zero-width and control characters), applies Unicode NFKC and case folding.
 //! [`terms`] then drops filler words and reduces each word to its stem
 //! (Snowball English), so "protecting", "protected" and "protection" meet.
 
@@ -218,7 +218,9 @@ pub fn normalize(text: &str) -> String {
     let text = MASS_MENTION.replace_all(&text, " ");
     let mut out = String::with_capacity(text.len());
     let mut pending_space = false;
-    for c in text.nfkc().flat_map(char::to_lowercase) {
+    // NFKC then full Unicode case folding ("Straße" and "STRASSE" meet).
+    let folded = caseless::default_case_fold_str(&text.nfkc().collect::<String>());
+    for c in folded.chars() {
         if c.is_alphanumeric() {
             if pending_space && !out.is_empty() {
                 out.push(' ');
@@ -295,6 +297,7 @@ mod tests {
     #[test]
     fn unicode_is_folded_and_invisible_characters_vanish() {
         assert_eq!(normalize("ＥＭＢＡＳＳＹ"), "embassy");
+        assert_eq!(normalize("Straße"), normalize("STRASSE"));
         assert_eq!(normalize("emb\u{200B}assy\u{FEFF}"), "embassy");
         assert_eq!(normalize("Don’t   PANIC!"), "dont panic");
         assert_eq!(normalize("сольдат 外交官"), "сольдат 外交官");
