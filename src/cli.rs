@@ -92,6 +92,12 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         details: Option<PathBuf>,
     },
+    /// Run the Discord bot. The token comes from the environment variable
+    /// named by `[discord] token_env` (default DISCORD_TOKEN).
+    Run {
+        #[arg(long, value_name = "DIR")]
+        faq: Option<PathBuf>,
+    },
     /// Turn a JSON-lines or CSV file of questions into FAQ topic files.
     Import {
         /// The input file (.jsonl/.json: JSON lines; .csv: CSV with a header row).
@@ -112,6 +118,19 @@ pub enum Command {
 pub enum InputFormat {
     Jsonl,
     Csv,
+}
+
+impl Cli {
+    /// The log level when RUST_LOG does not set one: the bot logs one line
+    /// per question by default; the terminal commands only warnings.
+    pub fn log_level(&self) -> &'static str {
+        match (self.verbose, &self.command) {
+            (0, Command::Run { .. }) => "info",
+            (0, _) => "warn",
+            (1, _) => "info",
+            _ => "debug",
+        }
+    }
 }
 
 /// Runs a parsed command line.
@@ -166,6 +185,7 @@ pub fn run(cli: Cli) -> ExitCode {
             }
             None => ExitCode::FAILURE,
         },
+        Command::Run { faq } => cmd_run(&faq_dir(faq), &config),
         Command::Import {
             file,
             out,
@@ -498,5 +518,78 @@ fn print_explanation(faq: &Faq, matcher: &Matcher, question: &str) {
         let e = &faq.entries[s.entry];
         let matched = e.phrasings().nth(s.phrasing).unwrap_or(&e.question);
         eprintln!("  {:.3} {} (via {:?})", s.score, e.id, matched);
+    }
+}
+
+fn cmd_run(dir: &Path, config: &Config) -> ExitCode {
+    let token = match crate::config::Token::from_env(&config.discord.token_env) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("faqbot: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let engine = match crate::engine::Engine::load(dir, config) {
+        Ok(e) => e,
+        Err(errors) => {
+            for d in &errors {
+                eprintln!("{d}");
+            }
+            eprintln!(
+                "faqbot: the FAQ in {} has errors (above); fix them, then check with `faqbot check {}`",
+                dir.display(),
+                dir.display()
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    tracing::info!(entries = engine.faq.entries.len(), topics = engine.faq.topics.len(), faq = %dir.display(), "FAQ loaded");
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("faqbot: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let settings = config.discord.clone();
+    match runtime.block_on(crate::discord::run(
+        engine,
+        settings,
+        token,
+        shutdown_signal(),
+    )) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("faqbot: the Discord connection failed: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(
+            tokio::signal::unix::SignalKind::terminate(),
+        ) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM; only Ctrl-C stops the bot");
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }

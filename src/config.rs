@@ -1,6 +1,8 @@
 //! The operator's config file (`faqbot.toml`, or `--config PATH`): where
-//! the FAQ lives and the matcher's thresholds. Unknown keys are errors, and
-//! a bad file is reported with its line and column, never ignored.
+//! the FAQ lives, the matcher's thresholds, and the Discord settings; and
+//! the bot token, read from the environment into a type that never prints
+//! it. Unknown keys are errors, and a bad file is reported with its line
+//! and column, never ignored.
 
 use std::path::{Path, PathBuf};
 
@@ -24,6 +26,113 @@ pub struct Config {
     pub matching: Thresholds,
     /// Overrides of the matcher's scoring weights.
     pub scoring: Params,
+    /// How the bot behaves in Discord.
+    pub discord: DiscordConfig,
+}
+
+/// The `[discord]` table.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DiscordConfig {
+    /// The environment variable that holds the bot token.
+    pub token_env: String,
+    /// Guilds to register the slash commands in (instantly); empty:
+    /// register them globally (Discord may take up to an hour to show them).
+    pub guild_ids: Vec<u64>,
+    /// Channels where every message is matched and a confident answer is
+    /// posted (needs the privileged Message Content intent).
+    pub help_channels: Vec<u64>,
+    /// Roles allowed to use moderator commands.
+    pub moderator_roles: Vec<u64>,
+    /// Seconds a user waits between two questions (0: no cooldown).
+    pub user_cooldown_secs: u64,
+    /// Seconds during which the same answer in the same channel points to
+    /// the earlier one instead of being repeated (0: always answer).
+    pub repeat_window_secs: u64,
+    /// Whether `/faq` answers are visible to everyone (`private:true` on the
+    /// command makes one private); menus and suggestions are always private.
+    pub public_answers: bool,
+    /// Number of shards; 0 lets Discord recommend it (large bots only need
+    /// more than 1).
+    pub shards: u32,
+    /// Optional base address of an HTTP proxy for Discord's REST API (such
+    /// as nirn-proxy or twilight-http-proxy), e.g. "http://127.0.0.1:8080":
+    /// every REST call goes through it, and it owns rate limiting.
+    pub proxy: Option<String>,
+}
+
+/// The token variable read when the config names none.
+pub const DEFAULT_TOKEN_ENV: &str = "DISCORD_TOKEN";
+
+impl Default for DiscordConfig {
+    fn default() -> Self {
+        DiscordConfig {
+            token_env: DEFAULT_TOKEN_ENV.to_string(),
+            guild_ids: Vec::new(),
+            help_channels: Vec::new(),
+            moderator_roles: Vec::new(),
+            user_cooldown_secs: 3,
+            repeat_window_secs: 60,
+            public_answers: true,
+            shards: 1,
+            proxy: None,
+        }
+    }
+}
+
+/// The bot token. Its `Debug` and `Display` print `[redacted]`, so that
+/// logging a config or an error can never leak it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Token(String);
+
+impl Token {
+    /// Reads the token from environment variable `var`: missing, empty or
+    /// not shaped like a bot token (three dot-separated parts) is an error
+    /// that names the variable, never the value.
+    pub fn from_env(var: &str) -> Result<Token, String> {
+        match std::env::var(var) {
+            Ok(value) => Token::parse(&value).map_err(|why| format!("{var} {why}")),
+            Err(std::env::VarError::NotPresent) => Err(format!(
+                "{var} is not set: put the bot token from the Discord developer portal in it (see the README, \"Run it in your server\")"
+            )),
+            Err(std::env::VarError::NotUnicode(_)) => Err(format!("{var} is not valid text; copy the bot token again")),
+        }
+    }
+
+    fn parse(value: &str) -> Result<Token, &'static str> {
+        let value = value.trim();
+        let value = value.strip_prefix("Bot ").unwrap_or(value);
+        if value.is_empty() {
+            return Err("is empty: put the bot token from the Discord developer portal in it");
+        }
+        let parts: Vec<&str> = value.split('.').collect();
+        let shaped = parts.len() == 3
+            && parts.iter().all(|p| !p.is_empty())
+            && value
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+        if !shaped {
+            return Err("does not look like a bot token (three parts separated by dots); copy it again from the developer portal's Bot page");
+        }
+        Ok(Token(value.to_string()))
+    }
+
+    /// The token itself, for the Discord client only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Token([redacted])")
+    }
+}
+
+impl std::fmt::Display for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
 }
 
 impl Default for Config {
@@ -32,6 +141,7 @@ impl Default for Config {
             faq_dir: PathBuf::from(DEFAULT_FAQ_DIR),
             matching: Thresholds::default(),
             scoring: Params::default(),
+            discord: DiscordConfig::default(),
         }
     }
 }
@@ -52,6 +162,25 @@ pub enum ConfigError {
     },
     #[error("{path}: error: {message}")]
     Invalid { path: PathBuf, message: String },
+}
+
+impl DiscordConfig {
+    fn validate(&self) -> Result<(), String> {
+        if self.token_env.trim().is_empty() {
+            return Err(
+                "discord.token_env is empty; name the environment variable that holds the token"
+                    .into(),
+            );
+        }
+        if let Some(proxy) = &self.proxy {
+            if !(proxy.starts_with("http://") || proxy.starts_with("https://")) {
+                return Err(format!(
+                    "discord.proxy = {proxy:?} is not an http:// or https:// address"
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Config {
@@ -89,6 +218,7 @@ impl Config {
         config
             .matching
             .validate()
+            .and_then(|()| config.discord.validate())
             .map_err(|message| ConfigError::Invalid {
                 path: path.to_path_buf(),
                 message,
@@ -110,6 +240,37 @@ mod tests {
             Config::default(),
             "config.example.toml must show the defaults"
         );
+    }
+
+    #[test]
+    fn tokens_never_print_and_bad_ones_name_the_variable() {
+        let t = Token::parse("MTIz.NDU2.Nzg5-_x").expect("shaped like a token");
+        assert_eq!(format!("{t:?}"), "Token([redacted])");
+        assert_eq!(t.to_string(), "[redacted]");
+        assert_eq!(t.expose(), "MTIz.NDU2.Nzg5-_x");
+        assert!(Token::parse("Bot a.b.c").is_ok());
+        assert!(Token::parse("").is_err());
+        assert!(Token::parse("no-dots-here").is_err());
+        assert!(Token::parse("a.b.c d").is_err());
+        let e = Token::from_env("FAQBOT_TEST_SURELY_UNSET_VARIABLE").expect_err("unset");
+        assert!(
+            e.starts_with("FAQBOT_TEST_SURELY_UNSET_VARIABLE is not set"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn discord_settings_are_read_and_checked() {
+        let c = Config::parse(
+            "[discord]\nguild_ids = [1, 2]\nproxy = \"http://127.0.0.1:9\"\npublic_answers = false\n",
+            Path::new("c.toml"),
+        )
+        .expect("ok");
+        assert_eq!(c.discord.guild_ids, [1, 2]);
+        assert!(!c.discord.public_answers);
+        let e = Config::parse("[discord]\nproxy = \"127.0.0.1:9\"\n", Path::new("c.toml"))
+            .expect_err("bad proxy");
+        assert!(e.to_string().contains("discord.proxy"), "{e}");
     }
 
     #[test]

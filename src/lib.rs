@@ -11,14 +11,18 @@
 //! - [`check`]: `faqbot check`, the structural checks plus the matcher's.
 //! - [`import`]: JSON lines / CSV -> topic files.
 //! - [`eval`]: `faqbot eval`, accuracy on labelled questions (benchmark metrics).
+//! - [`engine`]: the FAQ and its matcher, built once per load.
+//! - [`discord`]: the bot; the only module that imports serenity.
 //! - [`cli`]: the command line; `main.rs` only calls [`cli::run`].
 //!
-//! Only a future `discord` module will know serenity; everything here is
-//! free of Discord types and tested without a network.
+//! Everything outside `discord` is free of Discord types and tested
+//! without a network.
 
 pub mod check;
 pub mod cli;
 pub mod config;
+pub mod discord;
+pub mod engine;
 pub mod eval;
 pub mod faq;
 pub mod import;

@@ -1,0 +1,63 @@
+//! The Discord bot: the only module that knows serenity.
+//!
+//! - [`view`]: what the bot shows, as plain data cut to Discord's limits;
+//! - [`build`]: views -> serenity builders, every one with no pings;
+//! - [`handler`]: events in (commands, autocomplete, components,
+//!   messages), views out, with cooldowns and "answered just above";
+//! - this module: building the client (directly, or through a REST proxy)
+//!   and running it until the shutdown signal.
+
+pub mod build;
+pub mod handler;
+pub mod view;
+
+use std::future::Future;
+
+use serenity::all::{ClientBuilder, GatewayIntents, HttpBuilder};
+
+use crate::config::{DiscordConfig, Token};
+use crate::engine::Engine;
+use handler::Bot;
+
+/// The gateway intents: none of them privileged, unless help channels are
+/// configured (matching every message there needs the message content).
+pub fn intents(settings: &DiscordConfig) -> GatewayIntents {
+    let mut intents =
+        GatewayIntents::GUILDS | GatewayIntents::GUILD_MESSAGES | GatewayIntents::DIRECT_MESSAGES;
+    if !settings.help_channels.is_empty() {
+        intents |= GatewayIntents::MESSAGE_CONTENT;
+    }
+    intents
+}
+
+/// Connects to Discord and answers until `shutdown` completes, then closes
+/// the shards cleanly. With `settings.proxy`, every REST call (the gateway
+/// look-up included) goes through the proxy, which owns rate limiting.
+pub async fn run(
+    engine: Engine,
+    settings: DiscordConfig,
+    token: Token,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), serenity::Error> {
+    let mut http = HttpBuilder::new(token.expose());
+    if let Some(proxy) = &settings.proxy {
+        http = http
+            .proxy(proxy.trim_end_matches('/'))
+            .ratelimiter_disabled(true);
+    }
+    let shards = settings.shards;
+    let mut client = ClientBuilder::new_with_http(http.build(), intents(&settings))
+        .event_handler(Bot::new(engine, settings))
+        .await?;
+    let manager = client.shard_manager.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        tracing::info!("shutting down");
+        manager.shutdown_all().await;
+    });
+    match shards {
+        0 => client.start_autosharded().await,
+        1 => client.start().await,
+        n => client.start_shards(n).await,
+    }
+}

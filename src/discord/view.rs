@@ -1,0 +1,520 @@
+//! What the bot shows in Discord, as plain data: the answer embed, the
+//! "Did you mean…" buttons, the topic and question menus, autocomplete
+//! choices, and the ids that tie a click back to an action. Pure functions
+//! of the FAQ and the matcher's outcome, with every text cut to Discord's
+//! limits; [`super::build`] turns a [`View`] into serenity's builders.
+
+use crate::faq::{Entry, Faq};
+use crate::matching::{Decision, Match, Matcher};
+
+/// Discord's limits on what a message may hold (characters, or counts).
+pub mod limits {
+    pub const CONTENT: usize = 2000;
+    pub const EMBED_TITLE: usize = 256;
+    pub const EMBED_DESCRIPTION: usize = 4096;
+    pub const EMBED_TOTAL: usize = 6000;
+    pub const BUTTON_LABEL: usize = 80;
+    pub const SELECT_LABEL: usize = 100;
+    pub const SELECT_DESCRIPTION: usize = 100;
+    pub const SELECT_VALUE: usize = 100;
+    pub const SELECT_PLACEHOLDER: usize = 150;
+    pub const SELECT_OPTIONS: usize = 25;
+    pub const CUSTOM_ID: usize = 100;
+    pub const AUTOCOMPLETE_CHOICES: usize = 25;
+    pub const CHOICE_NAME: usize = 100;
+    pub const CHOICE_VALUE: usize = 100;
+}
+
+/// `text` cut to at most `max` characters on a character boundary, with an
+/// ellipsis when something was cut.
+pub fn cut(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// A message, ready to send: at most one embed, rows of components.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct View {
+    pub content: Option<String>,
+    pub embed: Option<EmbedView>,
+    pub rows: Vec<Row>,
+    /// Only the asker sees it (for interaction responses).
+    pub ephemeral: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EmbedView {
+    pub title: String,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Row {
+    Buttons(Vec<ButtonView>),
+    Select(SelectView),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ButtonView {
+    pub custom_id: String,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SelectView {
+    pub custom_id: String,
+    pub placeholder: String,
+    pub options: Vec<OptionView>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OptionView {
+    pub label: String,
+    pub value: String,
+    pub description: Option<String>,
+    pub emoji: Option<String>,
+}
+
+/// What a click on one of the bot's components asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Show this entry's answer (a suggestion button).
+    Answer(String),
+    /// The topic menu, page N; `value` is the chosen option.
+    TopicMenu { page: usize },
+    /// A topic's question menu, page N; `value` is the chosen option.
+    QuestionMenu { topic: usize, page: usize },
+}
+
+const PREFIX: &str = "faq";
+
+impl Action {
+    pub fn custom_id(&self) -> String {
+        let id = match self {
+            Action::Answer(entry) => format!("{PREFIX}:answer:{entry}"),
+            Action::TopicMenu { page } => format!("{PREFIX}:topics:{page}"),
+            Action::QuestionMenu { topic, page } => format!("{PREFIX}:topic:{topic}:{page}"),
+        };
+        cut(&id, limits::CUSTOM_ID)
+    }
+
+    pub fn parse(custom_id: &str) -> Option<Action> {
+        let rest = custom_id.strip_prefix(PREFIX)?.strip_prefix(':')?;
+        let mut parts = rest.splitn(2, ':');
+        match (parts.next()?, parts.next()?) {
+            ("answer", entry) if !entry.is_empty() => Some(Action::Answer(entry.to_string())),
+            ("topics", page) => Some(Action::TopicMenu {
+                page: page.parse().ok()?,
+            }),
+            ("topic", rest) => {
+                let (topic, page) = rest.split_once(':')?;
+                Some(Action::QuestionMenu {
+                    topic: topic.parse().ok()?,
+                    page: page.parse().ok()?,
+                })
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A chosen select-menu option: an item or "More…".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Choice {
+    Topic(usize),
+    Entry(String),
+    Page(usize),
+}
+
+impl Choice {
+    pub fn value(&self) -> String {
+        match self {
+            Choice::Topic(t) => format!("t:{t}"),
+            Choice::Entry(id) => format!("e:{id}"),
+            Choice::Page(p) => format!("more:{p}"),
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Choice> {
+        let (kind, rest) = value.split_once(':')?;
+        match kind {
+            "t" => rest.parse().ok().map(Choice::Topic),
+            "e" if !rest.is_empty() => Some(Choice::Entry(rest.to_string())),
+            "more" => rest.parse().ok().map(Choice::Page),
+            _ => None,
+        }
+    }
+}
+
+/// The answer to an entry: its question as the title, the answer, then
+/// `Source: <section>` (a link when the entry has one).
+pub fn answer(entry: &Entry, ephemeral: bool) -> View {
+    let source = match &entry.link {
+        Some(link) => format!("Source: [{}]({})", entry.section, link),
+        None => format!("Source: {}", entry.section),
+    };
+    // The source line always fits: the answer is cut to make room for it.
+    let room = limits::EMBED_DESCRIPTION.saturating_sub(source.chars().count() + 2);
+    let description = format!(
+        "{}\n\n{}",
+        cut(entry.answer.trim(), room),
+        cut(&source, limits::EMBED_DESCRIPTION)
+    );
+    View {
+        content: None,
+        embed: Some(EmbedView {
+            title: cut(&entry.question, limits::EMBED_TITLE),
+            description: cut(&description, limits::EMBED_DESCRIPTION),
+        }),
+        rows: Vec::new(),
+        ephemeral,
+    }
+}
+
+/// "Did you mean…" with one button per suggested entry.
+pub fn suggestions(entries: &[&Entry]) -> View {
+    let mut content = String::from("I'm not sure which one you mean. Did you mean:");
+    for (i, e) in entries.iter().enumerate() {
+        content.push_str(&format!("\n{}. {}", i + 1, e.question));
+    }
+    let buttons = entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| ButtonView {
+            custom_id: Action::Answer(e.id.clone()).custom_id(),
+            label: cut(&format!("{}. {}", i + 1, e.question), limits::BUTTON_LABEL),
+        })
+        .collect::<Vec<_>>();
+    View {
+        content: Some(cut(&content, limits::CONTENT)),
+        embed: None,
+        rows: if buttons.is_empty() {
+            Vec::new()
+        } else {
+            vec![Row::Buttons(buttons)]
+        },
+        ephemeral: true,
+    }
+}
+
+/// Options for one page of a long list: up to 25 items, or 24 and "More…"
+/// (which wraps around to the first page on the last one).
+fn page_of<T>(items: &[T], page: usize) -> (&[T], Option<usize>) {
+    if items.len() <= limits::SELECT_OPTIONS {
+        return (items, None);
+    }
+    let per_page = limits::SELECT_OPTIONS - 1;
+    let pages = items.len().div_ceil(per_page);
+    let page = page % pages;
+    let start = page * per_page;
+    let end = (start + per_page).min(items.len());
+    (&items[start..end], Some((page + 1) % pages))
+}
+
+fn more_option(next: usize) -> OptionView {
+    OptionView {
+        label: if next == 0 {
+            "Back to the start…".into()
+        } else {
+            "More…".into()
+        },
+        value: Choice::Page(next).value(),
+        description: None,
+        emoji: None,
+    }
+}
+
+/// The topic menu: `intro` above a select of topics.
+pub fn topic_menu(faq: &Faq, page: usize, intro: &str) -> View {
+    let topics: Vec<usize> = (0..faq.topics.len()).collect();
+    let (shown, next) = page_of(&topics, page);
+    let mut options: Vec<OptionView> = shown
+        .iter()
+        .map(|&t| {
+            let topic = &faq.topics[t];
+            OptionView {
+                label: cut(&topic.name, limits::SELECT_LABEL),
+                value: Choice::Topic(t).value(),
+                description: Some(cut(&topic.description, limits::SELECT_DESCRIPTION)),
+                emoji: topic.emoji.clone(),
+            }
+        })
+        .collect();
+    options.extend(next.map(more_option));
+    View {
+        content: Some(cut(intro, limits::CONTENT)),
+        embed: None,
+        rows: vec![Row::Select(SelectView {
+            custom_id: Action::TopicMenu { page }.custom_id(),
+            placeholder: "Choose a topic".into(),
+            options,
+        })],
+        ephemeral: true,
+    }
+}
+
+/// A topic's questions as a select menu; `None` if there is no such topic.
+pub fn question_menu(faq: &Faq, topic: usize, page: usize) -> Option<View> {
+    let t = faq.topics.get(topic)?;
+    let (shown, next) = page_of(&t.entries, page);
+    let mut options: Vec<OptionView> = shown
+        .iter()
+        .map(|&e| {
+            let entry = &faq.entries[e];
+            OptionView {
+                label: cut(&entry.question, limits::SELECT_LABEL),
+                value: cut(
+                    &Choice::Entry(entry.id.clone()).value(),
+                    limits::SELECT_VALUE,
+                ),
+                description: None,
+                emoji: None,
+            }
+        })
+        .collect();
+    options.extend(next.map(more_option));
+    let heading = match &t.emoji {
+        Some(e) => format!("{e} **{}**: {}", t.name, t.description),
+        None => format!("**{}**: {}", t.name, t.description),
+    };
+    Some(View {
+        content: Some(cut(&heading, limits::CONTENT)),
+        embed: None,
+        rows: vec![Row::Select(SelectView {
+            custom_id: Action::QuestionMenu { topic, page }.custom_id(),
+            placeholder: cut("Choose a question", limits::SELECT_PLACEHOLDER),
+            options,
+        })],
+        ephemeral: true,
+    })
+}
+
+/// The apology above the topic menu when nothing fits.
+pub const NO_MATCH: &str =
+    "Sorry, I couldn't find an answer to that. Pick a topic to browse its questions:";
+/// ... and when the question has nothing to look up.
+pub const NO_WORDS: &str = "Ask me a question in words, or pick a topic to browse its questions:";
+
+/// The reply to a matched question. `public_answer` says whether an answer
+/// is shown to everyone; suggestions and menus are always private.
+pub fn for_match(faq: &Faq, m: &Match, public_answer: bool) -> View {
+    match &m.decision {
+        Decision::Answer(s) => answer(&faq.entries[s.entry], !public_answer),
+        Decision::Suggest(list) => {
+            let entries: Vec<&Entry> = list.iter().map(|s| &faq.entries[s.entry]).collect();
+            suggestions(&entries)
+        }
+        Decision::Fallback(reason) => topic_menu(
+            faq,
+            0,
+            match reason {
+                crate::matching::FallbackReason::NoWords => NO_WORDS,
+                crate::matching::FallbackReason::NoMatch => NO_MATCH,
+            },
+        ),
+    }
+}
+
+/// The autocomplete value that names an entry exactly (what the user picks).
+pub const ENTRY_CHOICE_PREFIX: &str = "faq-entry:";
+
+/// Up to 25 FAQ questions for what the user has typed so far: the best
+/// matches, or the FAQ's first questions while nothing is typed yet.
+pub fn autocomplete(faq: &Faq, matcher: &Matcher, typed: &str) -> Vec<(String, String)> {
+    let ranked: Vec<usize> = if typed.trim().is_empty() {
+        (0..faq.entries.len()).collect()
+    } else {
+        let mut r: Vec<usize> = matcher.rank(typed).iter().map(|s| s.entry).collect();
+        if r.is_empty() {
+            // Nothing shares a word yet (a half-typed word): prefix matches.
+            let needle = typed.trim().to_lowercase();
+            r = (0..faq.entries.len())
+                .filter(|&e| faq.entries[e].question.to_lowercase().contains(&needle))
+                .collect();
+        }
+        r
+    };
+    ranked
+        .into_iter()
+        .take(limits::AUTOCOMPLETE_CHOICES)
+        .map(|e| {
+            let entry = &faq.entries[e];
+            (
+                cut(&entry.question, limits::CHOICE_NAME),
+                cut(
+                    &format!("{ENTRY_CHOICE_PREFIX}{}", entry.id),
+                    limits::CHOICE_VALUE,
+                ),
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::faq::Topic;
+
+    fn entry(id: &str, question: &str, answer: &str) -> Entry {
+        Entry {
+            id: id.into(),
+            question: question.into(),
+            alternatives: vec![],
+            answer: answer.into(),
+            section: "Host Country Responsibilities".into(),
+            link: None,
+            tags: vec![],
+            topic: 0,
+        }
+    }
+
+    fn faq_with(topics: usize, per_topic: usize) -> Faq {
+        let mut faq = Faq::default();
+        for t in 0..topics {
+            let mut topic = Topic {
+                name: format!("Topic {t}"),
+                description: format!("About {t}"),
+                emoji: None,
+                order: t as i64,
+                file: format!("{t}.toml").into(),
+                entries: vec![],
+            };
+            for e in 0..per_topic {
+                topic.entries.push(faq.entries.len());
+                let mut en = entry(
+                    &format!("e-{t}-{e}"),
+                    &format!("Question {t} {e}?"),
+                    "Answer.",
+                );
+                en.topic = t;
+                faq.entries.push(en);
+            }
+            faq.topics.push(topic);
+        }
+        faq
+    }
+
+    #[test]
+    fn cut_respects_characters_and_marks_the_cut() {
+        assert_eq!(cut("short", 10), "short");
+        assert_eq!(cut("ééééé", 3), "éé…");
+        assert_eq!(cut("🛡️🛡️🛡️", 2).chars().count(), 2);
+    }
+
+    #[test]
+    fn an_answer_shows_question_answer_and_source() {
+        let v = answer(
+            &entry("a", "Who protects embassies?", "The host country."),
+            false,
+        );
+        let e = v.embed.expect("embed");
+        assert_eq!(e.title, "Who protects embassies?");
+        assert!(e.description.starts_with("The host country."));
+        assert!(e
+            .description
+            .ends_with("\n\nSource: Host Country Responsibilities"));
+        let mut linked = entry("a", "Q", "A");
+        linked.link = Some("https://example.org/x".into());
+        let e = answer(&linked, true).embed.expect("embed");
+        assert!(e
+            .description
+            .ends_with("Source: [Host Country Responsibilities](https://example.org/x)"));
+    }
+
+    #[test]
+    fn long_texts_are_cut_to_discords_limits_and_keep_the_source() {
+        let long = entry("a", &"Q".repeat(300), &"A".repeat(5000));
+        let e = answer(&long, false).embed.expect("embed");
+        assert_eq!(e.title.chars().count(), limits::EMBED_TITLE);
+        assert!(e.description.chars().count() <= limits::EMBED_DESCRIPTION);
+        assert!(e
+            .description
+            .ends_with("Source: Host Country Responsibilities"));
+        assert!(e.title.chars().count() + e.description.chars().count() <= limits::EMBED_TOTAL);
+        let v = suggestions(&[&long, &long]);
+        for row in &v.rows {
+            if let Row::Buttons(b) = row {
+                assert!(b
+                    .iter()
+                    .all(|b| b.label.chars().count() <= limits::BUTTON_LABEL));
+            }
+        }
+        assert!(v.content.expect("content").chars().count() <= limits::CONTENT);
+    }
+
+    #[test]
+    fn suggestions_are_numbered_buttons_that_answer() {
+        let a = entry("a-1", "First?", "x");
+        let b = entry("b-2", "Second?", "y");
+        let v = suggestions(&[&a, &b]);
+        assert!(v.ephemeral);
+        assert_eq!(
+            v.rows,
+            vec![Row::Buttons(vec![
+                ButtonView {
+                    custom_id: "faq:answer:a-1".into(),
+                    label: "1. First?".into()
+                },
+                ButtonView {
+                    custom_id: "faq:answer:b-2".into(),
+                    label: "2. Second?".into()
+                },
+            ])]
+        );
+    }
+
+    #[test]
+    fn custom_ids_round_trip() {
+        for a in [
+            Action::Answer("host-country_x".into()),
+            Action::TopicMenu { page: 2 },
+            Action::QuestionMenu { topic: 3, page: 1 },
+        ] {
+            let id = a.custom_id();
+            assert!(id.len() <= limits::CUSTOM_ID);
+            assert_eq!(Action::parse(&id), Some(a));
+        }
+        for c in [
+            Choice::Topic(4),
+            Choice::Entry("x-y".into()),
+            Choice::Page(1),
+        ] {
+            assert_eq!(Choice::parse(&c.value()), Some(c));
+        }
+        assert_eq!(Action::parse("other:answer:x"), None);
+        assert_eq!(Action::parse("faq:topics:x"), None);
+        assert_eq!(Choice::parse("e:"), None);
+    }
+
+    #[test]
+    fn menus_with_more_than_25_options_page_with_more() {
+        let faq = faq_with(1, 60);
+        let first = question_menu(&faq, 0, 0).expect("topic 0");
+        let Row::Select(s) = &first.rows[0] else {
+            panic!("a select")
+        };
+        assert_eq!(s.options.len(), 25);
+        assert_eq!(s.options[24].label, "More…");
+        assert_eq!(s.options[24].value, "more:1");
+        let last = question_menu(&faq, 0, 2).expect("topic 0");
+        let Row::Select(s) = &last.rows[0] else {
+            panic!("a select")
+        };
+        assert_eq!(s.options.len(), 60 - 48 + 1);
+        assert_eq!(s.options.last().map(|o| o.value.as_str()), Some("more:0"));
+        assert!(question_menu(&faq, 5, 0).is_none());
+
+        let small = faq_with(3, 2);
+        let v = topic_menu(&small, 0, NO_MATCH);
+        let Row::Select(s) = &v.rows[0] else {
+            panic!("a select")
+        };
+        assert_eq!(s.options.len(), 3);
+        assert_eq!(s.options[1].value, "t:1");
+        assert_eq!(s.options[1].description.as_deref(), Some("About 1"));
+    }
+}
