@@ -126,6 +126,7 @@ mod tests {
                 label: "x".into(),
             }])],
             ephemeral: true,
+            answers: None,
         };
         for body in [
             serde_json::to_value(response(&view)).expect("json"),

@@ -269,8 +269,8 @@ impl Bot {
         cmd: &CommandInteraction,
         v: View,
     ) -> serenity::Result<()> {
-        let entry_id = answered_entry(&self.engine(), &v);
-        let public = !v.ephemeral && v.embed.is_some();
+        let entry_id = v.answers.clone();
+        let public = !v.ephemeral;
         if let (true, Some(id)) = (public, &entry_id) {
             if let Some(link) = self.recent_answer(cmd.channel_id, id) {
                 let pointer = note(&format!(
@@ -423,7 +423,7 @@ impl Bot {
         }
         let m = self.ask(&engine, question, trigger);
         let v = view::for_match(&engine.faq, &m, true);
-        if let Some(id) = answered_entry(&engine, &v) {
+        if let Some(id) = v.answers.clone() {
             if let Some(link) = self.recent_answer(msg.channel_id, &id) {
                 let v = note(&format!("This was answered a moment ago: {link}"));
                 msg.channel_id
@@ -532,6 +532,7 @@ fn note(text: &str) -> View {
         embed: None,
         rows: Vec::new(),
         ephemeral: true,
+        answers: None,
     }
 }
 
@@ -541,17 +542,6 @@ fn cooldown_view(wait: Duration) -> View {
         "You're asking faster than I can keep up; please wait {secs} second{} and ask again.",
         if secs == 1 { "" } else { "s" }
     ))
-}
-
-/// The entry a view answers with, if it is an answer.
-fn answered_entry(engine: &Engine, v: &View) -> Option<String> {
-    let title = &v.embed.as_ref()?.title;
-    engine
-        .faq
-        .entries
-        .iter()
-        .find(|e| view::cut(&e.question, view::limits::EMBED_TITLE) == *title)
-        .map(|e| e.id.clone())
 }
 
 fn log_question(engine: &Engine, m: &Match, trigger: Trigger, started: Instant) {

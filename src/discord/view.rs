@@ -44,6 +44,8 @@ pub struct View {
     pub rows: Vec<Row>,
     /// Only the asker sees it (for interaction responses).
     pub ephemeral: bool,
+    /// The id of the entry this view answers with, if it is an answer.
+    pub answers: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -172,6 +174,7 @@ pub fn answer(entry: &Entry, ephemeral: bool) -> View {
         }),
         rows: Vec::new(),
         ephemeral,
+        answers: Some(entry.id.clone()),
     }
 }
 
@@ -198,6 +201,7 @@ pub fn suggestions(entries: &[&Entry]) -> View {
             vec![Row::Buttons(buttons)]
         },
         ephemeral: true,
+        answers: None,
     }
 }
 
@@ -254,6 +258,7 @@ pub fn topic_menu(faq: &Faq, page: usize, intro: &str) -> View {
             options,
         })],
         ephemeral: true,
+        answers: None,
     }
 }
 
@@ -290,6 +295,7 @@ pub fn question_menu(faq: &Faq, topic: usize, page: usize) -> Option<View> {
             options,
         })],
         ephemeral: true,
+        answers: None,
     })
 }
 
