@@ -3,6 +3,8 @@
 
 mod check;
 mod cli;
+mod fake_discord;
+mod fake_discord_selftest;
 mod properties;
 mod question_table;
 

@@ -1,0 +1,891 @@
+//! Tests of the fake Discord (`fake_discord.rs`) with a minimal serenity
+//! client defined here, independent of faqbot's own bot code.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use serenity::all::{
+    ApplicationId, ButtonStyle, ChannelId, Client, ClientBuilder, Command, CommandOptionType,
+    CommandType, ComponentInteractionDataKind, Context, CreateActionRow,
+    CreateAutocompleteResponse, CreateButton, CreateCommand, CreateCommandOption, CreateEmbed,
+    CreateInteractionResponse, CreateInteractionResponseFollowup, CreateInteractionResponseMessage,
+    CreateMessage, CurrentApplicationInfo, CurrentUser, EditInteractionResponse, EditMessage,
+    EventHandler, GatewayIntents, GuildId, Http, HttpBuilder, Interaction, InteractionId, Message,
+    MessageType, Ready, ResolvedValue, ShardManager,
+};
+use serenity::async_trait;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::fake_discord::{
+    application, autocomplete, bot_user, check_event, component, focused_option, message,
+    message_command, ready_payload, slash_command, string_option, user, Failure, FakeDiscord,
+    Options, Request, APP_ID, BOT_USER_ID, CHANNEL_ID, DEFAULT_TIMEOUT, FIND_FAQ_COMMAND, GUILD_ID,
+    USER_ID,
+};
+
+// ---------------------------------------------------------------------------
+// A minimal bot
+
+/// What the probe bot saw or did, reported to the test.
+#[derive(Debug)]
+enum Seen {
+    Ready(Box<Ready>),
+    /// The result of a `POST /channels/{id}/messages` the bot made.
+    Sent(Box<serenity::Result<Message>>),
+    Message(Box<Message>),
+    Interaction(Box<Interaction>, Result<(), String>),
+}
+
+struct Probe {
+    seen: mpsc::UnboundedSender<Seen>,
+}
+
+impl Probe {
+    fn report(&self, seen: Seen) {
+        // The test may have finished listening; that is fine.
+        let _ = self.seen.send(seen);
+    }
+}
+
+fn describe(step: &str, result: serenity::Result<impl Sized>) -> Result<(), String> {
+    result.map(|_| ()).map_err(|e| format!("{step}: {e}"))
+}
+
+#[async_trait]
+impl EventHandler for Probe {
+    async fn ready(&self, ctx: Context, ready: Ready) {
+        self.report(Seen::Ready(Box::new(ready)));
+        let greeting = CreateMessage::new()
+            .content("hello")
+            .embed(
+                CreateEmbed::new()
+                    .title("FAQ")
+                    .description("Ask me")
+                    .field("a", "b", true),
+            )
+            .components(vec![CreateActionRow::Buttons(vec![CreateButton::new(
+                "more",
+            )
+            .label("More")
+            .style(ButtonStyle::Primary)])]);
+        let sent = ChannelId::new(CHANNEL_ID)
+            .send_message(&ctx.http, greeting)
+            .await;
+        self.report(Seen::Sent(Box::new(sent)));
+    }
+
+    async fn message(&self, ctx: Context, msg: Message) {
+        if msg.author.bot {
+            return;
+        }
+        let send = msg.content == "send";
+        let channel = msg.channel_id;
+        self.report(Seen::Message(Box::new(msg)));
+        if send {
+            let sent = channel.say(&ctx.http, "reply").await;
+            self.report(Seen::Sent(Box::new(sent)));
+        }
+    }
+
+    async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
+        let result = match &interaction {
+            Interaction::Command(cmd) if cmd.data.kind == CommandType::Message => {
+                let target = cmd
+                    .data
+                    .resolved
+                    .messages
+                    .values()
+                    .next()
+                    .map(|m| m.content.clone())
+                    .unwrap_or_default();
+                let reply = CreateInteractionResponseMessage::new()
+                    .content(format!("found: {target}"))
+                    .ephemeral(true);
+                describe(
+                    "create_response",
+                    cmd.create_response(&ctx.http, CreateInteractionResponse::Message(reply))
+                        .await,
+                )
+            }
+            Interaction::Command(cmd) => {
+                let reply = CreateInteractionResponseMessage::new()
+                    .content(format!("pong {}", cmd.data.name));
+                let first = describe(
+                    "create_response",
+                    cmd.create_response(&ctx.http, CreateInteractionResponse::Message(reply))
+                        .await,
+                );
+                let edit = EditInteractionResponse::new().content("edited");
+                let followup = CreateInteractionResponseFollowup::new()
+                    .content("follow-up")
+                    .ephemeral(true);
+                first
+                    .and(describe(
+                        "edit_response",
+                        cmd.edit_response(&ctx.http, edit).await,
+                    ))
+                    .and(describe(
+                        "create_followup",
+                        cmd.create_followup(&ctx.http, followup).await,
+                    ))
+            }
+            Interaction::Autocomplete(ac) => {
+                let choices = CreateAutocompleteResponse::new()
+                    .add_string_choice("How do I install it?", "install");
+                describe(
+                    "autocomplete",
+                    ac.create_response(&ctx.http, CreateInteractionResponse::Autocomplete(choices))
+                        .await,
+                )
+            }
+            Interaction::Component(c) => {
+                let update = CreateInteractionResponseMessage::new()
+                    .content(format!("clicked {}", c.data.custom_id));
+                describe(
+                    "update_message",
+                    c.create_response(&ctx.http, CreateInteractionResponse::UpdateMessage(update))
+                        .await,
+                )
+            }
+            other => Err(format!("unexpected interaction {:?}", other.kind())),
+        };
+        self.report(Seen::Interaction(Box::new(interaction), result));
+    }
+}
+
+fn http_for(fake: &FakeDiscord) -> Http {
+    HttpBuilder::new("any.token.x")
+        .proxy(fake.base_url())
+        .ratelimiter_disabled(true)
+        .build()
+}
+
+/// A running probe bot.
+struct Bot {
+    seen: mpsc::UnboundedReceiver<Seen>,
+    shards: Arc<ShardManager>,
+    task: JoinHandle<serenity::Result<()>>,
+}
+
+impl Bot {
+    async fn start(fake: &FakeDiscord) -> Self {
+        let (tx, seen) = mpsc::unbounded_channel();
+        let intents = GatewayIntents::GUILD_MESSAGES | GatewayIntents::DIRECT_MESSAGES;
+        let mut client: Client = ClientBuilder::new_with_http(http_for(fake), intents)
+            .event_handler(Probe { seen: tx })
+            .await
+            .expect("the client builds against the fake");
+        let shards = client.shard_manager.clone();
+        let task = tokio::spawn(async move { client.start().await });
+        Self { seen, shards, task }
+    }
+
+    /// Starts, waits for READY and for the greeting sent from `ready`.
+    async fn start_ready(fake: &FakeDiscord) -> (Self, Message) {
+        let mut bot = Self::start(fake).await;
+        bot.next("READY", |s| matches!(s, Seen::Ready(_))).await;
+        let Seen::Sent(sent) = bot.next("greeting", |s| matches!(s, Seen::Sent(_))).await else {
+            unreachable!("filtered")
+        };
+        let greeting = (*sent).expect("the greeting from `ready` is sent");
+        (bot, greeting)
+    }
+
+    /// The next report matching `pred` (others are skipped), within
+    /// [`DEFAULT_TIMEOUT`].
+    async fn next(&mut self, what: &str, pred: impl Fn(&Seen) -> bool) -> Seen {
+        let deadline = tokio::time::Instant::now() + DEFAULT_TIMEOUT;
+        loop {
+            match tokio::time::timeout_at(deadline, self.seen.recv()).await {
+                Ok(Some(seen)) if pred(&seen) => return seen,
+                Ok(Some(_)) => {}
+                Ok(None) => panic!("the bot stopped before {what}"),
+                Err(_) => panic!("the bot did not report {what} within {DEFAULT_TIMEOUT:?}"),
+            }
+        }
+    }
+
+    async fn interaction(&mut self, what: &str) -> (Interaction, Result<(), String>) {
+        match self
+            .next(what, |s| matches!(s, Seen::Interaction(..)))
+            .await
+        {
+            Seen::Interaction(i, r) => (*i, r),
+            _ => unreachable!("filtered"),
+        }
+    }
+
+    /// Asks the shards to stop (serenity takes up to 500 ms to notice, so
+    /// that runs detached) and aborts the client task.
+    fn stop(self) {
+        let shards = self.shards;
+        tokio::spawn(async move { shards.shutdown_all().await });
+        self.task.abort();
+    }
+}
+
+fn callback_of<'a>(token: &'a str) -> impl Fn(&Request) -> bool + 'a {
+    move |r| r.is("POST", "/interactions/*/*/callback") && r.segment(2) == Some(token)
+}
+
+fn token_of(payload: &Value) -> String {
+    payload["token"].as_str().expect("token").to_string()
+}
+
+/// The Discord error code and status of a failed serenity HTTP call.
+fn http_error(err: &serenity::Error) -> (u16, isize) {
+    match err {
+        serenity::Error::Http(serenity::http::HttpError::UnsuccessfulRequest(resp)) => {
+            (resp.status_code.as_u16(), resp.error.code)
+        }
+        other => panic!("expected an unsuccessful HTTP request, got {other:?}"),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Tests
+
+#[test]
+fn payload_helpers_deserialize_into_serenity_types() {
+    let parse_ix = |v: &Value| -> Interaction {
+        serde_json::from_value(v.clone()).expect("helper payload is a serenity Interaction")
+    };
+
+    // Slash command in a guild (invoker as `member`) and in a DM (`user`).
+    let question = string_option("question", "how do I install");
+    let guild_cmd = slash_command(
+        "faq",
+        json!([question]),
+        USER_ID,
+        CHANNEL_ID,
+        Some(GUILD_ID),
+    );
+    let Interaction::Command(cmd) = parse_ix(&guild_cmd) else {
+        panic!("slash_command is not a Command");
+    };
+    assert_eq!(cmd.data.name, "faq");
+    assert_eq!(cmd.data.kind, CommandType::ChatInput);
+    assert_eq!(cmd.guild_id, Some(GuildId::new(GUILD_ID)));
+    assert_eq!(cmd.user.id.get(), USER_ID);
+    assert_eq!(cmd.channel_id.get(), CHANNEL_ID);
+    assert_eq!(cmd.application_id.get(), APP_ID);
+    let opts = cmd.data.options();
+    assert_eq!(opts[0].name, "question");
+    assert!(matches!(
+        opts[0].value,
+        ResolvedValue::String("how do I install")
+    ));
+
+    let dm_cmd = slash_command("faq", json!([]), USER_ID, CHANNEL_ID, None);
+    let Interaction::Command(cmd) = parse_ix(&dm_cmd) else {
+        panic!("DM slash_command is not a Command");
+    };
+    assert_eq!(cmd.guild_id, None);
+    assert!(cmd.member.is_none());
+    assert_eq!(cmd.user.id.get(), USER_ID);
+
+    // Autocomplete.
+    let ac = autocomplete(
+        "faq",
+        json!([focused_option("question", "inst")]),
+        USER_ID,
+        CHANNEL_ID,
+        Some(GUILD_ID),
+    );
+    let Interaction::Autocomplete(ac) = parse_ix(&ac) else {
+        panic!("autocomplete is not an Autocomplete");
+    };
+    let focused = ac.data.autocomplete().expect("a focused option");
+    assert_eq!((focused.name, focused.value), ("question", "inst"));
+
+    // MESSAGE_CREATE: guild reply with a mention, and a plain DM.
+    let original = message(
+        "the original",
+        USER_ID,
+        CHANNEL_ID,
+        Some(GUILD_ID),
+        vec![],
+        None,
+    );
+    let reply = message(
+        "<@1100000000000000002> how do I install?",
+        USER_ID,
+        CHANNEL_ID,
+        Some(GUILD_ID),
+        vec![bot_user()],
+        Some(original.clone()),
+    );
+    let msg: Message = serde_json::from_value(reply.clone()).expect("message() is a Message");
+    assert_eq!(msg.kind, MessageType::InlineReply);
+    assert_eq!(msg.guild_id, Some(GuildId::new(GUILD_ID)));
+    assert!(msg.member.is_some());
+    assert_eq!(msg.author.id.get(), USER_ID);
+    assert!(!msg.author.bot);
+    assert_eq!(msg.mentions.len(), 1);
+    assert!(msg.mentions_user_id(BOT_USER_ID));
+    let referenced = msg.referenced_message.as_ref().expect("referenced_message");
+    assert_eq!(referenced.content, "the original");
+    assert_eq!(
+        msg.message_reference.as_ref().and_then(|r| r.message_id),
+        Some(referenced.id)
+    );
+
+    let dm = message(
+        "hi",
+        USER_ID,
+        CHANNEL_ID,
+        None,
+        vec![user(7, "other")],
+        None,
+    );
+    let dm: Message = serde_json::from_value(dm).expect("DM message() is a Message");
+    assert_eq!(dm.guild_id, None);
+    assert_eq!(dm.kind, MessageType::Regular);
+    let by_bot: Message =
+        serde_json::from_value(message("mine", BOT_USER_ID, CHANNEL_ID, None, vec![], None))
+            .expect("bot message");
+    assert!(by_bot.author.bot);
+
+    // Message context-menu command.
+    let find = message_command(&original);
+    let Interaction::Command(cmd) = parse_ix(&find) else {
+        panic!("message_command is not a Command");
+    };
+    assert_eq!(cmd.data.name, FIND_FAQ_COMMAND);
+    assert_eq!(cmd.data.kind, CommandType::Message);
+    let target_id = cmd.data.target_id.expect("target_id").to_message_id();
+    let target = &cmd.data.resolved.messages[&target_id];
+    assert_eq!(target.content, "the original");
+    assert_eq!(cmd.guild_id, Some(GuildId::new(GUILD_ID)));
+
+    // Components: a button and a string select.
+    let Interaction::Component(button) = parse_ix(&component("more", None, &original)) else {
+        panic!("component(button) is not a Component");
+    };
+    assert_eq!(button.data.custom_id, "more");
+    assert!(matches!(
+        button.data.kind,
+        ComponentInteractionDataKind::Button
+    ));
+    assert_eq!(button.message.content, "the original");
+    let pick = component("pick", Some(vec!["a".into(), "b".into()]), &original);
+    let Interaction::Component(select) = parse_ix(&pick) else {
+        panic!("component(select) is not a Component");
+    };
+    match &select.data.kind {
+        ComponentInteractionDataKind::StringSelect { values } => assert_eq!(values, &["a", "b"]),
+        other => panic!("expected a string select, got {other:?}"),
+    }
+
+    // What the fake itself sends: READY, /users/@me, /oauth2/applications/@me.
+    let ready: Ready =
+        serde_json::from_value(ready_payload("s", "ws://127.0.0.1:1/gateway", &[GUILD_ID]))
+            .expect("READY");
+    assert_eq!(ready.application.id.get(), APP_ID);
+    assert_eq!(ready.user.id.get(), BOT_USER_ID);
+    let me: CurrentUser = serde_json::from_value(bot_user()).expect("CurrentUser");
+    assert!(me.bot);
+    let app: CurrentApplicationInfo =
+        serde_json::from_value(application()).expect("CurrentApplicationInfo");
+    assert_eq!(app.id.get(), APP_ID);
+
+    // Every helper also survives serenity's gateway `Event` parsing, and the
+    // trap (a missing field becomes `Event::Unknown`) is caught.
+    for (event, payload) in [
+        ("INTERACTION_CREATE", &guild_cmd),
+        ("INTERACTION_CREATE", &dm_cmd),
+        ("INTERACTION_CREATE", &find),
+        ("INTERACTION_CREATE", &pick),
+        ("MESSAGE_CREATE", &reply),
+    ] {
+        check_event(event, payload).expect("helper payload is a known event");
+    }
+    let mut broken = guild_cmd.clone();
+    broken
+        .as_object_mut()
+        .expect("object")
+        .remove("attachment_size_limit");
+    let err = check_event("INTERACTION_CREATE", &broken).expect_err("missing field is caught");
+    assert!(err.contains("attachment_size_limit"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rest_routes_answer_what_serenity_expects() {
+    let fake = FakeDiscord::start().await;
+    let http = HttpBuilder::new("any.token.x")
+        .proxy(fake.base_url())
+        .ratelimiter_disabled(true)
+        .application_id(ApplicationId::new(APP_ID))
+        .build();
+
+    let me = http.get_current_user().await.expect("GET /users/@me");
+    assert_eq!(me.id.get(), BOT_USER_ID);
+    let app = http
+        .get_current_application_info()
+        .await
+        .expect("GET /oauth2/applications/@me");
+    assert_eq!(app.id.get(), APP_ID);
+
+    // Bulk overwrite of global and guild commands.
+    let commands = vec![
+        CreateCommand::new("faq")
+            .description("Ask the FAQ")
+            .add_option(
+                CreateCommandOption::new(CommandOptionType::String, "question", "Your question")
+                    .required(true)
+                    .set_autocomplete(true),
+            ),
+        CreateCommand::new(FIND_FAQ_COMMAND).kind(CommandType::Message),
+    ];
+    let global = Command::set_global_commands(&http, commands.clone())
+        .await
+        .expect("PUT global commands");
+    assert_eq!(global.len(), 2);
+    assert_eq!(global[0].name, "faq");
+    assert_eq!(global[0].options[0].name, "question");
+    assert_eq!(global[1].kind, CommandType::Message);
+    let guild = GuildId::new(GUILD_ID)
+        .set_commands(&http, commands)
+        .await
+        .expect("PUT guild commands");
+    assert_eq!(guild[0].guild_id, Some(GuildId::new(GUILD_ID)));
+    assert_eq!(fake.registered_commands(None).len(), 2);
+    assert_eq!(fake.registered_commands(Some(GUILD_ID)).len(), 2);
+    let put = fake
+        .wait_for(
+            |r| r.is("PUT", &format!("/applications/{APP_ID}/commands")),
+            DEFAULT_TIMEOUT,
+        )
+        .await
+        .expect("the PUT was recorded");
+    assert_eq!(put.body[0]["name"], "faq");
+    assert!(put
+        .header("authorization")
+        .is_some_and(|a| a.ends_with("any.token.x")));
+
+    // Channel messages: echo, edit, and Discord's empty-message rule.
+    let sent = ChannelId::new(CHANNEL_ID)
+        .send_message(
+            &http,
+            CreateMessage::new()
+                .content("hi")
+                .embed(CreateEmbed::new().title("T"))
+                .button(CreateButton::new("more").label("More")),
+        )
+        .await
+        .expect("POST /channels/{id}/messages");
+    assert_eq!(sent.content, "hi");
+    assert_eq!(sent.author.id.get(), BOT_USER_ID);
+    assert_eq!(sent.embeds[0].title.as_deref(), Some("T"));
+    assert_eq!(sent.components.len(), 1);
+    let edited = ChannelId::new(CHANNEL_ID)
+        .edit_message(&http, sent.id, EditMessage::new().content("hi again"))
+        .await
+        .expect("PATCH the message");
+    assert_eq!(edited.content, "hi again");
+    assert!(edited.edited_timestamp.is_some());
+    let empty = ChannelId::new(CHANNEL_ID)
+        .send_message(&http, CreateMessage::new())
+        .await
+        .expect_err("an empty message is refused");
+    assert_eq!(http_error(&empty), (400, 50006));
+
+    // Unknown routes: 404 with a Discord JSON error, listed as unrouted.
+    let err = http
+        .get_guild(GuildId::new(GUILD_ID))
+        .await
+        .expect_err("no such route");
+    assert_eq!(http_error(&err), (404, 0));
+    let unrouted = fake.unrouted();
+    assert_eq!(unrouted.len(), 1, "{unrouted:?}");
+    assert_eq!(unrouted[0].path, format!("/guilds/{GUILD_ID}"));
+
+    // An interaction the fake never dispatched is unknown.
+    let err = http
+        .create_interaction_response(InteractionId::new(1), "nope", &json!({"type": 1}), vec![])
+        .await
+        .expect_err("unknown interaction");
+    assert_eq!(http_error(&err), (404, 10062));
+
+    // One-shot 429: returned as an error (the ratelimiter is off), then fine.
+    fake.fail_next("POST", "/channels/*/messages", Failure::rate_limited(0.3));
+    let err = ChannelId::new(CHANNEL_ID)
+        .say(&http, "limited")
+        .await
+        .expect_err("429");
+    // Discord's 429 body has no `code`, so serenity reports a decode error.
+    assert_eq!(http_error(&err), (429, -1));
+    let limited = fake
+        .wait_for(|r| r.status == 429, DEFAULT_TIMEOUT)
+        .await
+        .expect("recorded");
+    assert_eq!(limited.body["content"], "limited");
+    ChannelId::new(CHANNEL_ID)
+        .say(&http, "after")
+        .await
+        .expect("the failure was one-shot");
+
+    fake.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_connects_gets_ready_and_its_rest_call_arrives() {
+    let fake = FakeDiscord::start().await;
+    let mut bot = Bot::start(&fake).await;
+
+    let Seen::Ready(ready) = bot.next("READY", |s| matches!(s, Seen::Ready(_))).await else {
+        unreachable!("filtered")
+    };
+    assert_eq!(ready.user.id.get(), BOT_USER_ID);
+    assert_eq!(ready.application.id.get(), APP_ID);
+
+    // The greeting from `ready` arrives at the fake with its JSON body ...
+    let post = fake
+        .wait_for(
+            |r| r.is("POST", &format!("/channels/{CHANNEL_ID}/messages")),
+            DEFAULT_TIMEOUT,
+        )
+        .await
+        .expect("the bot's REST call arrives");
+    assert_eq!(post.body["content"], "hello");
+    assert_eq!(post.body["embeds"][0]["title"], "FAQ");
+    assert_eq!(
+        post.body["components"][0]["components"][0]["custom_id"],
+        "more"
+    );
+    // ... and the answer deserializes on the bot's side.
+    let Seen::Sent(sent) = bot.next("greeting", |s| matches!(s, Seen::Sent(_))).await else {
+        unreachable!("filtered")
+    };
+    let sent = (*sent).expect("the bot got a Message back");
+    assert_eq!(sent.content, "hello");
+    assert_eq!(sent.embeds[0].fields[0].name, "a");
+    assert_eq!(sent.components[0].components.len(), 1);
+
+    // Handshake facts: one connection, one Identify with the token and intents.
+    assert_eq!(fake.connections(), 1);
+    let identify = &fake.identifies()[0];
+    assert!(identify["token"]
+        .as_str()
+        .is_some_and(|t| t.contains("any.token.x")));
+    let intents = GatewayIntents::GUILD_MESSAGES | GatewayIntents::DIRECT_MESSAGES;
+    assert_eq!(identify["intents"], json!(intents.bits()));
+    assert!(fake.requests()[0].is("GET", "/gateway"));
+    assert!(fake.unrouted().is_empty(), "{:?}", fake.unrouted());
+
+    bot.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slash_command_reaches_the_handler_and_its_callback_is_recorded() {
+    let fake = FakeDiscord::start().await;
+    let (mut bot, _greeting) = Bot::start_ready(&fake).await;
+
+    let payload = slash_command(
+        "faq",
+        json!([string_option("question", "how do I install")]),
+        USER_ID,
+        CHANNEL_ID,
+        Some(GUILD_ID),
+    );
+    let token = token_of(&payload);
+    let id = payload["id"].as_str().expect("id").to_string();
+    fake.dispatch("INTERACTION_CREATE", payload).await;
+
+    let (interaction, result) = bot.interaction("the slash command").await;
+    result.expect("create_response, edit_response and create_followup succeed");
+    assert_eq!(interaction.id().to_string(), id);
+
+    let callback = fake
+        .wait_for(callback_of(&token), DEFAULT_TIMEOUT)
+        .await
+        .expect("the callback was recorded");
+    assert_eq!(
+        callback.path,
+        format!("/interactions/{id}/{token}/callback")
+    );
+    assert_eq!(callback.status, 204);
+    assert_eq!(callback.body["type"], 4);
+    assert_eq!(callback.body["data"]["content"], "pong faq");
+
+    let edit = fake
+        .wait_for(
+            |r| {
+                r.is(
+                    "PATCH",
+                    &format!("/webhooks/{APP_ID}/{token}/messages/@original"),
+                )
+            },
+            DEFAULT_TIMEOUT,
+        )
+        .await
+        .expect("edit_response recorded");
+    assert_eq!(edit.body["content"], "edited");
+    assert_eq!(
+        fake.original_response(&token).expect("original")["content"],
+        "edited"
+    );
+    let followup = fake
+        .wait_for(
+            |r| r.is("POST", &format!("/webhooks/{APP_ID}/{token}")),
+            DEFAULT_TIMEOUT,
+        )
+        .await
+        .expect("create_followup recorded");
+    assert_eq!(followup.body["content"], "follow-up");
+    assert_eq!(followup.body["flags"], 64);
+
+    // Discord refuses a second callback for the same interaction.
+    let again = http_for(&fake)
+        .create_interaction_response(
+            InteractionId::new(id.parse().expect("numeric id")),
+            &token,
+            &json!({"type": 4, "data": {"content": "twice"}}),
+            vec![],
+        )
+        .await
+        .expect_err("second callback");
+    assert_eq!(http_error(&again), (400, 40060));
+
+    bot.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_helper_event_reaches_the_handler() {
+    let fake = FakeDiscord::start().await;
+    let (mut bot, greeting) = Bot::start_ready(&fake).await;
+
+    // MESSAGE_CREATE
+    let question = message(
+        "how do I install?",
+        USER_ID,
+        CHANNEL_ID,
+        Some(GUILD_ID),
+        vec![bot_user()],
+        None,
+    );
+    fake.dispatch("MESSAGE_CREATE", question.clone()).await;
+    let Seen::Message(msg) = bot
+        .next("MESSAGE_CREATE", |s| matches!(s, Seen::Message(_)))
+        .await
+    else {
+        unreachable!("filtered")
+    };
+    assert_eq!(msg.content, "how do I install?");
+    assert!(msg.mentions_user_id(BOT_USER_ID));
+
+    // Autocomplete
+    let ac = autocomplete(
+        "faq",
+        json!([focused_option("question", "inst")]),
+        USER_ID,
+        CHANNEL_ID,
+        Some(GUILD_ID),
+    );
+    let ac_token = token_of(&ac);
+    fake.dispatch("INTERACTION_CREATE", ac).await;
+    let (ix, result) = bot.interaction("autocomplete").await;
+    result.expect("autocomplete answered");
+    assert!(matches!(ix, Interaction::Autocomplete(_)));
+    let cb = fake
+        .wait_for(callback_of(&ac_token), DEFAULT_TIMEOUT)
+        .await
+        .expect("autocomplete callback");
+    assert_eq!(cb.body["type"], 8);
+    assert_eq!(cb.body["data"]["choices"][0]["value"], "install");
+
+    // Message context-menu command on the user's question
+    let find = message_command(&question);
+    let find_token = token_of(&find);
+    fake.dispatch("INTERACTION_CREATE", find).await;
+    let (ix, result) = bot.interaction("message command").await;
+    result.expect("message command answered");
+    assert!(matches!(ix, Interaction::Command(_)));
+    let cb = fake
+        .wait_for(callback_of(&find_token), DEFAULT_TIMEOUT)
+        .await
+        .expect("message command callback");
+    assert_eq!(cb.body["data"]["content"], "found: how do I install?");
+    assert_eq!(cb.body["data"]["flags"], 64);
+
+    // Button on the bot's greeting, built from the JSON the fake answered.
+    let greeting_json = fake
+        .wait_for(
+            |r| r.is("POST", "/channels/*/messages") && r.response["id"] == greeting.id.to_string(),
+            DEFAULT_TIMEOUT,
+        )
+        .await
+        .expect("greeting recorded")
+        .response;
+    let click = component("more", None, &greeting_json);
+    let click_token = token_of(&click);
+    fake.dispatch("INTERACTION_CREATE", click).await;
+    let (ix, result) = bot.interaction("button").await;
+    result.expect("button answered");
+    assert!(matches!(ix, Interaction::Component(_)));
+    let cb = fake
+        .wait_for(callback_of(&click_token), DEFAULT_TIMEOUT)
+        .await
+        .expect("button callback");
+    assert_eq!(cb.body["type"], 7);
+    let updated = fake
+        .original_response(&click_token)
+        .expect("updated message");
+    assert_eq!(updated["content"], "clicked more");
+    assert_eq!(updated["id"], greeting_json["id"]);
+
+    // String select
+    let pick = component("pick", Some(vec!["install".into()]), &greeting_json);
+    fake.dispatch("INTERACTION_CREATE", pick).await;
+    let (ix, result) = bot.interaction("select").await;
+    result.expect("select answered");
+    let Interaction::Component(select) = ix else {
+        panic!("expected a component, got {ix:?}");
+    };
+    assert!(matches!(
+        &select.data.kind,
+        ComponentInteractionDataKind::StringSelect { values } if values == &["install"]
+    ));
+
+    assert!(fake.unrouted().is_empty(), "{:?}", fake.unrouted());
+    bot.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gateway_close_4000_is_followed_by_resume_and_later_dispatches_arrive() {
+    let fake = FakeDiscord::start().await;
+    let (mut bot, _greeting) = Bot::start_ready(&fake).await;
+    let session = fake.session_id().expect("a session after READY");
+    let seq = fake
+        .dispatch(
+            "MESSAGE_CREATE",
+            message("before", USER_ID, CHANNEL_ID, Some(GUILD_ID), vec![], None),
+        )
+        .await;
+    bot.next("message before", |s| matches!(s, Seen::Message(_)))
+        .await;
+
+    fake.close_gateway(4000).await.expect("close");
+    let resume = fake
+        .wait_for_frame(|f| f.op == 6, DEFAULT_TIMEOUT)
+        .await
+        .expect("the client resumes");
+    assert_eq!(resume.connection, 2);
+    assert_eq!(resume.d["session_id"], json!(session));
+    assert_eq!(resume.d["seq"], json!(seq));
+    fake.wait_until_ready(DEFAULT_TIMEOUT)
+        .await
+        .expect("RESUMED sent");
+    assert_eq!(fake.connections(), 2);
+    assert_eq!(fake.identifies().len(), 1, "resumed, not re-identified");
+    assert_eq!(fake.resumes().len(), 1);
+
+    let payload = slash_command("faq", json!([]), USER_ID, CHANNEL_ID, Some(GUILD_ID));
+    let token = token_of(&payload);
+    let after = fake.dispatch("INTERACTION_CREATE", payload).await;
+    assert!(
+        after > seq + 1,
+        "RESUMED and the new dispatch continue the sequence"
+    );
+    let (_, result) = bot.interaction("command after resume").await;
+    result.expect("answered after resume");
+    fake.wait_for(callback_of(&token), DEFAULT_TIMEOUT)
+        .await
+        .expect("callback after resume");
+
+    bot.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_shot_403_reaches_the_client_as_an_http_error_and_the_next_request_succeeds() {
+    let fake = FakeDiscord::start().await;
+    let (mut bot, _greeting) = Bot::start_ready(&fake).await;
+    let send = || message("send", USER_ID, CHANNEL_ID, Some(GUILD_ID), vec![], None);
+
+    fake.fail_next(
+        "POST",
+        "/channels/*/messages",
+        Failure::missing_permissions(),
+    );
+    fake.dispatch("MESSAGE_CREATE", send()).await;
+    let Seen::Sent(first) = bot.next("reply 1", |s| matches!(s, Seen::Sent(_))).await else {
+        unreachable!("filtered")
+    };
+    let err = (*first).expect_err("the injected 403");
+    assert_eq!(http_error(&err), (403, 50013));
+    assert!(err.to_string().contains("Missing Permissions"), "{err}");
+
+    // The client is still alive, and the failure was used up.
+    fake.dispatch("MESSAGE_CREATE", send()).await;
+    let Seen::Sent(second) = bot.next("reply 2", |s| matches!(s, Seen::Sent(_))).await else {
+        unreachable!("filtered")
+    };
+    assert_eq!(
+        (*second).expect("the next request succeeds").content,
+        "reply"
+    );
+    let statuses: Vec<u16> = fake
+        .requests()
+        .iter()
+        .filter(|r| r.is("POST", "/channels/*/messages") && r.body["content"] == "reply")
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(statuses, [403, 200]);
+
+    bot.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn heartbeats_are_acknowledged_and_ready_lists_the_configured_guilds() {
+    let fake = FakeDiscord::start_with(Options {
+        heartbeat_interval_ms: 50,
+        ready_guilds: vec![GUILD_ID],
+    })
+    .await;
+    let mut bot = Bot::start(&fake).await;
+    let Seen::Ready(ready) = bot.next("READY", |s| matches!(s, Seen::Ready(_))).await else {
+        unreachable!("filtered")
+    };
+    assert_eq!(ready.guilds.len(), 1);
+    assert_eq!(ready.guilds[0].id, GuildId::new(GUILD_ID));
+
+    // serenity sends a heartbeat only if the previous one was acknowledged
+    // (otherwise it restarts the shard), so a second heartbeat on the first
+    // connection means the ACK arrived.
+    let beats = |f: &crate::fake_discord::GatewayFrame| f.op == 1 && f.connection == 1;
+    let count = |fake: &FakeDiscord| fake.gateway_frames().iter().filter(|f| beats(f)).count();
+    fake.wait_for_frame(|f| beats(f) && count(&fake) >= 2, DEFAULT_TIMEOUT)
+        .await
+        .expect("two heartbeats");
+    assert_eq!(fake.connections(), 1);
+    assert_eq!(fake.identifies().len(), 1);
+
+    bot.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_and_drop_stop_the_server() {
+    let fake = FakeDiscord::start().await;
+    let (bot, _greeting) = Bot::start_ready(&fake).await;
+    let addr = fake.addr();
+    fake.shutdown().await;
+    assert!(
+        tokio::net::TcpStream::connect(addr).await.is_err(),
+        "nothing listens after shutdown()"
+    );
+    bot.stop();
+
+    let fake = FakeDiscord::start().await;
+    let addr = fake.addr();
+    drop(fake);
+    let deadline = tokio::time::Instant::now() + DEFAULT_TIMEOUT;
+    while tokio::net::TcpStream::connect(addr).await.is_ok() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "still listening after drop"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
