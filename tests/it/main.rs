@@ -1,6 +1,7 @@
 //! Integration tests: the real `faqbot` binary on the bundled FAQ and on
 //! fixture directories. One test crate; shared helpers live here.
 
+mod bot;
 mod check;
 mod cli;
 mod fake_discord;
