@@ -799,3 +799,90 @@ async fn latency_per_interaction_is_measured() {
     );
     assert_eq!(samples.len(), 60);
 }
+
+/// The shipped binary, exactly as an operator runs it: `faqbot run` with a
+/// config whose `[discord] proxy` points at the fake and the token in the
+/// environment. It registers its commands, answers, logs one line per
+/// question without ever writing the token (even at debug level), and
+/// stops cleanly on SIGTERM.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_faqbot_binary_runs_against_the_fake_and_never_logs_the_token() {
+    use std::process::Stdio;
+
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("faqbot.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "faq_dir = {:?}\n[discord]\nguild_ids = [{GUILD_ID}]\nproxy = {:?}\nuser_cooldown_secs = 0\n",
+            root().join("faq"),
+            fake.base_url()
+        ),
+    )
+    .expect("write config");
+    let token = "MTEwMDAwMDAwMDAwMDAwMDAx.Gx7Yzq.s3cr3t-t0ken-that-must-never-be-logged";
+    let log = dir.path().join("stderr.log");
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_faqbot"))
+        .args(["--config", config.to_str().expect("utf-8 path"), "run"])
+        .env("DISCORD_TOKEN", token)
+        .env("RUST_LOG", "debug")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).expect("log file"))
+        .kill_on_drop(true)
+        .spawn()
+        .expect("faqbot starts");
+
+    fake.wait_until_ready(Duration::from_secs(20))
+        .await
+        .expect("the binary connects");
+    assert_eq!(
+        fake.identifies()[0]["token"],
+        format!("Bot {token}"),
+        "it identifies with the token from the environment"
+    );
+    fake.wait_for(
+        |r| {
+            r.is(
+                "PUT",
+                &format!("/applications/*/guilds/{GUILD_ID}/commands"),
+            )
+        },
+        DEFAULT_TIMEOUT,
+    )
+    .await
+    .expect("it registers its commands");
+    let cb = interact(&fake, ask_slash("can cops just walk into an embassy")).await;
+    assert_answer_embed(
+        &cb.body["data"]["embeds"][0],
+        "embassy",
+        "Host Country Responsibilities",
+    );
+
+    let pid = child.id().expect("pid").to_string();
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    let exit = tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .expect("it stops within 10 s of SIGTERM")
+        .expect("exit status");
+    assert!(exit.success(), "a clean shutdown: {exit:?}");
+
+    let logged = std::fs::read_to_string(&log).expect("log");
+    assert!(
+        logged.contains("question handled"),
+        "one line per question:\n{logged}"
+    );
+    assert!(
+        logged.contains("trigger=\"slash\"") || logged.contains("trigger=slash"),
+        "{logged}"
+    );
+    assert!(logged.contains("latency_us"), "{logged}");
+    for secret in [token, "s3cr3t-t0ken-that-must-never-be-logged", "Gx7Yzq"] {
+        assert!(!logged.contains(secret), "the token leaked into the log");
+    }
+}
