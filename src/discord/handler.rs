@@ -11,8 +11,9 @@ use std::time::{Duration, Instant};
 use serenity::all::{
     ChannelId, Command, CommandInteraction, CommandOptionType, CommandType, ComponentInteraction,
     ComponentInteractionDataKind, Context, CreateAutocompleteResponse, CreateCommand,
-    CreateCommandOption, CreateInteractionResponse, CreateInteractionResponseMessage, EventHandler,
-    GuildId, Interaction, Message, Ready, ResolvedTarget, ResolvedValue, UserId,
+    CreateCommandOption, CreateInteractionResponse, CreateInteractionResponseFollowup,
+    CreateInteractionResponseMessage, EventHandler, GuildId, Interaction, Message, Ready,
+    ResolvedTarget, ResolvedValue, UserId,
 };
 use serenity::async_trait;
 
@@ -31,6 +32,8 @@ pub const FIND_COMMAND: &str = "Find FAQ answer";
 
 /// What users are told when something on our side failed.
 const SOMETHING_WENT_WRONG: &str = "Something went wrong on my side; please try again in a moment.";
+/// ... and when Discord refused for lack of permissions in the channel.
+const MISSING_PERMISSIONS: &str = "I don't have permission to post in this channel; ask a moderator to give me View Channel, Send Messages, Embed Links and Read Message History here.";
 
 /// The commands the bot registers.
 pub fn commands() -> Vec<CreateCommand> {
@@ -281,8 +284,13 @@ impl Bot {
         }
         respond(ctx, cmd, &v).await?;
         if let (true, Some(id)) = (public, entry_id) {
-            let sent = cmd.get_response(&ctx.http).await?;
-            self.remember_answer(cmd.channel_id, &id, sent.link());
+            // Only needed to point repeats at this answer: not worth failing for.
+            match cmd.get_response(&ctx.http).await {
+                Ok(sent) => self.remember_answer(cmd.channel_id, &id, sent.link()),
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not look up the answer just sent; repeats will not point to it")
+                }
+            }
         }
         Ok(())
     }
@@ -491,18 +499,45 @@ impl EventHandler for Bot {
         };
         if let Err(e) = result {
             report(&e, channel, guild);
-            // Tell the user, if the interaction can still be answered.
-            let sorry = CreateInteractionResponse::Message(
-                CreateInteractionResponseMessage::new()
-                    .content(SOMETHING_WENT_WRONG)
-                    .ephemeral(true)
-                    .allowed_mentions(build::no_pings()),
-            );
-            let _ = match &interaction {
-                Interaction::Command(cmd) => cmd.create_response(&ctx.http, sorry).await,
-                Interaction::Component(comp) => comp.create_response(&ctx.http, sorry).await,
+            // Tell the user: as the response if none was sent yet, else as a
+            // private follow-up.
+            let text = if is_forbidden(&e) {
+                MISSING_PERMISSIONS
+            } else {
+                SOMETHING_WENT_WRONG
+            };
+            let sorry = CreateInteractionResponseMessage::new()
+                .content(text)
+                .ephemeral(true)
+                .allowed_mentions(build::no_pings());
+            let followup = CreateInteractionResponseFollowup::new()
+                .content(text)
+                .ephemeral(true)
+                .allowed_mentions(build::no_pings());
+            let told = match &interaction {
+                Interaction::Command(cmd) => {
+                    match cmd
+                        .create_response(&ctx.http, CreateInteractionResponse::Message(sorry))
+                        .await
+                    {
+                        Ok(()) => Ok(()),
+                        Err(_) => cmd.create_followup(&ctx.http, followup).await.map(|_| ()),
+                    }
+                }
+                Interaction::Component(comp) => {
+                    match comp
+                        .create_response(&ctx.http, CreateInteractionResponse::Message(sorry))
+                        .await
+                    {
+                        Ok(()) => Ok(()),
+                        Err(_) => comp.create_followup(&ctx.http, followup).await.map(|_| ()),
+                    }
+                }
                 _ => Ok(()),
             };
+            if let Err(e) = told {
+                tracing::warn!(error = %e, "could not tell the user that something went wrong");
+            }
         }
     }
 
@@ -572,20 +607,23 @@ fn log_pick(engine: &Engine, entry: usize, trigger: Trigger) {
     );
 }
 
+/// Whether Discord refused a request for lack of permissions (403).
+fn is_forbidden(e: &serenity::Error) -> bool {
+    matches!(e, serenity::Error::Http(serenity::all::HttpError::UnsuccessfulRequest(r)) if r.status_code.as_u16() == 403)
+}
+
 /// Logs a failed Discord call: missing permissions get a hint, everything
 /// else the error. Never panics, never includes the token.
 fn report(e: &serenity::Error, channel: ChannelId, guild: Option<GuildId>) {
     let guild = guild.map(|g| g.get()).unwrap_or(0);
-    if let serenity::Error::Http(serenity::all::HttpError::UnsuccessfulRequest(r)) = e {
-        if r.status_code.as_u16() == 403 {
-            tracing::warn!(
-                guild,
-                channel = channel.get(),
-                code = r.error.code,
-                "missing permissions: give the bot View Channel, Send Messages, Embed Links and Read Message History in this channel"
-            );
-            return;
-        }
+    if is_forbidden(e) {
+        tracing::warn!(
+            guild,
+            channel = channel.get(),
+            error = %e,
+            "missing permissions: give the bot View Channel, Send Messages, Embed Links and Read Message History in this channel"
+        );
+        return;
     }
     tracing::error!(guild, channel = channel.get(), error = %e, "a Discord request failed");
 }
