@@ -42,7 +42,8 @@ pub struct DiscordConfig {
     /// Channels where every message is matched and a confident answer is
     /// posted (needs the privileged Message Content intent).
     pub help_channels: Vec<u64>,
-    /// Roles allowed to use moderator commands.
+    /// Roles allowed to use moderator commands (none exist yet: they come
+    /// with the moderators' tools).
     pub moderator_roles: Vec<u64>,
     /// Seconds a user waits between two questions (0: no cooldown).
     pub user_cooldown_secs: u64,

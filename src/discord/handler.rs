@@ -12,8 +12,8 @@ use serenity::all::{
     ChannelId, Command, CommandInteraction, CommandOptionType, CommandType, ComponentInteraction,
     ComponentInteractionDataKind, Context, CreateAutocompleteResponse, CreateCommand,
     CreateCommandOption, CreateInteractionResponse, CreateInteractionResponseFollowup,
-    CreateInteractionResponseMessage, EventHandler, GuildId, Interaction, Message, Ready,
-    ResolvedTarget, ResolvedValue, UserId,
+    CreateInteractionResponseMessage, EventHandler, GuildId, Interaction, Message, MessageFlags,
+    Ready, ResolvedTarget, ResolvedValue, UserId,
 };
 use serenity::async_trait;
 
@@ -369,12 +369,22 @@ impl Bot {
                 return Ok(());
             }
         };
-        // Menus update in place: topic -> questions -> answer.
-        comp.create_response(
-            &ctx.http,
-            CreateInteractionResponse::UpdateMessage(build::response(&v)),
-        )
-        .await
+        // Menus update in place (topic -> questions -> answer) when they are
+        // the asker's own private message; a menu on a public message (a
+        // reply to a mention) opens a private copy for whoever clicks.
+        let private_message = comp
+            .message
+            .flags
+            .is_some_and(|f| f.contains(MessageFlags::EPHEMERAL));
+        let response = if private_message {
+            CreateInteractionResponse::UpdateMessage(build::response(&v))
+        } else {
+            CreateInteractionResponse::Message(build::response(&View {
+                ephemeral: true,
+                ..v
+            }))
+        };
+        comp.create_response(&ctx.http, response).await
     }
 
     /// Messages: mentions of the bot, replies to it, DMs, help channels.
