@@ -45,6 +45,19 @@ pub async fn run(
             .proxy(proxy.trim_end_matches('/'))
             .ratelimiter_disabled(true);
     }
+    run_with_http(engine, settings, http, shutdown).await
+}
+
+/// [`run`] with the HTTP client already set up: the seam where tests hand
+/// in a client that reaches a fake Discord over TLS, so that serenity's own
+/// ratelimiter (off behind a proxy) is exercised too. Everything after the
+/// HTTP set-up is the production path.
+pub async fn run_with_http(
+    engine: Engine,
+    settings: DiscordConfig,
+    http: HttpBuilder,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), serenity::Error> {
     let shards = settings.shards;
     let mut client = ClientBuilder::new_with_http(http.build(), intents(&settings))
         .event_handler(Bot::new(engine, settings))

@@ -2,8 +2,11 @@
 //! started by `faqbot::discord::run` exactly as `faqbot run` starts it
 //! (only the proxy address differs), against the fake Discord of
 //! [`crate::fake_discord`]. They fail if the bot stops answering, drops the
-//! source section, or pings anyone.
+//! source section, or pings anyone. One test ([`start_bot_direct`]) runs
+//! the bot with no proxy, through serenity's ratelimiter, against the fake
+//! as `https://discord.com`.
 
+use std::future::Future;
 use std::time::{Duration, Instant};
 
 use faqbot::config::{Config, DiscordConfig, Token};
@@ -20,6 +23,8 @@ use crate::fake_discord::{
 use crate::root;
 
 const OTHER_USER: u64 = 1_100_000_000_000_000_301;
+/// Shaped like a token; the fake takes any.
+const TEST_TOKEN: &str = "MTEwMDAw.test-only.bm90LWEtcmVhbC10b2tlbg";
 
 /// A bot running against a fake Discord; stopped on drop.
 struct Running {
@@ -37,6 +42,29 @@ impl Drop for Running {
     }
 }
 
+/// The test-friendly settings: commands in [`GUILD_ID`], no cooldowns, REST
+/// through `proxy` (`None`: directly to `https://discord.com`).
+fn test_settings(proxy: Option<String>) -> DiscordConfig {
+    DiscordConfig {
+        proxy,
+        guild_ids: vec![GUILD_ID],
+        user_cooldown_secs: 0,
+        repeat_window_secs: 0,
+        ..DiscordConfig::default()
+    }
+}
+
+/// A shutdown signal for the bot: send (or drop) the sender to stop it.
+fn shutdown_signal() -> (
+    oneshot::Sender<()>,
+    impl Future<Output = ()> + Send + 'static,
+) {
+    let (stop, stopped) = oneshot::channel::<()>();
+    (stop, async move {
+        let _ = stopped.await;
+    })
+}
+
 /// Starts the bot on `faq_dir` with test-friendly settings, changed by
 /// `tweak`, and waits until it has registered its commands.
 async fn start_bot_with(
@@ -46,19 +74,38 @@ async fn start_bot_with(
     let fake = FakeDiscord::start().await;
     let config = Config::default();
     let engine = Engine::load(faq_dir, &config).expect("the FAQ loads");
-    let mut settings = DiscordConfig {
-        proxy: Some(fake.base_url()),
-        guild_ids: vec![GUILD_ID],
-        user_cooldown_secs: 0,
-        repeat_window_secs: 0,
-        ..DiscordConfig::default()
-    };
+    let mut settings = test_settings(Some(fake.base_url()));
     tweak(&mut settings);
-    let token = Token::parse("MTEwMDAw.test-only.bm90LWEtcmVhbC10b2tlbg").expect("token shape");
-    let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(faqbot::discord::run(engine, settings, token, async move {
-        let _ = stopped.await;
-    }));
+    let token = Token::parse(TEST_TOKEN).expect("token shape");
+    let (stop, shutdown) = shutdown_signal();
+    let task = tokio::spawn(faqbot::discord::run(engine, settings, token, shutdown));
+    wait_started(fake, stop, task).await
+}
+
+/// Starts the bot on the bundled FAQ with the test-friendly settings and no
+/// proxy: REST goes to `https://discord.com/api/v10` (the fake's TLS side,
+/// see [`FakeDiscord::direct_http`]) through serenity's ratelimiter, as in
+/// production; the gateway is the fake's plain websocket. Waits until it
+/// has registered its commands.
+async fn start_bot_direct() -> Running {
+    let fake = FakeDiscord::start_tls().await;
+    let engine = Engine::load(&root().join("faq"), &Config::default()).expect("the FAQ loads");
+    let settings = test_settings(None);
+    let http = fake.direct_http(TEST_TOKEN);
+    let (stop, shutdown) = shutdown_signal();
+    let task = tokio::spawn(faqbot::discord::run_with_http(
+        engine, settings, http, shutdown,
+    ));
+    wait_started(fake, stop, task).await
+}
+
+/// Waits until the bot started by `task` is on the fake's gateway and has
+/// registered its guild commands.
+async fn wait_started(
+    fake: FakeDiscord,
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<Result<(), serenity::Error>>,
+) -> Running {
     fake.wait_until_ready(DEFAULT_TIMEOUT)
         .await
         .expect("the bot connects");
@@ -538,6 +585,87 @@ async fn mentions_replies_and_dms_are_answered_and_other_messages_ignored() {
     .await
     .expect("the bot stays quiet");
     assert_every_body_has_no_pings(fake);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_with_retry_after_is_retried_by_serenitys_ratelimiter() {
+    let bot = start_bot_direct().await;
+    let fake = &bot.fake;
+    // Production-like: every REST call so far (the gateway look-up, the
+    // command registration) went to https://discord.com, over TLS.
+    let startup = fake.requests();
+    assert!(startup[0].is("GET", "/gateway"), "{:?}", startup[0]);
+    assert!(
+        startup
+            .iter()
+            .all(|r| r.tls && r.header("host") == Some("discord.com")),
+        "{startup:?}"
+    );
+
+    fake.fail_next("POST", "/channels/*/messages", Failure::rate_limited(0.3));
+    let from = fake.request_count();
+    let content = format!(
+        "<@{}> who protects embassies?",
+        crate::fake_discord::BOT_USER_ID
+    );
+    let mention = message(
+        &content,
+        USER_ID,
+        CHANNEL_ID,
+        Some(GUILD_ID),
+        vec![bot_user()],
+        None,
+    );
+    fake.dispatch("MESSAGE_CREATE", mention.clone()).await;
+    let answered = fake
+        .wait_for_from(
+            from,
+            |r| r.is("POST", "/channels/*/messages") && r.status == 200,
+            DEFAULT_TIMEOUT,
+        )
+        .await
+        .expect("the ratelimiter retries the answer after the 429");
+
+    // Exactly the 429 and then its retry: the same request, sent again no
+    // sooner than retry-after.
+    let posts: Vec<Request> = fake
+        .requests()
+        .into_iter()
+        .skip(from)
+        .filter(|r| r.is("POST", "/channels/*/messages"))
+        .collect();
+    let statuses: Vec<u16> = posts.iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [429, 200], "{posts:?}");
+    let (limited, retry) = (&posts[0], &posts[1]);
+    assert_eq!(retry.index, answered.index);
+    assert_eq!(retry.path, limited.path);
+    assert_eq!(retry.raw_body, limited.raw_body, "the same body, resent");
+    assert!(retry.tls && limited.tls);
+    let waited = retry.received - limited.received;
+    assert!(
+        waited >= Duration::from_millis(300),
+        "retried after {waited:?}, before retry-after (0.3 s)"
+    );
+    assert!(waited < Duration::from_secs(3), "retried after {waited:?}");
+
+    // What the user sees is the answer, as without the 429.
+    assert_answer_embed(
+        &retry.body["embeds"][0],
+        "responsible",
+        "Frequently asked questions",
+    );
+    assert_eq!(retry.body["message_reference"]["message_id"], mention["id"]);
+    assert_no_pings(&retry.body);
+    // ... and nothing else: no second message, no failed call.
+    fake.ensure_no_request_from(retry.index + 1, |_| true, Duration::from_millis(300))
+        .await
+        .expect("nothing more after the answer");
+    let failed: Vec<Request> = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.status >= 400 && r.index != limited.index)
+        .collect();
+    assert!(failed.is_empty(), "{failed:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -17,6 +17,26 @@
 //! run.abort();
 //! ```
 //!
+//! # The real HTTP path, with serenity's ratelimiter
+//!
+//! Through the proxy above serenity's ratelimiter must be off. To test the
+//! path a bot takes in production (REST to `https://discord.com`, 429s
+//! retried by the ratelimiter), start the fake with
+//! [`FakeDiscord::start_tls`]: it also serves the same routes and state over
+//! TLS on a second 127.0.0.1 port, with a self-signed certificate for
+//! `discord.com` made for this run. [`FakeDiscord::direct_http`] gives an
+//! `HttpBuilder` (no proxy, ratelimiter on) whose reqwest client resolves
+//! `discord.com` to that port, trusts only that certificate (host name
+//! checked) and resolves no other name, so nothing leaves 127.0.0.1:
+//!
+//! ```ignore
+//! let fake = FakeDiscord::start_tls().await;
+//! let http = fake.direct_http("any.token.x").build();
+//! // GET https://discord.com/api/v10/gateway answers the plain
+//! // ws://127.0.0.1:PORT/gateway: only REST goes over TLS.
+//! let mut client = ClientBuilder::new_with_http(http, intents).event_handler(h).await?;
+//! ```
+//!
 //! # What it serves
 //!
 //! * `GET /api/v10/gateway` (`{"url": "ws://127.0.0.1:PORT/gateway"}`) and
@@ -60,7 +80,9 @@
 //! [`FakeDiscord::fail_next`] makes the next request matching a method and
 //! a path pattern (`*` matches one segment) fail with a [`Failure`]. With
 //! the proxy set up as above serenity's ratelimiter is off, so a 429 comes
-//! back to the bot as an HTTP error, not as a retry.
+//! back to the bot as an HTTP error, not as a retry; through
+//! [`FakeDiscord::direct_http`] the ratelimiter sleeps `retry-after` and
+//! sends the request again (see [`Request::received`] for timing it).
 //!
 //! # Payload helpers
 //!
@@ -82,7 +104,7 @@ use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
@@ -92,9 +114,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use serde_json::{json, Map, Value};
+use serenity::all::HttpBuilder;
 use serenity::model::event::Event;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
+use tokio_rustls::rustls;
+use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use tokio_rustls::TlsAcceptor;
 
 /// The bot's application id (READY, `/applications/@me`, interactions).
 pub const APP_ID: u64 = 1_100_000_000_000_000_001;
@@ -112,6 +139,8 @@ pub const INVOKER_ID: u64 = USER_ID;
 pub const FIND_FAQ_COMMAND: &str = "Find FAQ answer";
 /// A sensible bound for waits in tests.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+/// The host the TLS side ([`FakeDiscord::start_tls`]) has a certificate for.
+pub const DISCORD_HOST: &str = "discord.com";
 
 /// VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | READ_MESSAGE_HISTORY |
 /// ADD_REACTIONS | USE_EXTERNAL_EMOJIS.
@@ -168,6 +197,12 @@ pub struct Request {
     pub response: Value,
     /// False when no route matched (the catch-all answered 404).
     pub routed: bool,
+    /// When the fake received it (e.g. to check that a retry waited for
+    /// `retry-after`).
+    pub received: Instant,
+    /// True when it came over TLS (see [`FakeDiscord::start_tls`]), false
+    /// when over plain HTTP (the proxy set-up).
+    pub tls: bool,
 }
 
 impl Request {
@@ -255,10 +290,16 @@ impl Failure {
         )
     }
 
-    /// 429 as Discord sends it: `retry-after` and `x-ratelimit-*` headers
-    /// and `{"message": "You are being rate limited.", "retry_after": s,
-    /// "global": false}`. That body has no `code`, so with the ratelimiter
-    /// off serenity reports status 429 with a decode error (code -1).
+    /// 429 as Discord sends it for a per-route limit: `retry-after` and
+    /// `x-ratelimit-*` headers and `{"message": "You are being rate
+    /// limited.", "retry_after": s, "global": false}`. That body has no
+    /// `code`, so with the ratelimiter off serenity reports status 429 with a
+    /// decode error (code -1); with it on, serenity sleeps `retry-after` and
+    /// sends the request again.
+    ///
+    /// No `x-ratelimit-global` header: Discord sends it only on a global
+    /// limit, and serenity 0.12.5 takes any value of it (even `false`) as
+    /// a global limit.
     pub fn rate_limited(retry_after_secs: f64) -> Self {
         Self::new(
             429,
@@ -274,7 +315,6 @@ impl Failure {
         .with_header("x-ratelimit-reset-after", &retry_after_secs.to_string())
         .with_header("x-ratelimit-bucket", "fake-bucket")
         .with_header("x-ratelimit-scope", "user")
-        .with_header("x-ratelimit-global", "false")
     }
 
     pub fn with_header(mut self, name: &str, value: &str) -> Self {
@@ -286,7 +326,16 @@ impl Failure {
 /// The running fake. Dropping it stops the server.
 pub struct FakeDiscord {
     shared: Arc<Shared>,
-    server: Option<JoinHandle<()>>,
+    /// The plain HTTP server, and the TLS one when started with TLS.
+    servers: Vec<JoinHandle<()>>,
+    tls: Option<TlsSide>,
+}
+
+/// The TLS side of a [`FakeDiscord::start_tls`] fake.
+struct TlsSide {
+    addr: SocketAddr,
+    /// The self-signed certificate for [`DISCORD_HOST`] it presents.
+    cert: CertificateDer<'static>,
 }
 
 struct Shared {
@@ -345,7 +394,23 @@ impl FakeDiscord {
     }
 
     pub async fn start_with(options: Options) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        Self::start_inner(options, false).await
+    }
+
+    /// [`Self::start`], and also serves the same routes and state over TLS
+    /// on a second 127.0.0.1 port, as [`DISCORD_HOST`] with a self-signed
+    /// certificate made for this run; see [`Self::direct_http`]. The gateway
+    /// stays plain (`ws://127.0.0.1:PORT/gateway`, on the first port).
+    pub async fn start_tls() -> Self {
+        Self::start_tls_with(Options::default()).await
+    }
+
+    pub async fn start_tls_with(options: Options) -> Self {
+        Self::start_inner(options, true).await
+    }
+
+    async fn start_inner(options: Options, with_tls: bool) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("fake Discord binds 127.0.0.1:0");
         let addr = listener.local_addr().expect("bound address");
@@ -359,18 +424,36 @@ impl FakeDiscord {
             .route("/gateway", get(gateway_upgrade))
             .fallback(rest)
             .with_state(shared.clone());
+        let mut servers = Vec::new();
+        let mut tls = None;
+        if with_tls {
+            let (listener, side) = TlsListener::bind().await;
+            tls = Some(side);
+            // Requests tell the two sides apart by this extension.
+            let app = app.clone().layer(axum::Extension(Transport::Tls));
+            let mut stop = shared.shutdown.subscribe();
+            servers.push(tokio::spawn(async move {
+                let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+                    stopped(&mut stop).await;
+                });
+                if let Err(err) = serve.await {
+                    eprintln!("fake Discord TLS server error: {err}");
+                }
+            }));
+        }
         let mut stop = shared.shutdown.subscribe();
-        let server = tokio::spawn(async move {
+        servers.push(tokio::spawn(async move {
             let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
                 stopped(&mut stop).await;
             });
             if let Err(err) = serve.await {
                 eprintln!("fake Discord server error: {err}");
             }
-        });
+        }));
         Self {
             shared,
-            server: Some(server),
+            servers,
+            tls,
         }
     }
 
@@ -386,6 +469,46 @@ impl FakeDiscord {
 
     pub fn addr(&self) -> SocketAddr {
         self.shared.addr
+    }
+
+    /// The TLS side's address (`None` unless started with
+    /// [`Self::start_tls`]).
+    pub fn tls_addr(&self) -> Option<SocketAddr> {
+        self.tls.as_ref().map(|t| t.addr)
+    }
+
+    /// A reqwest client (the 0.12 serenity uses) for which `discord.com` is
+    /// this fake's TLS side: `https://discord.com/...` reaches the fake,
+    /// with the certificate checked against the one made for this run (and
+    /// no built-in roots); every other host name fails to resolve, and no
+    /// system proxy is used. Panics unless started with [`Self::start_tls`].
+    pub fn direct_client(&self) -> reqwest::Client {
+        let tls = self
+            .tls
+            .as_ref()
+            .expect("direct_client needs a fake started with FakeDiscord::start_tls");
+        let cert = reqwest::Certificate::from_der(tls.cert.as_ref())
+            .expect("reqwest reads the fake's certificate");
+        reqwest::Client::builder()
+            .use_rustls_tls()
+            .tls_built_in_root_certs(false)
+            .add_root_certificate(cert)
+            .https_only(true)
+            .no_proxy()
+            .resolve(DISCORD_HOST, tls.addr)
+            .dns_resolver(Arc::new(NoDns))
+            .connect_timeout(DEFAULT_TIMEOUT)
+            .timeout(DEFAULT_TIMEOUT * 2)
+            .build()
+            .expect("reqwest builds the client for the fake")
+    }
+
+    /// An `HttpBuilder` for the real HTTP path: no proxy, serenity's
+    /// ratelimiter on, and [`Self::direct_client`] as its client, so REST
+    /// goes to `https://discord.com/api/v10/...` on the fake's TLS side.
+    /// Panics unless started with [`Self::start_tls`].
+    pub fn direct_http(&self, token: &str) -> HttpBuilder {
+        HttpBuilder::new(token).client(self.direct_client())
     }
 
     // ----- REST -----
@@ -627,7 +750,7 @@ impl FakeDiscord {
     /// [`DEFAULT_TIMEOUT`]) for the server task to end.
     pub async fn shutdown(mut self) {
         self.shared.shutdown.send_replace(true);
-        if let Some(server) = self.server.take() {
+        for server in std::mem::take(&mut self.servers) {
             if tokio::time::timeout(DEFAULT_TIMEOUT, server).await.is_err() {
                 eprintln!("fake Discord: graceful shutdown timed out");
             }
@@ -688,7 +811,7 @@ impl FakeDiscord {
 impl Drop for FakeDiscord {
     fn drop(&mut self) {
         self.shared.shutdown.send_replace(true);
-        if let Some(server) = self.server.take() {
+        for server in self.servers.drain(..) {
             server.abort();
         }
     }
@@ -703,6 +826,97 @@ impl Shared {
 async fn stopped(rx: &mut watch::Receiver<bool>) {
     // An error means the sender is gone: stop as well.
     let _ = rx.wait_for(|stop| *stop).await;
+}
+
+// ===================== TLS side =====================
+
+/// Which side a request came in on (an extension on the TLS router only).
+#[derive(Clone, Copy, Debug)]
+enum Transport {
+    Tls,
+}
+
+/// A listener that hands axum TLS streams: TCP on 127.0.0.1, then a rustls
+/// handshake (one at a time, bounded by [`DEFAULT_TIMEOUT`]) with a
+/// self-signed certificate for [`DISCORD_HOST`].
+struct TlsListener {
+    tcp: TcpListener,
+    acceptor: TlsAcceptor,
+}
+
+impl TlsListener {
+    async fn bind() -> (Self, TlsSide) {
+        let certified = rcgen::generate_simple_self_signed(vec![DISCORD_HOST.to_string()])
+            .expect("rcgen makes a certificate for discord.com");
+        let cert = certified.cert.der().clone();
+        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
+            certified.signing_key.serialize_der(),
+        ));
+        // ring, as reqwest (through serenity) uses; named, so no process-wide
+        // default provider is needed.
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("rustls protocol versions")
+            .with_no_client_auth()
+            .with_single_cert(vec![cert.clone()], key)
+            .expect("rustls takes the certificate and key");
+        // The fake's axum serves HTTP/1.1 only.
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        let tcp = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("fake Discord binds 127.0.0.1:0 for TLS");
+        let addr = tcp.local_addr().expect("bound TLS address");
+        let listener = Self {
+            tcp,
+            acceptor: TlsAcceptor::from(Arc::new(config)),
+        };
+        (listener, TlsSide { addr, cert })
+    }
+}
+
+impl axum::serve::Listener for TlsListener {
+    type Io = tokio_rustls::server::TlsStream<TcpStream>;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            let (tcp, peer) = match self.tcp.accept().await {
+                Ok(accepted) => accepted,
+                Err(err) => {
+                    eprintln!("fake Discord: TLS accept failed: {err}");
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
+            };
+            match tokio::time::timeout(DEFAULT_TIMEOUT, self.acceptor.accept(tcp)).await {
+                Ok(Ok(stream)) => return (stream, peer),
+                Ok(Err(err)) => eprintln!("fake Discord: TLS handshake with {peer} failed: {err}"),
+                Err(_) => eprintln!("fake Discord: TLS handshake with {peer} timed out"),
+            }
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.tcp.local_addr()
+    }
+}
+
+/// The DNS of [`FakeDiscord::direct_client`] for every name but
+/// [`DISCORD_HOST`] (which `resolve` overrides): none, so nothing can leave
+/// 127.0.0.1.
+struct NoDns;
+
+impl reqwest::dns::Resolve for NoDns {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let name = name.as_str().to_string();
+        Box::pin(async move {
+            Err(
+                format!("fake Discord: {name} does not resolve in tests (only {DISCORD_HOST})")
+                    .into(),
+            )
+        })
+    }
 }
 
 /// `*` in `pattern` matches exactly one segment.
@@ -856,11 +1070,13 @@ impl Reply {
 
 async fn rest(
     AxumState(shared): AxumState<Arc<Shared>>,
+    transport: Option<axum::Extension<Transport>>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let received = Instant::now();
     let full_path = uri.path();
     let (api, path) = match full_path.strip_prefix("/api/v10") {
         Some(rest) if rest.starts_with('/') => (true, rest.to_string()),
@@ -885,6 +1101,8 @@ async fn rest(
         status: 0,
         response: Value::Null,
         routed: true,
+        received,
+        tls: matches!(transport, Some(axum::Extension(Transport::Tls))),
     };
     let mut reply = None;
     shared.state.send_modify(|s| {

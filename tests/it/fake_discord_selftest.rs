@@ -2,7 +2,7 @@
 //! client defined here, independent of faqbot's own bot code.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use serenity::all::{
@@ -12,7 +12,7 @@ use serenity::all::{
     CreateInteractionResponse, CreateInteractionResponseFollowup, CreateInteractionResponseMessage,
     CreateMessage, CurrentApplicationInfo, CurrentUser, EditInteractionResponse, EditMessage,
     EventHandler, GatewayIntents, GuildId, Http, HttpBuilder, Interaction, InteractionId, Message,
-    MessageType, Ready, ResolvedValue, ShardManager,
+    MessageType, RatelimitInfo, Ready, ResolvedValue, ShardManager,
 };
 use serenity::async_trait;
 use tokio::sync::mpsc;
@@ -36,6 +36,8 @@ enum Seen {
     Sent(Box<serenity::Result<Message>>),
     Message(Box<Message>),
     Interaction(Box<Interaction>, Result<(), String>),
+    /// serenity's ratelimiter waited (only without the proxy).
+    Ratelimit(RatelimitInfo),
 }
 
 struct Probe {
@@ -153,6 +155,10 @@ impl EventHandler for Probe {
         };
         self.report(Seen::Interaction(Box::new(interaction), result));
     }
+
+    async fn ratelimit(&self, data: RatelimitInfo) {
+        self.report(Seen::Ratelimit(data));
+    }
 }
 
 fn http_for(fake: &FakeDiscord) -> Http {
@@ -171,9 +177,13 @@ struct Bot {
 
 impl Bot {
     async fn start(fake: &FakeDiscord) -> Self {
+        Self::start_with_http(http_for(fake)).await
+    }
+
+    async fn start_with_http(http: Http) -> Self {
         let (tx, seen) = mpsc::unbounded_channel();
         let intents = GatewayIntents::GUILD_MESSAGES | GatewayIntents::DIRECT_MESSAGES;
-        let mut client: Client = ClientBuilder::new_with_http(http_for(fake), intents)
+        let mut client: Client = ClientBuilder::new_with_http(http, intents)
             .event_handler(Probe { seen: tx })
             .await
             .expect("the client builds against the fake");
@@ -527,6 +537,77 @@ async fn rest_routes_answer_what_serenity_expects() {
         .await
         .expect("the failure was one-shot");
 
+    fake.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn direct_http_reaches_the_tls_side_as_discord_com_and_the_ratelimiter_retries_a_429() {
+    let fake = FakeDiscord::start_tls().await;
+    let tls_addr = fake.tls_addr().expect("started with TLS");
+    assert_ne!(tls_addr, fake.addr());
+    assert!(tls_addr.ip().is_loopback());
+
+    // The greeting sent from `ready` is rate limited once.
+    fake.fail_next("POST", "/channels/*/messages", Failure::rate_limited(0.3));
+    let mut bot = Bot::start_with_http(fake.direct_http("any.token.x").build()).await;
+    bot.next("READY", |s| matches!(s, Seen::Ready(_))).await;
+    let Seen::Ratelimit(info) = bot
+        .next("the ratelimit event", |s| matches!(s, Seen::Ratelimit(_)))
+        .await
+    else {
+        unreachable!("filtered")
+    };
+    assert_eq!(info.timeout, Duration::from_millis(300), "{info:?}");
+    assert!(!info.global, "a per-route limit: {info:?}");
+    assert_eq!(
+        info.path,
+        format!("https://discord.com/api/v10/channels/{CHANNEL_ID}/messages")
+    );
+    let Seen::Sent(sent) = bot.next("greeting", |s| matches!(s, Seen::Sent(_))).await else {
+        unreachable!("filtered")
+    };
+    let greeting = (*sent).expect("the ratelimiter retried the 429 and the greeting went out");
+    assert_eq!(greeting.content, "hello");
+
+    // REST came over TLS (the gateway look-up included), the gateway stayed
+    // plain on the first port.
+    let requests = fake.requests();
+    assert!(requests[0].is("GET", "/gateway"), "{:?}", requests[0]);
+    assert!(requests.iter().all(|r| r.tls), "{requests:?}");
+    assert!(requests
+        .iter()
+        .all(|r| r.header("host") == Some("discord.com")));
+    assert_eq!(fake.connections(), 1);
+    let posts: Vec<&Request> = requests
+        .iter()
+        .filter(|r| r.is("POST", "/channels/*/messages"))
+        .collect();
+    assert_eq!(posts.len(), 2, "{posts:?}");
+    assert_eq!((posts[0].status, posts[1].status), (429, 200));
+    assert_eq!(posts[0].raw_body, posts[1].raw_body);
+    let waited = posts[1].received - posts[0].received;
+    assert!(waited >= Duration::from_millis(300), "{waited:?}");
+
+    // A plain call, and no name but discord.com resolves.
+    let http = fake.direct_http("any.token.x").build();
+    let me = http.get_current_user().await.expect("GET /users/@me");
+    assert_eq!(me.id.get(), BOT_USER_ID);
+    let started = Instant::now();
+    let elsewhere = fake
+        .direct_client()
+        .get("https://example.com/")
+        .send()
+        .await;
+    assert!(elsewhere.is_err(), "{elsewhere:?}");
+    assert!(started.elapsed() < DEFAULT_TIMEOUT);
+    let plain = fake
+        .direct_client()
+        .get("http://discord.com/api/v10/users/@me")
+        .send()
+        .await;
+    assert!(plain.is_err(), "https only: {plain:?}");
+
+    bot.stop();
     fake.shutdown().await;
 }
 
