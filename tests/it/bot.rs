@@ -868,32 +868,95 @@ async fn missing_permissions_are_survived() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_failure_answering_becomes_something_went_wrong() {
+async fn a_failed_response_becomes_something_went_wrong() {
     let bot = start_bot(|_| {}).await;
-    // The public answer's follow-up look-up fails: the user is told.
+    // Discord fails the first callback: the bot's answer is lost, so it
+    // tells the user, privately, with a second callback.
     bot.fake.fail_next(
-        "GET",
-        "/webhooks/*/*/messages/@original",
+        "POST",
+        "/interactions/*/*/callback",
         Failure::server_error(),
     );
-    let from = bot.fake.request_count();
     let payload = ask_slash("who protects embassies");
     let id = payload["id"].as_str().expect("id").to_string();
+    let from = bot.fake.request_count();
     bot.fake.dispatch("INTERACTION_CREATE", payload).await;
-    let first = bot
+    let callbacks = |r: &Request| {
+        r.is("POST", "/interactions/*/*/callback") && r.segment(1) == Some(id.as_str())
+    };
+    let failed = bot
+        .fake
+        .wait_for_from(from, callbacks, DEFAULT_TIMEOUT)
+        .await
+        .expect("a first callback");
+    assert_eq!(failed.status, 500);
+    let sorry = bot
+        .fake
+        .wait_for_from(failed.index + 1, callbacks, DEFAULT_TIMEOUT)
+        .await
+        .expect("the user is told");
+    assert_eq!(sorry.status, 204);
+    let data = &sorry.body["data"];
+    assert!(
+        data["content"]
+            .as_str()
+            .is_some_and(|c| c.starts_with("Something went wrong")),
+        "{data}"
+    );
+    assert_eq!(data["flags"], 64);
+    assert_no_pings(&sorry.body);
+    // And the bot goes on answering.
+    let cb = interact(&bot.fake, ask_slash("who protects embassies")).await;
+    assert!(cb.body["data"]["embeds"][0].is_object());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_permissions_after_acknowledging_get_a_private_hint() {
+    let bot = start_bot(|_| {}).await;
+    bot.fake.fail_next(
+        "POST",
+        "/channels/*/messages",
+        Failure::missing_permissions(),
+    );
+    let asked = message(
+        "so can the police just raid an embassy?",
+        OTHER_USER,
+        CHANNEL_ID,
+        Some(GUILD_ID),
+        vec![],
+        None,
+    );
+    let from = bot.fake.request_count();
+    let cb = interact(&bot.fake, message_command(&asked)).await;
+    let token = cb.segment(2).expect("token").to_string();
+    let denied = bot
         .fake
         .wait_for_from(
             from,
-            |r| r.is("POST", "/interactions/*/*/callback") && r.segment(1) == Some(id.as_str()),
+            |r| r.is("POST", "/channels/*/messages"),
             DEFAULT_TIMEOUT,
         )
         .await
-        .expect("answered");
-    assert_eq!(first.status, 204);
-    // The answer itself went out; the failure after it is logged, and the
-    // second callback attempt is refused by Discord as already answered.
-    let cb = interact(&bot.fake, ask_slash("who protects embassies")).await;
-    assert_eq!(cb.status, 204, "the bot goes on answering");
+        .expect("the bot tries to post");
+    assert_eq!(denied.status, 403);
+    let hint = bot
+        .fake
+        .wait_for_from(
+            from,
+            |r| r.is("POST", "/webhooks/*/*") && r.segment(2) == Some(token.as_str()),
+            DEFAULT_TIMEOUT,
+        )
+        .await
+        .expect("a private follow-up explains");
+    assert!(
+        hint.body["content"]
+            .as_str()
+            .is_some_and(|c| c.contains("permission")),
+        "{}",
+        hint.body
+    );
+    assert_eq!(hint.body["flags"], 64);
+    assert_no_pings(&hint.body);
 }
 
 /// The bot-side latency: from the dispatch of a slash command to the
