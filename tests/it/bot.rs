@@ -145,6 +145,19 @@ async fn interact(fake: &FakeDiscord, payload: Value) -> Request {
     .expect("the bot answers the interaction")
 }
 
+/// A guild message from `author` that mentions the bot.
+fn mention(question: &str, author: u64) -> Value {
+    let content = format!("<@{}> {question}", crate::fake_discord::BOT_USER_ID);
+    message(
+        &content,
+        author,
+        CHANNEL_ID,
+        Some(GUILD_ID),
+        vec![bot_user()],
+        None,
+    )
+}
+
 fn ask_slash(question: &str) -> Value {
     slash_command(
         "faq",
@@ -506,25 +519,14 @@ async fn mentions_replies_and_dms_are_answered_and_other_messages_ignored() {
     let fake = &bot.fake;
 
     // Mention.
-    let content = format!(
-        "<@{}> who protects embassies?",
-        crate::fake_discord::BOT_USER_ID
-    );
-    let mention = message(
-        &content,
-        USER_ID,
-        CHANNEL_ID,
-        Some(GUILD_ID),
-        vec![bot_user()],
-        None,
-    );
-    let r = say(fake, mention.clone()).await;
+    let asked = mention("who protects embassies?", USER_ID);
+    let r = say(fake, asked.clone()).await;
     assert_answer_embed(
         &r.body["embeds"][0],
         "responsible",
         "Frequently asked questions",
     );
-    assert_eq!(r.body["message_reference"]["message_id"], mention["id"]);
+    assert_eq!(r.body["message_reference"]["message_id"], asked["id"]);
 
     // Reply to one of the bot's messages.
     let bots_message = r.response.clone();
@@ -604,19 +606,8 @@ async fn a_429_with_retry_after_is_retried_by_serenitys_ratelimiter() {
 
     fake.fail_next("POST", "/channels/*/messages", Failure::rate_limited(0.3));
     let from = fake.request_count();
-    let content = format!(
-        "<@{}> who protects embassies?",
-        crate::fake_discord::BOT_USER_ID
-    );
-    let mention = message(
-        &content,
-        USER_ID,
-        CHANNEL_ID,
-        Some(GUILD_ID),
-        vec![bot_user()],
-        None,
-    );
-    fake.dispatch("MESSAGE_CREATE", mention.clone()).await;
+    let asked = mention("who protects embassies?", USER_ID);
+    fake.dispatch("MESSAGE_CREATE", asked.clone()).await;
     let answered = fake
         .wait_for_from(
             from,
@@ -654,7 +645,7 @@ async fn a_429_with_retry_after_is_retried_by_serenitys_ratelimiter() {
         "responsible",
         "Frequently asked questions",
     );
-    assert_eq!(retry.body["message_reference"]["message_id"], mention["id"]);
+    assert_eq!(retry.body["message_reference"]["message_id"], asked["id"]);
     assert_no_pings(&retry.body);
     // ... and nothing else: no second message, no failed call.
     fake.ensure_no_request_from(retry.index + 1, |_| true, Duration::from_millis(300))
@@ -730,37 +721,11 @@ async fn a_cooldown_stops_floods_with_a_polite_private_note() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_same_answer_in_the_same_channel_points_to_the_earlier_one() {
     let bot = start_bot(|s| s.repeat_window_secs = 60).await;
-    let content = format!(
-        "<@{}> who protects embassies?",
-        crate::fake_discord::BOT_USER_ID
-    );
-    let first = say(
-        &bot.fake,
-        message(
-            &content,
-            USER_ID,
-            CHANNEL_ID,
-            Some(GUILD_ID),
-            vec![bot_user()],
-            None,
-        ),
-    )
-    .await;
+    let first = say(&bot.fake, mention("who protects embassies?", USER_ID)).await;
     assert!(first.body["embeds"][0].is_object());
     // The bot remembers its answer once Discord has returned the message.
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let second = say(
-        &bot.fake,
-        message(
-            &content,
-            OTHER_USER,
-            CHANNEL_ID,
-            Some(GUILD_ID),
-            vec![bot_user()],
-            None,
-        ),
-    )
-    .await;
+    let second = say(&bot.fake, mention("who protects embassies?", OTHER_USER)).await;
     let text = second.body["content"].as_str().expect("a pointer");
     let first_id = first.response["id"].as_str().expect("message id");
     assert!(
@@ -832,36 +797,10 @@ async fn missing_permissions_are_survived() {
         "/channels/*/messages",
         Failure::missing_permissions(),
     );
-    let content = format!(
-        "<@{}> who protects embassies?",
-        crate::fake_discord::BOT_USER_ID
-    );
-    let denied = say(
-        &bot.fake,
-        message(
-            &content,
-            USER_ID,
-            CHANNEL_ID,
-            Some(GUILD_ID),
-            vec![bot_user()],
-            None,
-        ),
-    )
-    .await;
+    let denied = say(&bot.fake, mention("who protects embassies?", USER_ID)).await;
     assert_eq!(denied.status, 403);
     // Still alive: the next question is answered.
-    let ok = say(
-        &bot.fake,
-        message(
-            &content,
-            OTHER_USER,
-            CHANNEL_ID,
-            Some(GUILD_ID),
-            vec![bot_user()],
-            None,
-        ),
-    )
-    .await;
+    let ok = say(&bot.fake, mention("who protects embassies?", OTHER_USER)).await;
     assert_eq!(ok.status, 200);
     let cb = interact(&bot.fake, ask_slash("who protects embassies")).await;
     assert_eq!(cb.status, 204);
