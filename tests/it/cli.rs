@@ -316,3 +316,45 @@ fn a_bad_config_file_is_a_clear_error() {
         stderr(&missing)
     );
 }
+
+#[test]
+fn run_without_a_valid_token_is_a_clear_error_that_names_the_variable() {
+    let missing = faqbot(&["run"])
+        .env_remove("DISCORD_TOKEN")
+        .output()
+        .expect("runs");
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        stderr(&missing).contains("DISCORD_TOKEN is not set"),
+        "{}",
+        stderr(&missing)
+    );
+
+    let secret = "not a token but secret-ish";
+    let malformed = faqbot(&["run"])
+        .env("DISCORD_TOKEN", secret)
+        .output()
+        .expect("runs");
+    assert_eq!(malformed.status.code(), Some(2));
+    let err = stderr(&malformed);
+    assert!(
+        err.contains("DISCORD_TOKEN does not look like a bot token"),
+        "{err}"
+    );
+    assert!(!err.contains(secret), "the value is never echoed: {err}");
+
+    // A config can name another variable.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("c.toml");
+    std::fs::write(&config, "[discord]\ntoken_env = \"MY_BOT_TOKEN\"\n").expect("write");
+    let named = faqbot(&["--config", config.to_str().expect("utf-8"), "run"])
+        .env_remove("MY_BOT_TOKEN")
+        .output()
+        .expect("runs");
+    assert_eq!(named.status.code(), Some(2));
+    assert!(
+        stderr(&named).contains("MY_BOT_TOKEN is not set"),
+        "{}",
+        stderr(&named)
+    );
+}
