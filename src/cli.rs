@@ -514,7 +514,7 @@ fn print_explanation(faq: &Faq, matcher: &Matcher, question: &str) {
         }
     }
     eprintln!("best entries:");
-    for s in matcher.rank(question).iter().take(5) {
+    for s in matcher.rank_top(question, 5).iter() {
         let e = &faq.entries[s.entry];
         let matched = e.phrasings().nth(s.phrasing).unwrap_or(&e.question);
         eprintln!("  {:.3} {} (via {:?})", s.score, e.id, matched);

@@ -125,8 +125,7 @@ pub fn rank_all(matcher: &Matcher, cases: &[Case]) -> (Vec<Ranked>, f64) {
     let ranked: Vec<Ranked> = cases
         .iter()
         .map(|c| {
-            let mut top = matcher.rank(&c.text);
-            top.truncate(MAX_SUGGESTIONS);
+            let top = matcher.rank_top(&c.text, MAX_SUGGESTIONS);
             Ranked {
                 has_words: !top.is_empty() || !normalize::terms(&c.text).is_empty(),
                 top,

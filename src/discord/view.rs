@@ -334,7 +334,11 @@ pub fn autocomplete(faq: &Faq, matcher: &Matcher, typed: &str) -> Vec<(String, S
     let ranked: Vec<usize> = if typed.trim().is_empty() {
         (0..faq.entries.len()).collect()
     } else {
-        let mut r: Vec<usize> = matcher.rank(typed).iter().map(|s| s.entry).collect();
+        let mut r: Vec<usize> = matcher
+            .rank_top(typed, limits::AUTOCOMPLETE_CHOICES)
+            .iter()
+            .map(|s| s.entry)
+            .collect();
         if r.is_empty() {
             // Nothing shares a word yet (a half-typed word): prefix matches.
             let needle = typed.trim().to_lowercase();

@@ -18,7 +18,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::diagnostic::{Diagnostic, Position};
+use super::diagnostic::{Diagnostic, LineIndex, Position};
 use super::limits;
 use super::raw::{RawEntry, RawFile, RawTopic};
 use super::{Entry, Faq, Topic};
@@ -143,9 +143,10 @@ fn assemble<'t>(
     let mut files: Vec<FileEntries> = Vec::new();
     for (file, partial, text_idx) in drafts {
         let text = text_of(text_idx);
+        let lines = LineIndex::new(text);
         let mut kept = Vec::new();
         for (entry, offset) in partial.entries {
-            let pos = Position::of_offset(text, offset);
+            let pos = lines.position(text, offset);
             if let Some((first_file, first_pos)) = seen_ids.get(&entry.id) {
                 report.diagnostics.push(Diagnostic::error(
                     &file,

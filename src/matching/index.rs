@@ -19,7 +19,7 @@
 //! at least one (soft-)matched word with the question are scored at all:
 //! the inverted index narrows the candidates.
 
-use std::collections::HashMap;
+use std::collections::{BinaryHeap, HashMap};
 
 use super::normalize::terms;
 use crate::faq::Faq;
@@ -113,34 +113,6 @@ pub struct WordReading {
     pub weight: f32,
 }
 
-/// One entry's words while the index is built: its phrasings' terms, and
-/// every word of the entry with its strength.
-type EntryWords = (Vec<Vec<TermId>>, Vec<(TermId, f32)>);
-
-#[derive(Debug, Clone)]
-struct Phrasing {
-    /// (term, IDF), each term once.
-    terms: Vec<(TermId, f32)>,
-    /// The sum of the IDFs.
-    total: f32,
-}
-
-#[derive(Debug, Clone)]
-struct EntryIndex {
-    /// Every word of the entry with its strength (1 for its phrasings,
-    /// [`Params::answer_word`] for words only in its answer), sorted.
-    words: Vec<(TermId, f32)>,
-    phrasings: Vec<Phrasing>,
-}
-
-impl EntryIndex {
-    fn strength(&self, term: TermId) -> f32 {
-        self.words
-            .binary_search_by_key(&term, |&(t, _)| t)
-            .map_or(0.0, |i| self.words[i].1)
-    }
-}
-
 /// A scored entry: its index in the FAQ, its score in [0, 1] and which of
 /// its phrasings matched best (0 = the question, 1.. = alternatives).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -154,14 +126,27 @@ pub struct Scored {
     pub phrasing_coverage: f32,
 }
 
+/// The index, in flat arrays (few allocations, compact at 100k entries).
 #[derive(Debug, Clone, Default)]
 pub struct Index {
     vocab: HashMap<String, TermId>,
     words: Vec<String>,
+    /// Vocabulary by first character, for typo look-ups (a typo keeps its
+    /// first letter, see [`is_typo_distance`]).
+    by_initial: HashMap<char, Vec<TermId>>,
     idf: Vec<f32>,
-    /// term -> entries that contain it (in any field).
-    postings: Vec<Vec<u32>>,
-    entries: Vec<EntryIndex>,
+    /// term -> (entry, strength) for every entry that uses it: strength 1
+    /// in its question or alternatives, [`Params::answer_word`] if only in
+    /// its answer.
+    postings: Vec<Vec<(u32, f32)>>,
+    /// Every phrasing's (term, weight) pairs, one after another; phrasing
+    /// `p` is `phrasing_terms[phrasing_start[p]..phrasing_start[p + 1]]`.
+    phrasing_terms: Vec<(TermId, f32)>,
+    phrasing_start: Vec<u32>,
+    /// The sum of each phrasing's weights.
+    phrasing_total: Vec<f32>,
+    /// Entry `e`'s phrasings are `entry_start[e]..entry_start[e + 1]`.
+    entry_start: Vec<u32>,
     unknown_weight: f32,
     /// The IDF of a word only one entry uses (the rarest possible).
     max_idf: f32,
@@ -175,34 +160,41 @@ impl Index {
 
     pub fn build_with(faq: &Faq, params: Params) -> Index {
         let mut index = Index::default();
-        let mut raw: Vec<EntryWords> = Vec::new();
+        let mut stems = StemCache::default();
+        // Per entry: its phrasings' terms, and every word with its strength.
+        let mut phrasing_ids: Vec<Vec<TermId>> = Vec::new();
+        let mut entry_words: Vec<Vec<(TermId, f32)>> = Vec::with_capacity(faq.entries.len());
+        index.entry_start.push(0);
         for entry in &faq.entries {
-            let phrasings: Vec<Vec<TermId>> = entry
-                .phrasings()
-                .map(|text| {
-                    let mut ids: Vec<TermId> =
-                        terms(text).into_iter().map(|t| index.intern(t)).collect();
-                    ids.sort_unstable();
-                    ids.dedup();
-                    ids
-                })
-                .collect();
-            let mut words: Vec<(TermId, f32)> = terms(&entry.answer)
+            let first = phrasing_ids.len();
+            for text in entry.phrasings() {
+                let mut ids: Vec<TermId> = stems
+                    .terms(text)
+                    .into_iter()
+                    .map(|t| index.intern(t))
+                    .collect();
+                ids.sort_unstable();
+                ids.dedup();
+                phrasing_ids.push(ids);
+            }
+            let mut words: Vec<(TermId, f32)> = stems
+                .terms(&entry.answer)
                 .into_iter()
                 .map(|t| (index.intern(t), params.answer_word))
-                .chain(phrasings.iter().flatten().map(|&t| (t, 1.0)))
+                .chain(phrasing_ids[first..].iter().flatten().map(|&t| (t, 1.0)))
                 .collect();
             // Strongest first within a term, then keep one per term.
             words.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
             words.dedup_by_key(|w| w.0);
-            raw.push((phrasings, words));
+            entry_words.push(words);
+            index.entry_start.push(phrasing_ids.len() as u32);
         }
         let mut df = vec![0u32; index.words.len()];
         index.postings = vec![Vec::new(); index.words.len()];
-        for (e, (_, words)) in raw.iter().enumerate() {
-            for &(t, _) in words {
+        for (e, words) in entry_words.iter().enumerate() {
+            for &(t, strength) in words {
                 df[t as usize] += 1;
-                index.postings[t as usize].push(e as u32);
+                index.postings[t as usize].push((e as u32, strength));
             }
         }
         let n = faq.entries.len().max(1) as f32;
@@ -213,32 +205,36 @@ impl Index {
             .zip(&index.words)
             .map(|(&d, word)| {
                 let w = weight(d as f32);
+                if params.english_cap <= 0.0 {
+                    return w;
+                }
                 match super::english::zipf(word) {
-                    Some(z) if params.english_cap > 0.0 => {
+                    Some(z) => {
                         w.min(max_weight * ((7.0 - z) / params.english_cap).clamp(0.05, 1.0))
                     }
-                    _ => w,
+                    None => w,
                 }
             })
             .collect();
-        index.unknown_weight = weight(1.0) * params.unknown_word;
-        index.max_idf = weight(1.0);
+        index.unknown_weight = max_weight * params.unknown_word;
+        index.max_idf = max_weight;
         index.evidence = params.evidence;
-        index.entries = raw
-            .into_iter()
-            .map(|(phrasings, words)| EntryIndex {
-                words,
-                phrasings: phrasings
-                    .into_iter()
-                    .map(|ids| {
-                        let terms: Vec<(TermId, f32)> =
-                            ids.iter().map(|&t| (t, index.idf[t as usize])).collect();
-                        let total = terms.iter().map(|t| t.1).sum();
-                        Phrasing { terms, total }
-                    })
-                    .collect(),
-            })
-            .collect();
+        index.phrasing_start.push(0);
+        for ids in &phrasing_ids {
+            let start = index.phrasing_terms.len();
+            index
+                .phrasing_terms
+                .extend(ids.iter().map(|&t| (t, index.idf[t as usize])));
+            index
+                .phrasing_total
+                .push(index.phrasing_terms[start..].iter().map(|t| t.1).sum());
+            index.phrasing_start.push(index.phrasing_terms.len() as u32);
+        }
+        for (id, word) in index.words.iter().enumerate() {
+            if let Some(c) = word.chars().next() {
+                index.by_initial.entry(c).or_default().push(id as TermId);
+            }
+        }
         index
     }
 
@@ -257,21 +253,27 @@ impl Index {
         if let Some(&id) = self.vocab.get(word) {
             return vec![(id, 1.0)];
         }
-        if word.chars().count() < SOFT_MATCH_MIN_CHARS {
+        let len = word.chars().count();
+        if len < SOFT_MATCH_MIN_CHARS {
             return Vec::new();
         }
-        let mut found: Vec<(TermId, f32)> = self
-            .words
+        let Some(same_initial) = word.chars().next().and_then(|c| self.by_initial.get(&c)) else {
+            return Vec::new();
+        };
+        let mut found: Vec<(TermId, f32)> = same_initial
             .iter()
-            .enumerate()
-            .filter(|(_, w)| w.len() >= SOFT_MATCH_MIN_CHARS)
-            .filter_map(|(i, w)| {
+            .filter_map(|&t| {
+                let w = &self.words[t as usize];
+                // A typo is at most two edits, so lengths differ by at most two.
+                let w_len = w.chars().count();
+                if w_len < SOFT_MATCH_MIN_CHARS || w_len.abs_diff(len) > 2 {
+                    return None;
+                }
                 let s = strsim::jaro_winkler(word, w);
-                (s >= SOFT_MATCH_MIN && is_typo_distance(word, w))
-                    .then_some((i as TermId, s as f32))
+                (s >= SOFT_MATCH_MIN && is_typo_distance(word, w)).then_some((t, s as f32))
             })
             .collect();
-        found.sort_by(|a, b| b.1.total_cmp(&a.1));
+        found.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         found.truncate(SOFT_MATCHES_PER_WORD);
         found
     }
@@ -297,8 +299,15 @@ impl Index {
 
     /// Every entry that shares a word with the question, best first (ties
     /// broken by FAQ order), each with its best phrasing.
+    pub fn rank(&self, question: &str) -> Vec<Scored> {
+        self.rank_top(question, usize::MAX)
+    }
+
+    /// The `k` best entries for a question, best first (ties broken by FAQ
+    /// order): the same as the first `k` of [`Index::rank`], found without
+    /// scoring every candidate.
     ///
-    /// An entry's score is the geometric mean of two coverages:
+    /// An entry's score is the harmonic mean of two coverages:
     /// - how much of the *question* the entry explains: the IDF-weighted
     ///   share of question words found in the entry (phrasings at full
     ///   strength, answer-only words at [`Params::answer_word`]), counting
@@ -308,17 +317,22 @@ impl Index {
     /// A question must both be explained by the entry and say what the
     /// entry is about to score high; a question with too little matched
     /// evidence is scaled down (see [`Params::evidence`]).
-    pub fn rank(&self, question: &str) -> Vec<Scored> {
+    ///
+    /// The first coverage comes from the postings of the question's words
+    /// alone; since the phrasing coverage is at most 1, it bounds the
+    /// score. Candidates are taken best bound first, and the search stops
+    /// once no bound can beat the `k`-th best score: the result is exact.
+    pub fn rank_top(&self, question: &str, k: usize) -> Vec<Scored> {
         let mut words = terms(question);
         words.sort_unstable();
         words.dedup();
         // Each question word: its weight and the vocabulary it matches.
         let mut question_weight = 0.0f32;
         let mut matched: Vec<(f32, Vec<(TermId, f32)>)> = Vec::with_capacity(words.len());
-        // The matched question words, each counted by similarity and rarity.
-        let mut evidence = 0.0f32;
         // vocabulary term -> best similarity to any question word
         let mut hits: HashMap<TermId, f32> = HashMap::new();
+        // The matched question words, each counted by similarity and rarity.
+        let mut evidence = 0.0f32;
         for word in &words {
             let matches = self.lookup(word);
             let weight = matches
@@ -334,70 +348,162 @@ impl Index {
             }
             matched.push((weight, matches));
         }
-        if hits.is_empty() || question_weight == 0.0 {
+        if hits.is_empty() || question_weight == 0.0 || k == 0 {
             return Vec::new();
         }
-
         let confidence = if self.evidence > 0.0 {
             (evidence / self.evidence).min(1.0)
         } else {
             1.0
         };
 
-        let mut candidates: Vec<u32> = hits
-            .keys()
-            .flat_map(|&t| self.postings[t as usize].iter().copied())
-            .collect();
-        candidates.sort_unstable();
-        candidates.dedup();
+        // How much of the question each candidate explains, word by word
+        // (a word counts its best match in the entry).
+        let mut explained: HashMap<u32, f32> = HashMap::new();
+        let mut best_for_word: HashMap<u32, f32> = HashMap::new();
+        for (weight, matches) in &matched {
+            if matches.is_empty() {
+                continue;
+            }
+            best_for_word.clear();
+            for &(t, sim) in matches {
+                for &(e, strength) in &self.postings[t as usize] {
+                    let b = best_for_word.entry(e).or_insert(0.0);
+                    *b = b.max(sim * strength);
+                }
+            }
+            for (&e, &best) in &best_for_word {
+                *explained.entry(e).or_insert(0.0) += weight * best;
+            }
+        }
 
-        let mut ranked: Vec<Scored> = candidates
+        // Best bound first.
+        let mut heap: BinaryHeap<Bound> = explained
             .into_iter()
-            .map(|e| {
-                let entry = &self.entries[e as usize];
-                let explained: f32 = matched
-                    .iter()
-                    .map(|(weight, matches)| {
-                        let best = matches
-                            .iter()
-                            .map(|&(t, sim)| sim * entry.strength(t))
-                            .fold(0.0f32, f32::max);
-                        weight * best
-                    })
-                    .sum();
-                let question_coverage = explained / question_weight;
-                let (phrasing, phrasing_coverage) = entry
-                    .phrasings
-                    .iter()
-                    .map(|p| {
-                        let covered: f32 = p
-                            .terms
-                            .iter()
-                            .map(|&(t, w)| w * hits.get(&t).copied().unwrap_or(0.0))
-                            .sum();
-                        if p.total > 0.0 {
-                            covered / p.total
-                        } else {
-                            0.0
-                        }
-                    })
-                    .enumerate()
-                    .fold(
-                        (0, 0.0f32),
-                        |best, (i, c)| if c > best.1 { (i, c) } else { best },
-                    );
-                Scored {
-                    entry: e as usize,
-                    score: (combine(question_coverage, phrasing_coverage) * confidence).min(1.0),
-                    phrasing,
-                    question_coverage,
-                    phrasing_coverage,
+            .map(|(e, x)| {
+                let qc = x / question_weight;
+                Bound {
+                    bound: combine(qc, 1.0) * confidence,
+                    entry: e,
+                    question_coverage: qc,
                 }
             })
-            .filter(|s| s.score > 0.0)
             .collect();
-        ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
-        ranked
+        let mut top: Vec<Scored> = Vec::new();
+        while let Some(b) = heap.pop() {
+            if top.len() >= k {
+                let kth = top[k - 1];
+                let cannot_beat =
+                    b.bound < kth.score || (b.bound == kth.score && b.entry as usize > kth.entry);
+                if cannot_beat {
+                    break;
+                }
+            }
+            let e = b.entry as usize;
+            let (first, last) = (
+                self.entry_start[e] as usize,
+                self.entry_start[e + 1] as usize,
+            );
+            let (phrasing, phrasing_coverage) = (first..last)
+                .map(|p| {
+                    let terms = &self.phrasing_terms
+                        [self.phrasing_start[p] as usize..self.phrasing_start[p + 1] as usize];
+                    let covered: f32 = terms
+                        .iter()
+                        .map(|&(t, w)| w * hits.get(&t).copied().unwrap_or(0.0))
+                        .sum();
+                    let total = self.phrasing_total[p];
+                    if total > 0.0 {
+                        covered / total
+                    } else {
+                        0.0
+                    }
+                })
+                .enumerate()
+                .fold(
+                    (0, 0.0f32),
+                    |best, (i, c)| if c > best.1 { (i, c) } else { best },
+                );
+            let score = (combine(b.question_coverage, phrasing_coverage) * confidence).min(1.0);
+            if score <= 0.0 {
+                continue;
+            }
+            let scored = Scored {
+                entry: e,
+                score,
+                phrasing,
+                question_coverage: b.question_coverage,
+                phrasing_coverage,
+            };
+            if k == usize::MAX {
+                top.push(scored);
+                continue;
+            }
+            let at = top.partition_point(|s| s.score > score || (s.score == score && s.entry < e));
+            if at < k {
+                top.insert(at, scored);
+                top.truncate(k);
+            }
+        }
+        if k == usize::MAX {
+            // Everything was scored: sort once.
+            top.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
+        }
+        top
+    }
+}
+
+/// A candidate with the most its score can be, ordered for a max-heap
+/// (highest bound first, then lowest entry).
+#[derive(Debug, Clone, Copy)]
+struct Bound {
+    bound: f32,
+    entry: u32,
+    question_coverage: f32,
+}
+
+impl PartialEq for Bound {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == std::cmp::Ordering::Equal
+    }
+}
+
+impl Eq for Bound {}
+
+impl PartialOrd for Bound {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Bound {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.bound
+            .total_cmp(&other.bound)
+            .then(other.entry.cmp(&self.entry))
+    }
+}
+
+/// Stems words once per distinct word while an index is built (an FAQ
+/// repeats its words many times; the Snowball stemmer allocates per call).
+#[derive(Default)]
+struct StemCache {
+    stems: HashMap<String, String>,
+}
+
+impl StemCache {
+    fn terms(&mut self, text: &str) -> Vec<String> {
+        super::normalize::content_words(text)
+            .into_iter()
+            .map(|w| {
+                if let Some(s) = self.stems.get(&w) {
+                    return s.clone();
+                }
+                let s = super::normalize::stem(&w);
+                self.stems.insert(w, s.clone());
+                s
+            })
+            .collect()
     }
 }
 

@@ -152,14 +152,19 @@ impl Matcher {
         self.index.rank(question)
     }
 
+    /// The `k` best entries for the question, best first (exactly the first
+    /// `k` of [`Matcher::rank`], found faster).
+    pub fn rank_top(&self, question: &str, k: usize) -> Vec<Scored> {
+        self.index.rank_top(question, k)
+    }
+
     /// How each word of the question was read (see [`Index::explain`]).
     pub fn explain(&self, question: &str) -> Vec<WordReading> {
         self.index.explain(question)
     }
 
     pub fn ask(&self, question: &str) -> Match {
-        let mut ranked = self.index.rank(question);
-        ranked.truncate(MAX_SUGGESTIONS);
+        let ranked = self.index.rank_top(question, MAX_SUGGESTIONS);
         let has_words = !normalize::terms(question).is_empty();
         let decision = decide(&ranked, has_words, self.thresholds);
         Match {
