@@ -358,30 +358,65 @@ impl Index {
         };
 
         // How much of the question each candidate explains, word by word
-        // (a word counts its best match in the entry).
-        let mut explained: HashMap<u32, f32> = HashMap::new();
-        let mut best_for_word: HashMap<u32, f32> = HashMap::new();
+        // (a word counts its best match in the entry). Dense arrays: common
+        // words have long postings.
+        let n = self.entry_start.len() - 1;
+        let mut explained = vec![0.0f32; n];
+        let mut touched: Vec<u32> = Vec::new();
+        let mut best_for_word = vec![
+            0.0f32;
+            if matched.iter().any(|m| m.1.len() > 1) {
+                n
+            } else {
+                0
+            }
+        ];
+        let mut word_touched: Vec<u32> = Vec::new();
         for (weight, matches) in &matched {
-            if matches.is_empty() {
-                continue;
-            }
-            best_for_word.clear();
-            for &(t, sim) in matches {
-                for &(e, strength) in &self.postings[t as usize] {
-                    let b = best_for_word.entry(e).or_insert(0.0);
-                    *b = b.max(sim * strength);
+            match matches.as_slice() {
+                [] => {}
+                [(t, sim)] => {
+                    for &(e, strength) in &self.postings[*t as usize] {
+                        if strength <= 0.0 {
+                            continue; // adds nothing (answer_word = 0)
+                        }
+                        let x = &mut explained[e as usize];
+                        if *x == 0.0 {
+                            touched.push(e);
+                        }
+                        *x += weight * (sim * strength);
+                    }
                 }
-            }
-            for (&e, &best) in &best_for_word {
-                *explained.entry(e).or_insert(0.0) += weight * best;
+                several => {
+                    for &(t, sim) in several {
+                        for &(e, strength) in &self.postings[t as usize] {
+                            if strength <= 0.0 {
+                                continue;
+                            }
+                            let b = &mut best_for_word[e as usize];
+                            if *b == 0.0 {
+                                word_touched.push(e);
+                            }
+                            *b = b.max(sim * strength);
+                        }
+                    }
+                    for e in word_touched.drain(..) {
+                        let best = std::mem::take(&mut best_for_word[e as usize]);
+                        let x = &mut explained[e as usize];
+                        if *x == 0.0 {
+                            touched.push(e);
+                        }
+                        *x += weight * best;
+                    }
+                }
             }
         }
 
         // Best bound first.
-        let mut heap: BinaryHeap<Bound> = explained
+        let mut heap: BinaryHeap<Bound> = touched
             .into_iter()
-            .map(|(e, x)| {
-                let qc = x / question_weight;
+            .map(|e| {
+                let qc = explained[e as usize] / question_weight;
                 Bound {
                     bound: combine(qc, 1.0) * confidence,
                     entry: e,
