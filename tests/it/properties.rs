@@ -136,7 +136,11 @@ fn narrowing_finds_exactly_what_scoring_everything_finds() {
             if typo.len() > 4 {
                 typo.remove(typo.len() / 2);
             }
-            let random = format!("{} {}", entry.alternatives[0], faq.entries[(i * 31) % n].question);
+            let random = format!(
+                "{} {}",
+                entry.alternatives[0],
+                faq.entries[(i * 31) % n].question
+            );
             for q in [entry.question.as_str(), typo.as_str(), random.as_str()] {
                 let all = matcher.rank(q);
                 for k in [1, 3, 25] {
