@@ -165,7 +165,8 @@ impl Matcher {
 
     pub fn ask(&self, question: &str) -> Match {
         let ranked = self.index.rank_top(question, MAX_SUGGESTIONS);
-        let has_words = !normalize::terms(question).is_empty();
+        // Only an empty ranking needs to know why it is empty.
+        let has_words = !ranked.is_empty() || !normalize::terms(question).is_empty();
         let decision = decide(&ranked, has_words, self.thresholds);
         Match {
             decision,

@@ -72,63 +72,13 @@ fn the_same_question_always_gets_the_same_reply() {
     }
 }
 
-/// A synthetic FAQ: `n` entries of three phrasings each, words drawn from
-/// a fixed vocabulary with a skewed frequency (a few words are in most
-/// entries, as in real FAQs), deterministic for a seed.
-fn synthetic_faq(n: usize, seed: u64) -> Faq {
-    let vocab: Vec<String> = (0..600).map(|i| format!("w{i}x{}", i % 7)).collect();
-    let mut state = seed | 1;
-    let mut next = move || {
-        // xorshift64*
-        state ^= state >> 12;
-        state ^= state << 25;
-        state ^= state >> 27;
-        state.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    };
-    let mut faq = Faq::default();
-    faq.topics.push(faqbot::faq::Topic {
-        name: "T".into(),
-        description: "d".into(),
-        emoji: None,
-        order: 0,
-        file: "t.toml".into(),
-        entries: (0..n).collect(),
-    });
-    for e in 0..n {
-        let mut phrase = || {
-            let len = 3 + (next() % 8) as usize;
-            (0..len)
-                .map(|_| {
-                    // Squaring skews towards low indexes: frequent words.
-                    let r = (next() % 1000) as f64 / 1000.0;
-                    vocab[((r * r) * vocab.len() as f64) as usize].clone()
-                })
-                .collect::<Vec<_>>()
-                .join(" ")
-        };
-        let question = phrase();
-        let alternatives = vec![phrase(), phrase()];
-        faq.entries.push(faqbot::faq::Entry {
-            id: format!("e{e}"),
-            question,
-            alternatives,
-            answer: format!("Answer {e}."),
-            section: "S".into(),
-            link: None,
-            tags: vec![],
-            topic: 0,
-        });
-    }
-    faq
-}
-
 /// The index narrows candidates and stops early; it must pick exactly what
 /// scoring every entry picks. Checked on synthetic FAQs with questions made
 /// from their phrasings (with a typo) and from random words.
 #[test]
 fn narrowing_finds_exactly_what_scoring_everything_finds() {
     for (n, seed) in [(300, 7), (1500, 11)] {
-        let faq = synthetic_faq(n, seed);
+        let faq = faqbot::eval::synthetic_faq(n, seed);
         let matcher = Matcher::new(&faq, Thresholds::default());
         let mut checked = 0;
         for (i, entry) in faq.entries.iter().enumerate().step_by(9) {

@@ -1,0 +1,82 @@
+//! Time to answer one question (`Matcher::ask`) and to build the index, at
+//! the seed FAQ's size and on synthetic FAQs of 1,000 to 100,000 entries.
+//! `cargo bench`; criterion prints the median per question.
+
+use std::path::Path;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use faqbot::eval::synthetic_faq;
+use faqbot::faq::{load_dir, Faq};
+use faqbot::matching::{Matcher, Thresholds};
+
+/// Questions for an FAQ: its own phrasings with a letter dropped (the
+/// typo'd in-scope case) and the same words shuffled between entries.
+fn questions(faq: &Faq) -> Vec<String> {
+    let step = (faq.entries.len() / 50).max(1);
+    let mut out = Vec::new();
+    for (i, e) in faq.entries.iter().enumerate().step_by(step) {
+        let mut q = e.question.clone();
+        if q.len() > 6 {
+            q.remove(q.len() / 2);
+        }
+        out.push(q);
+        let other = &faq.entries[(i * 7 + 3) % faq.entries.len()];
+        out.push(format!(
+            "{} {}",
+            e.alternatives.first().unwrap_or(&e.question),
+            other.question
+        ));
+    }
+    out
+}
+
+fn ask(c: &mut Criterion) {
+    let mut group = c.benchmark_group("ask");
+    let seed = load_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("faq").as_path())
+        .faq
+        .expect("the bundled FAQ is valid");
+    let mut faqs = vec![("seed", seed)];
+    for n in [1_000, 10_000, 100_000] {
+        faqs.push((
+            if n == 1_000 {
+                "1k"
+            } else if n == 10_000 {
+                "10k"
+            } else {
+                "100k"
+            },
+            synthetic_faq(n, 150),
+        ));
+    }
+    for (name, faq) in &faqs {
+        let matcher = Matcher::new(faq, Thresholds::default());
+        let qs = questions(faq);
+        let mut i = 0;
+        group.bench_function(
+            BenchmarkId::new(
+                "question",
+                format!("{name} ({} entries)", faq.entries.len()),
+            ),
+            |b| {
+                b.iter(|| {
+                    i = (i + 1) % qs.len();
+                    matcher.ask(&qs[i])
+                })
+            },
+        );
+    }
+    group.finish();
+}
+
+fn build(c: &mut Criterion) {
+    let mut group = c.benchmark_group("index");
+    group.sample_size(10);
+    let faq = synthetic_faq(10_000, 150);
+    group.bench_function("build 10k entries", |b| {
+        b.iter(|| Matcher::new(&faq, Thresholds::default()))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, ask, build);
+criterion_main!(benches);
