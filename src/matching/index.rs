@@ -160,7 +160,22 @@ impl Index {
 
     pub fn build_with(faq: &Faq, params: Params) -> Index {
         let mut index = Index::default();
-        let mut stems = StemCache::default();
+        // Each distinct word is stemmed and interned once (an FAQ repeats
+        // its words many times; the stemmer allocates per call).
+        let mut seen: HashMap<String, TermId> = HashMap::new();
+        let mut term_ids = |index: &mut Index, text: &str| -> Vec<TermId> {
+            super::normalize::content_words(text)
+                .into_iter()
+                .map(|w| match seen.get(&w) {
+                    Some(&id) => id,
+                    None => {
+                        let id = index.intern(super::normalize::stem(&w));
+                        seen.insert(w, id);
+                        id
+                    }
+                })
+                .collect()
+        };
         // Per entry: its phrasings' terms, and every word with its strength.
         let mut phrasing_ids: Vec<Vec<TermId>> = Vec::new();
         let mut entry_words: Vec<Vec<(TermId, f32)>> = Vec::with_capacity(faq.entries.len());
@@ -168,19 +183,14 @@ impl Index {
         for entry in &faq.entries {
             let first = phrasing_ids.len();
             for text in entry.phrasings() {
-                let mut ids: Vec<TermId> = stems
-                    .terms(text)
-                    .into_iter()
-                    .map(|t| index.intern(t))
-                    .collect();
+                let mut ids: Vec<TermId> = term_ids(&mut index, text);
                 ids.sort_unstable();
                 ids.dedup();
                 phrasing_ids.push(ids);
             }
-            let mut words: Vec<(TermId, f32)> = stems
-                .terms(&entry.answer)
+            let mut words: Vec<(TermId, f32)> = term_ids(&mut index, &entry.answer)
                 .into_iter()
-                .map(|t| (index.intern(t), params.answer_word))
+                .map(|t| (t, params.answer_word))
                 .chain(phrasing_ids[first..].iter().flatten().map(|&t| (t, 1.0)))
                 .collect();
             // Strongest first within a term, then keep one per term.
@@ -516,29 +526,6 @@ impl Ord for Bound {
         self.bound
             .total_cmp(&other.bound)
             .then(other.entry.cmp(&self.entry))
-    }
-}
-
-/// Stems words once per distinct word while an index is built (an FAQ
-/// repeats its words many times; the Snowball stemmer allocates per call).
-#[derive(Default)]
-struct StemCache {
-    stems: HashMap<String, String>,
-}
-
-impl StemCache {
-    fn terms(&mut self, text: &str) -> Vec<String> {
-        super::normalize::content_words(text)
-            .into_iter()
-            .map(|w| {
-                if let Some(s) = self.stems.get(&w) {
-                    return s.clone();
-                }
-                let s = super::normalize::stem(&w);
-                self.stems.insert(w, s.clone());
-                s
-            })
-            .collect()
     }
 }
 
