@@ -17,6 +17,12 @@ use crate::matching::{Index, Thresholds};
 /// count, so that two weak matches do not make a warning.
 pub const CONFUSABLE_SIMILARITY: f32 = 0.5;
 
+/// How many of a phrasing's best matches are compared with its own entry:
+/// scoring every entry for every phrasing takes minutes on a large FAQ.
+/// So each phrasing names at most this many rivals minus one; an FAQ with
+/// more near-duplicates than that has bigger problems to show first.
+const RIVALS: usize = 5;
+
 /// Loads `dir` and runs every check; `t` is the matcher's decision rule.
 pub fn check_dir(dir: &Path, t: Thresholds) -> LoadReport {
     let mut report = load_dir(dir);
@@ -68,7 +74,8 @@ fn similarity_warnings(
     let index = Index::build(faq);
     for (e, entry) in faq.entries.iter().enumerate() {
         for text in entry.phrasings() {
-            let ranked = index.rank(text);
+            // The few best are enough: a rival must score near the top.
+            let ranked = index.rank_top(text, RIVALS);
             let own = ranked
                 .iter()
                 .find(|s| s.entry == e)
