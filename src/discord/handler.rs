@@ -12,10 +12,11 @@ use serenity::all::{
     ChannelId, Command, CommandInteraction, CommandOptionType, CommandType, ComponentInteraction,
     ComponentInteractionDataKind, Context, CreateAutocompleteResponse, CreateCommand,
     CreateCommandOption, CreateInteractionResponse, CreateInteractionResponseFollowup,
-    CreateInteractionResponseMessage, EventHandler, GuildId, Interaction, Message, MessageFlags,
-    Ready, ResolvedTarget, ResolvedValue, UserId,
+    CreateInteractionResponseMessage, EventHandler, GuildId, Interaction, InteractionId, Message,
+    MessageFlags, Ready, ResolvedTarget, ResolvedValue, UserId,
 };
 use serenity::async_trait;
+use serenity::builder::Builder;
 
 use super::build;
 use super::view::{self, Action, Choice, View};
@@ -525,23 +526,9 @@ impl EventHandler for Bot {
                 .ephemeral(true)
                 .allowed_mentions(build::no_pings());
             let told = match &interaction {
-                Interaction::Command(cmd) => {
-                    match cmd
-                        .create_response(&ctx.http, CreateInteractionResponse::Message(sorry))
-                        .await
-                    {
-                        Ok(()) => Ok(()),
-                        Err(_) => cmd.create_followup(&ctx.http, followup).await.map(|_| ()),
-                    }
-                }
+                Interaction::Command(cmd) => tell(&ctx, cmd.id, &cmd.token, sorry, followup).await,
                 Interaction::Component(comp) => {
-                    match comp
-                        .create_response(&ctx.http, CreateInteractionResponse::Message(sorry))
-                        .await
-                    {
-                        Ok(()) => Ok(()),
-                        Err(_) => comp.create_followup(&ctx.http, followup).await.map(|_| ()),
-                    }
+                    tell(&ctx, comp.id, &comp.token, sorry, followup).await
                 }
                 _ => Ok(()),
             };
@@ -560,6 +547,22 @@ impl EventHandler for Bot {
     async fn resume(&self, _ctx: Context, _: serenity::all::ResumedEvent) {
         tracing::info!("gateway session resumed");
     }
+}
+
+/// Sends `sorry` as the interaction's response, or as a follow-up when a
+/// response was already sent.
+async fn tell(
+    ctx: &Context,
+    id: InteractionId,
+    token: &str,
+    sorry: CreateInteractionResponseMessage,
+    followup: CreateInteractionResponseFollowup,
+) -> serenity::Result<()> {
+    let response = CreateInteractionResponse::Message(sorry);
+    if response.execute(&ctx.http, (id, token)).await.is_ok() {
+        return Ok(());
+    }
+    followup.execute(&ctx.http, (None, token)).await.map(|_| ())
 }
 
 async fn respond(ctx: &Context, cmd: &CommandInteraction, v: &View) -> serenity::Result<()> {
