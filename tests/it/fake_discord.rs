@@ -1306,15 +1306,7 @@ fn original(s: &mut State, method: &str, token: &str, body: &Value) -> Reply {
     };
     match method {
         "GET" => Reply::ok(message.clone()),
-        "PATCH" => {
-            let mut edited = message.clone();
-            apply_edit(&mut edited, body);
-            if let Err(reply) = check_message_body(&edited) {
-                return reply;
-            }
-            *message = edited.clone();
-            Reply::ok(edited)
-        }
+        "PATCH" => edit_message(message, body),
         "DELETE" => {
             s.originals.remove(token);
             Reply::no_content()
@@ -1384,15 +1376,7 @@ fn stored_message(s: &mut State, method: &str, id: &str, body: &Value) -> Reply 
         "PATCH" if !by_bot => {
             Reply::error(403, 50005, "Cannot edit a message authored by another user")
         }
-        "PATCH" => {
-            let mut edited = message.clone();
-            apply_edit(&mut edited, body);
-            if let Err(reply) = check_message_body(&edited) {
-                return reply;
-            }
-            *message = edited.clone();
-            Reply::ok(edited)
-        }
+        "PATCH" => edit_message(message, body),
         "DELETE" => {
             s.messages.remove(id);
             Reply::no_content()
@@ -1965,6 +1949,18 @@ pub fn message(
         m["type"] = json!(19);
     }
     m
+}
+
+/// Applies a PATCH to a stored message, unless the result breaks
+/// Discord's rules for a message body.
+fn edit_message(message: &mut Value, body: &Value) -> Reply {
+    let mut edited = message.clone();
+    apply_edit(&mut edited, body);
+    if let Err(reply) = check_message_body(&edited) {
+        return reply;
+    }
+    *message = edited.clone();
+    Reply::ok(edited)
 }
 
 /// The channel and guild a Message JSON lives in.
