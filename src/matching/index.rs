@@ -21,7 +21,7 @@
 
 use std::collections::{BinaryHeap, HashMap};
 
-use super::normalize::terms;
+use super::normalize::all_terms;
 use crate::faq::Faq;
 
 /// Two different words are the same word misspelled when their
@@ -50,6 +50,21 @@ fn is_typo_distance(a: &str, b: &str) -> bool {
     };
     strsim::damerau_levenshtein(a, b) <= max_edits
 }
+
+/// Another form of the same word, which the stemmer left apart ("defin"
+/// from "define", "definit" from "definition"; "japanes"/"japan"): one stem
+/// starts with the other, which is at least [`WORD_FORM_MIN_CHARS`] long,
+/// and adds at most [`MAX_FORM_EXTRA`] letters.
+fn is_word_form(a: &str, b: &str) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    short.chars().count() >= WORD_FORM_MIN_CHARS && long.starts_with(short)
+}
+
+const WORD_FORM_MIN_CHARS: usize = 5;
+const MAX_FORM_EXTRA: usize = 4;
+
+/// A word form counts a little less than the word itself.
+const WORD_FORM_SIMILARITY: f32 = 0.9;
 
 /// How many vocabulary words one misspelled question word may stand for.
 const SOFT_MATCHES_PER_WORD: usize = 3;
@@ -164,7 +179,7 @@ impl Index {
         // its words many times; the stemmer allocates per call).
         let mut seen: HashMap<String, TermId> = HashMap::new();
         let mut term_ids = |index: &mut Index, text: &str| -> Vec<TermId> {
-            super::normalize::content_words(text)
+            super::normalize::words(text)
                 .into_iter()
                 .map(|w| match seen.get(&w) {
                     Some(&id) => id,
@@ -276,11 +291,20 @@ impl Index {
                 let w = &self.words[t as usize];
                 // A typo is at most two edits, so lengths differ by at most two.
                 let w_len = w.chars().count();
-                if w_len < SOFT_MATCH_MIN_CHARS || w_len.abs_diff(len) > 2 {
+                if w_len < SOFT_MATCH_MIN_CHARS || w_len.abs_diff(len) > MAX_FORM_EXTRA {
                     return None;
                 }
                 let s = strsim::jaro_winkler(word, w);
-                (s >= SOFT_MATCH_MIN && is_typo_distance(word, w)).then_some((t, s as f32))
+                if s < SOFT_MATCH_MIN {
+                    return None;
+                }
+                if w_len.abs_diff(len) <= 2 && is_typo_distance(word, w) {
+                    Some((t, s as f32))
+                } else if is_word_form(word, w) {
+                    Some((t, s as f32 * WORD_FORM_SIMILARITY))
+                } else {
+                    None
+                }
             })
             .collect();
         found.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -290,19 +314,19 @@ impl Index {
 
     /// How each word of a question was read. For `faqbot ask --explain`.
     pub fn explain(&self, question: &str) -> Vec<WordReading> {
-        let mut words = terms(question);
-        words.sort_unstable();
-        words.dedup();
-        words
+        question_terms(question)
             .into_iter()
-            .map(|w| {
+            .filter_map(|(w, function)| {
                 let m = self.lookup(&w).first().copied();
+                if function && m.is_none() {
+                    return None;
+                }
                 let weight = m.map_or(self.unknown_weight, |(t, _)| self.idf[t as usize]);
-                WordReading {
+                Some(WordReading {
                     matched: m.map(|(t, s)| (self.words[t as usize].clone(), s)),
                     word: w,
                     weight,
-                }
+                })
             })
             .collect()
     }
@@ -333,9 +357,7 @@ impl Index {
     /// score. Candidates are taken best bound first, and the search stops
     /// once no bound can beat the `k`-th best score: the result is exact.
     pub fn rank_top(&self, question: &str, k: usize) -> Vec<Scored> {
-        let mut words = terms(question);
-        words.sort_unstable();
-        words.dedup();
+        let words = question_terms(question);
         // Each question word: its weight and the vocabulary it matches.
         let mut question_weight = 0.0f32;
         let mut matched: Vec<(f32, Vec<(TermId, f32)>)> = Vec::with_capacity(words.len());
@@ -343,8 +365,11 @@ impl Index {
         let mut hits: HashMap<TermId, f32> = HashMap::new();
         // The matched question words, each counted by similarity and rarity.
         let mut evidence = 0.0f32;
-        for word in &words {
+        for (word, function) in &words {
             let matches = self.lookup(word);
+            if *function && matches.is_empty() {
+                continue; // a function word the FAQ never uses says nothing
+            }
             let weight = matches
                 .first()
                 .map_or(self.unknown_weight, |&(t, _)| self.idf[t as usize]);
@@ -496,6 +521,15 @@ impl Index {
         }
         top
     }
+}
+
+/// A question's distinct terms, each with whether it is a function word
+/// (see [`all_terms`]).
+fn question_terms(question: &str) -> Vec<(String, bool)> {
+    let mut words = all_terms(question);
+    words.sort_unstable();
+    words.dedup_by(|a, b| a.0 == b.0);
+    words
 }
 
 /// A candidate with the most its score can be, ordered for a max-heap

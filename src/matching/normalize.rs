@@ -266,9 +266,30 @@ pub fn terms(text: &str) -> Vec<String> {
     content_words(text).iter().map(|w| stem(w)).collect()
 }
 
+/// Every word of `text`, stemmed, in order (duplicates kept), each with
+/// whether it is a function word (one of the [`STOPWORDS`]). The function
+/// words say little alone, but their pattern tells questions apart ("how
+/// do you say", "what does it mean"); the matcher weighs them by how common
+/// they are, so they count little, and ignores those the FAQ never uses.
+pub fn all_terms(text: &str) -> Vec<(String, bool)> {
+    words(text)
+        .iter()
+        .map(|w| (stem(w), is_stopword(w)))
+        .collect()
+}
+
 /// The content words of `text` before stemming, in order: filler words
 /// dropped, chat spellings read as the words they stand for.
 pub fn content_words(text: &str) -> Vec<String> {
+    words(text)
+        .into_iter()
+        .filter(|w| !is_stopword(w))
+        .collect()
+}
+
+/// The words of `text`, normalised, chat spellings read as the words they
+/// stand for, overlong "words" (pasted junk) dropped.
+pub fn words(text: &str) -> Vec<String> {
     normalize(text)
         .split(' ')
         .filter(|w| !w.is_empty() && w.chars().count() <= MAX_WORD_CHARS)
@@ -276,9 +297,8 @@ pub fn content_words(text: &str) -> Vec<String> {
             CHAT_WORDS
                 .binary_search_by_key(&w, |&(from, _)| from)
                 .map_or(w, |i| CHAT_WORDS[i].1)
+                .to_string()
         })
-        .filter(|w| !is_stopword(w))
-        .map(String::from)
         .collect()
 }
 
