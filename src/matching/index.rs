@@ -54,14 +54,15 @@ fn is_typo_distance(a: &str, b: &str) -> bool {
 /// Another form of the same word, which the stemmer left apart ("defin"
 /// from "define", "definit" from "definition"; "japanes"/"japan"): one stem
 /// starts with the other, which is at least [`WORD_FORM_MIN_CHARS`] long,
-/// and adds at most [`MAX_FORM_EXTRA`] letters.
+/// and adds at most [`MAX_FORM_EXTRA`] letters ("recip" from "recipes" is
+/// not "reciproc").
 fn is_word_form(a: &str, b: &str) -> bool {
     let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
     short.chars().count() >= WORD_FORM_MIN_CHARS && long.starts_with(short)
 }
 
 const WORD_FORM_MIN_CHARS: usize = 5;
-const MAX_FORM_EXTRA: usize = 4;
+const MAX_FORM_EXTRA: usize = 2;
 
 /// A word form counts a little less than the word itself.
 const WORD_FORM_SIMILARITY: f32 = 0.9;
@@ -146,6 +147,8 @@ pub struct Scored {
 pub struct Index {
     vocab: HashMap<String, TermId>,
     words: Vec<String>,
+    /// Whether each term is (the stem of) a function word.
+    function: Vec<bool>,
     /// Vocabulary by first character, for typo look-ups (a typo keeps its
     /// first letter, see [`is_typo_distance`]).
     by_initial: HashMap<char, Vec<TermId>>,
@@ -160,6 +163,8 @@ pub struct Index {
     phrasing_start: Vec<u32>,
     /// The sum of each phrasing's weights.
     phrasing_total: Vec<f32>,
+    /// Per entry, the smallest of its phrasings' totals.
+    lightest_phrasing: Vec<f32>,
     /// Entry `e`'s phrasings are `entry_start[e]..entry_start[e + 1]`.
     entry_start: Vec<u32>,
     unknown_weight: f32,
@@ -185,6 +190,9 @@ impl Index {
                     Some(&id) => id,
                     None => {
                         let id = index.intern(super::normalize::stem(&w));
+                        if super::normalize::is_stopword(&w) {
+                            index.function[id as usize] = true;
+                        }
                         seen.insert(w, id);
                         id
                     }
@@ -255,6 +263,16 @@ impl Index {
                 .push(index.phrasing_terms[start..].iter().map(|t| t.1).sum());
             index.phrasing_start.push(index.phrasing_terms.len() as u32);
         }
+        index.lightest_phrasing = index
+            .entry_start
+            .windows(2)
+            .map(|w| {
+                index.phrasing_total[w[0] as usize..w[1] as usize]
+                    .iter()
+                    .copied()
+                    .fold(f32::INFINITY, f32::min)
+            })
+            .collect();
         for (id, word) in index.words.iter().enumerate() {
             if let Some(c) = word.chars().next() {
                 index.by_initial.entry(c).or_default().push(id as TermId);
@@ -269,6 +287,7 @@ impl Index {
         }
         let id = self.words.len() as TermId;
         self.words.push(word.clone());
+        self.function.push(false);
         self.vocab.insert(word, id);
         id
     }
@@ -285,9 +304,15 @@ impl Index {
         let Some(same_initial) = word.chars().next().and_then(|c| self.by_initial.get(&c)) else {
             return Vec::new();
         };
+        // A real word is not a misspelled function word ("weather" is
+        // not "whether"); a non-word may be ("woudl").
+        let real_word = super::english::zipf(word).is_some();
         let mut found: Vec<(TermId, f32)> = same_initial
             .iter()
             .filter_map(|&t| {
+                if real_word && self.function[t as usize] {
+                    return None;
+                }
                 let w = &self.words[t as usize];
                 // A typo is at most two edits, so lengths differ by at most two.
                 let w_len = w.chars().count();
@@ -298,7 +323,7 @@ impl Index {
                 if s < SOFT_MATCH_MIN {
                     return None;
                 }
-                if w_len.abs_diff(len) <= 2 && is_typo_distance(word, w) {
+                if is_typo_distance(word, w) {
                     Some((t, s as f32))
                 } else if is_word_form(word, w) {
                     Some((t, s as f32 * WORD_FORM_SIMILARITY))
@@ -362,7 +387,7 @@ impl Index {
         let mut question_weight = 0.0f32;
         let mut matched: Vec<(f32, Vec<(TermId, f32)>)> = Vec::with_capacity(words.len());
         // vocabulary term -> best similarity to any question word
-        let mut hits: HashMap<TermId, f32> = HashMap::new();
+        let mut hits: Vec<(TermId, f32)> = Vec::new();
         // The matched question words, each counted by similarity and rarity.
         let mut evidence = 0.0f32;
         for (word, function) in &words {
@@ -375,14 +400,21 @@ impl Index {
                 .map_or(self.unknown_weight, |&(t, _)| self.idf[t as usize]);
             question_weight += weight;
             if let Some(&(_, sim)) = matches.first() {
-                evidence += sim * (1.0 + weight / self.max_idf) / 2.0;
+                // A function word is evidence only as far as it is rare.
+                let rarity = weight / self.max_idf;
+                evidence += if *function {
+                    sim * rarity
+                } else {
+                    sim * (1.0 + rarity) / 2.0
+                };
             }
-            for &(t, sim) in &matches {
-                let h = hits.entry(t).or_insert(0.0);
-                *h = h.max(sim);
-            }
+            hits.extend_from_slice(&matches);
             matched.push((weight, matches));
         }
+        // Sorted by term, best similarity first, one per term: looked up
+        // by binary search for every phrasing scored.
+        hits.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
+        hits.dedup_by_key(|h| h.0);
         if hits.is_empty() || question_weight == 0.0 || k == 0 {
             return Vec::new();
         }
@@ -392,10 +424,80 @@ impl Index {
             1.0
         };
 
-        // How much of the question each candidate explains, word by word
-        // (a word counts its best match in the entry). Dense arrays: common
-        // words have long postings.
+        // Words with long postings (function words, in a big FAQ) come
+        // last. They are first left out: their share is added only to the
+        // entries the other words found, and that is the answer if no entry
+        // found by them alone could make the top k. Otherwise everything is
+        // scored. Either way each entry sums its words in the same order,
+        // so both paths give the same scores to the bit.
         let n = self.entry_start.len() - 1;
+        let long = (n / LONG_POSTINGS_SHARE).max(LONG_POSTINGS_MIN);
+        let deferrable = |m: &(f32, Vec<(TermId, f32)>)| match m.1.as_slice() {
+            [(t, _)] => self.postings[*t as usize].len() > long,
+            _ => false,
+        };
+        matched.sort_by_key(|m| deferrable(m)); // stable: the deferred words last
+        let split = matched.partition_point(|m| !deferrable(m));
+        let (found_by, deferred) = matched.split_at(split);
+        let soft_slack = matched
+            .iter()
+            .filter(|m| m.1.len() > 1)
+            .map(|m| {
+                m.1.iter()
+                    .map(|&(t, sim)| self.idf[t as usize] * sim)
+                    .fold(0.0f32, f32::max)
+            })
+            .sum();
+        let query = Query {
+            hits: &hits,
+            question_weight,
+            confidence,
+            soft_slack,
+        };
+        let found_by_any = found_by.iter().any(|m| !m.1.is_empty());
+        if k != usize::MAX && !deferred.is_empty() && found_by_any {
+            let (mut explained, touched) = self.coverage(found_by, n);
+            for (weight, matches) in deferred {
+                let (t, sim) = matches[0];
+                let postings = &self.postings[t as usize];
+                let add = |x: &mut f32, strength: f32| {
+                    if strength > 0.0 {
+                        *x += weight * (sim * strength);
+                    }
+                };
+                // Look the found entries up, or walk the postings past
+                // the others, whichever is less work.
+                if touched.len() * (postings.len().ilog2() as usize + 1) < postings.len() {
+                    for &e in &touched {
+                        if let Ok(i) = postings.binary_search_by_key(&e, |p| p.0) {
+                            add(&mut explained[e as usize], postings[i].1);
+                        }
+                    }
+                } else {
+                    for &(e, strength) in postings {
+                        let x = &mut explained[e as usize];
+                        if *x > 0.0 {
+                            add(x, strength);
+                        }
+                    }
+                }
+            }
+            let top = self.select(&query, touched, &explained, k);
+            let deferred_weight: f32 = deferred.iter().map(|m| m.0).sum();
+            let unseen_bound = combine(deferred_weight / question_weight, 1.0) * confidence;
+            if top.len() == k && unseen_bound < top[k - 1].score {
+                return top;
+            }
+        }
+        let (explained, touched) = self.coverage(&matched, n);
+        self.select(&query, touched, &explained, k)
+    }
+
+    /// How much of the question each entry explains, word by word (a word
+    /// counts its best match in the entry), and the entries any word
+    /// reached, in the order first reached. Dense arrays: common words
+    /// have long postings.
+    fn coverage(&self, matched: &[(f32, Vec<(TermId, f32)>)], n: usize) -> (Vec<f32>, Vec<u32>) {
         let mut explained = vec![0.0f32; n];
         let mut touched: Vec<u32> = Vec::new();
         let mut best_for_word = vec![
@@ -407,7 +509,7 @@ impl Index {
             }
         ];
         let mut word_touched: Vec<u32> = Vec::new();
-        for (weight, matches) in &matched {
+        for (weight, matches) in matched {
             match matches.as_slice() {
                 [] => {}
                 [(t, sim)] => {
@@ -446,16 +548,37 @@ impl Index {
                 }
             }
         }
+        (explained, touched)
+    }
 
-        // Best bound first.
+    /// The `k` best of the `touched` entries, scored exactly, best bound
+    /// first with an early stop.
+    fn select(&self, query: &Query, touched: Vec<u32>, explained: &[f32], k: usize) -> Vec<Scored> {
+        let Query {
+            hits,
+            question_weight,
+            confidence,
+            soft_slack,
+        } = *query;
+        // Best bound first. A phrasing's covered weight is at most what
+        // the question's words explain of the entry (plus what words read
+        // as several near spellings may add), so its coverage is at most
+        // that over the entry's lightest phrasing. A little headroom keeps
+        // the bound above the score whatever the rounding.
         let mut heap: BinaryHeap<Bound> = touched
             .into_iter()
             .map(|e| {
-                let qc = explained[e as usize] / question_weight;
+                let most = explained[e as usize];
+                let qc = most / question_weight;
+                let lightest = self.lightest_phrasing[e as usize];
+                let pc = if lightest > 0.0 {
+                    ((most + soft_slack) / lightest * 1.0001 + 1e-6).min(1.0)
+                } else {
+                    1.0
+                };
                 Bound {
-                    bound: combine(qc, 1.0) * confidence,
+                    bound: combine(qc, pc) * confidence,
                     entry: e,
-                    question_coverage: qc,
                 }
             })
             .collect();
@@ -470,6 +593,7 @@ impl Index {
                 }
             }
             let e = b.entry as usize;
+            let question_coverage = explained[e] / question_weight;
             let (first, last) = (
                 self.entry_start[e] as usize,
                 self.entry_start[e + 1] as usize,
@@ -480,7 +604,10 @@ impl Index {
                         [self.phrasing_start[p] as usize..self.phrasing_start[p + 1] as usize];
                     let covered: f32 = terms
                         .iter()
-                        .map(|&(t, w)| w * hits.get(&t).copied().unwrap_or(0.0))
+                        .map(|&(t, w)| {
+                            hits.binary_search_by_key(&t, |h| h.0)
+                                .map_or(0.0, |i| w * hits[i].1)
+                        })
                         .sum();
                     let total = self.phrasing_total[p];
                     if total > 0.0 {
@@ -494,7 +621,7 @@ impl Index {
                     (0, 0.0f32),
                     |best, (i, c)| if c > best.1 { (i, c) } else { best },
                 );
-            let score = (combine(b.question_coverage, phrasing_coverage) * confidence).min(1.0);
+            let score = (combine(question_coverage, phrasing_coverage) * confidence).min(1.0);
             if score <= 0.0 {
                 continue;
             }
@@ -502,7 +629,7 @@ impl Index {
                 entry: e,
                 score,
                 phrasing,
-                question_coverage: b.question_coverage,
+                question_coverage,
                 phrasing_coverage,
             };
             if k == usize::MAX {
@@ -523,6 +650,22 @@ impl Index {
     }
 }
 
+/// What scoring an entry needs to know about the question.
+struct Query<'a> {
+    /// vocabulary term -> best similarity to any question word
+    hits: &'a [(TermId, f32)],
+    question_weight: f32,
+    confidence: f32,
+    /// For the bound on phrasing coverage: what question words read as
+    /// several vocabulary words may cover beyond their weight.
+    soft_slack: f32,
+}
+
+/// Postings longer than this share of the entries (and
+/// [`LONG_POSTINGS_MIN`]) are first left out of a search: see
+/// [`Index::rank_top`].
+const LONG_POSTINGS_SHARE: usize = 16;
+const LONG_POSTINGS_MIN: usize = 512;
 /// A question's distinct terms, each with whether it is a function word
 /// (see [`all_terms`]).
 fn question_terms(question: &str) -> Vec<(String, bool)> {
@@ -538,7 +681,6 @@ fn question_terms(question: &str) -> Vec<(String, bool)> {
 struct Bound {
     bound: f32,
     entry: u32,
-    question_coverage: f32,
 }
 
 impl PartialEq for Bound {
@@ -680,8 +822,11 @@ mod tests {
     }
 
     #[test]
-    fn unrelated_questions_match_nothing() {
-        assert_eq!(best(&sample(), "what is the weather like"), None);
+    fn unrelated_questions_match_nothing_or_only_by_function_words() {
+        // Only "is" and "the" are shared: far below any threshold.
+        let (_, score) = best(&sample(), "what is the weather like").expect("function words");
+        assert!(score < 0.15, "{score}");
+        assert_eq!(best(&sample(), "weather forecast tomorrow"), None);
     }
 
     #[test]

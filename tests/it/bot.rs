@@ -549,7 +549,7 @@ async fn mentions_replies_and_dms_are_answered_and_other_messages_ignored() {
 
     // A DM.
     let dm = message(
-        "is an embassy off limits to police",
+        "can the police enter an embassy without permission",
         USER_ID,
         CHANNEL_ID + 7,
         None,
