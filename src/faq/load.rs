@@ -287,6 +287,7 @@ fn parse_partial(text: &str, path: &Path) -> (Partial, Vec<Diagnostic>) {
         text,
         path,
         diags: Vec::new(),
+        headers: Vec::new(),
     };
     let partial = match toml::from_str::<RawFile>(text) {
         Ok(raw) => Partial {
@@ -317,6 +318,9 @@ struct Validator<'a> {
     text: &'a str,
     path: &'a Path,
     diags: Vec<Diagnostic>,
+    /// Where each `[table]` and `[[table]]` header starts, in order (only
+    /// computed on the slow path, where tables are re-parsed one by one).
+    headers: Vec<usize>,
 }
 
 impl Validator<'_> {
@@ -342,10 +346,15 @@ impl Validator<'_> {
             Ok(o) => o,
             Err(e) => {
                 let offset = e.span().map_or(0, |s| s.start);
-                self.error(offset, explain_toml_error(e.message()));
+                let message = match e.span() {
+                    Some(span) if e.message() == "duplicate key" => name_duplicate_key(text, span),
+                    _ => e.message().to_string(),
+                };
+                self.error(offset, explain_toml_error(&message));
                 return partial;
             }
         };
+        self.headers = header_starts(text);
         for key in outline.other.keys() {
             let offset = find_top_level_key(text, key).unwrap_or(0);
             self.error(
@@ -397,7 +406,11 @@ impl Validator<'_> {
                 .map(|w| (w.x, shift))
                 .map_err(|e| (e, shift))
         } else {
-            // A `[table]` or `[[table]]` block: parse what follows its header.
+            // A `[table]` or `[[table]]` block: parse what follows its header,
+            // up to the next header. (toml's span covers the header only.)
+            let next = self.headers.partition_point(|&h| h <= span.start);
+            let end = self.headers.get(next).copied().unwrap_or(self.text.len());
+            let block = &self.text[span.start..end.max(span.end)];
             let body_start = block.find('\n').map_or(block.len(), |i| i + 1);
             let shift = Shift {
                 add: span.start + body_start,
@@ -582,6 +595,44 @@ impl Validator<'_> {
     }
 }
 
+/// The byte offsets of the `[` of every table header (`[table]` and
+/// `[[table]]`) of a file that parses as TOML, in order. toml's parser
+/// tells headers apart from brackets inside strings and arrays.
+fn header_starts(text: &str) -> Vec<usize> {
+    use toml_parser::parser::{Event, EventKind};
+    let tokens = toml_parser::Source::new(text).lex().into_vec();
+    let mut starts = Vec::new();
+    let mut on_event = |event: Event| {
+        if matches!(
+            event.kind(),
+            EventKind::StdTableOpen | EventKind::ArrayTableOpen
+        ) {
+            starts.push(event.span().start());
+        }
+    };
+    toml_parser::parser::parse_document(&tokens, &mut on_event, &mut ());
+    starts
+}
+
+/// toml 0.9 says only "duplicate key" (0.8 said which key, and where):
+/// names the key written at `span` and the table it is in, as 0.8 did.
+fn name_duplicate_key(text: &str, span: Range<usize>) -> String {
+    let Some(key) = text.get(span.clone()) else {
+        return "duplicate key".to_string();
+    };
+    let key = key.trim().trim_matches(|c| c == '"' || c == '\'');
+    let header = header_starts(text)
+        .into_iter()
+        .take_while(|&h| h < span.start)
+        .last()
+        .and_then(|h| text[h..].split(']').next())
+        .map(|h| h.trim_start_matches('[').trim());
+    match header {
+        Some(table) => format!("duplicate key `{key}` in table `{table}`"),
+        None => format!("duplicate key `{key}` in document root"),
+    }
+}
+
 /// toml's messages, with what to do about the common ones.
 fn explain_toml_error(message: &str) -> String {
     let message = message.trim().trim_end_matches('.');
@@ -728,6 +779,14 @@ section = "Intro"
         assert_eq!(diags.len(), 1);
         assert!(diags[0].starts_with("t.toml:2:"), "{diags:?}");
         assert!(diags[0].contains("invalid TOML"), "{diags:?}");
+    }
+
+    #[test]
+    fn duplicate_keys_name_the_key_and_its_table() {
+        let (_, diags) = parse("[topic]\nname = \"x\"\nname = \"y\"\ndescription = \"d\"\n");
+        assert_eq!(diags, ["t.toml:3:1: error: duplicate key `name` in table `topic`; each key may appear once per table"]);
+        let (_, diags) = parse("x = 1\n\"x\" = 2\n");
+        assert_eq!(diags, ["t.toml:2:1: error: duplicate key `x` in document root; each key may appear once per table"]);
     }
 
     #[test]
