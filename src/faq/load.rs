@@ -76,77 +76,85 @@ pub fn load_dir(dir: &Path) -> LoadReport {
         return report;
     }
 
-    let mut texts = Vec::new();
     let mut drafts = Vec::new();
-    for path in &paths {
+    for (path, read) in paths.iter().zip(read_and_parse_all(&paths)) {
         report.files += 1;
-        let bytes = match std::fs::read(path) {
-            Ok(b) => b,
-            Err(e) => {
-                report.diagnostics.push(Diagnostic::file_error(
-                    path,
-                    format!("cannot read the file: {e}"),
-                ));
-                continue;
+        match read {
+            Err(d) => report.diagnostics.push(d),
+            Ok((located, mut diags)) => {
+                report.diagnostics.append(&mut diags);
+                drafts.push((path.clone(), located));
             }
-        };
-        let text = match decode(&bytes, path) {
-            Ok(t) => t,
-            Err(d) => {
-                report.diagnostics.push(d);
-                continue;
-            }
-        };
-        let (partial, mut diags) = parse_partial(&text, path);
-        report.diagnostics.append(&mut diags);
-        drafts.push((path.clone(), partial, texts.len()));
-        texts.push((path.clone(), text));
+        }
     }
-    let text_of = |i: usize| texts[i].1.as_str();
-    assemble(&mut report, drafts, text_of);
+    assemble(&mut report, drafts);
     report
 }
 
+/// A file's valid content with each entry's position (its text is no
+/// longer needed).
+type Located = Partial<Position>;
+
+/// One file read and parsed: its valid content and its problems, or the
+/// one problem that stopped its reading.
+type FileResult = Result<(Located, Vec<Diagnostic>), Diagnostic>;
+
+/// Reads and parses every file, in the order of `paths`.
+fn read_and_parse_all(paths: &[PathBuf]) -> Vec<FileResult> {
+    paths.iter().map(|path| read_and_parse(path)).collect()
+}
+
+fn read_and_parse(path: &Path) -> FileResult {
+    let bytes = std::fs::read(path)
+        .map_err(|e| Diagnostic::file_error(path, format!("cannot read the file: {e}")))?;
+    let text = decode(bytes, path)?;
+    let (partial, diags) = parse_partial(&text, path);
+    let lines = LineIndex::new(&text);
+    let located = Partial {
+        topic: partial.topic,
+        entries: partial
+            .entries
+            .into_iter()
+            .map(|(entry, offset)| (entry, lines.position(&text, offset)))
+            .collect(),
+        declared: partial.declared,
+    };
+    Ok((located, diags))
+}
+
 /// File bytes -> text, or an error at the first byte that is not UTF-8.
-fn decode(bytes: &[u8], path: &Path) -> Result<String, Diagnostic> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    match std::str::from_utf8(bytes) {
-        Ok(t) => Ok(t.to_string()),
-        Err(e) => {
-            let good = &bytes[..e.valid_up_to()];
-            // The prefix is valid UTF-8 by definition of valid_up_to.
-            let prefix = String::from_utf8_lossy(good);
-            let pos = Position::of_offset(&prefix, prefix.len());
-            Err(Diagnostic::error(
-                path,
-                pos,
-                format!(
-                    "the file is not valid UTF-8 (byte 0x{:02X}); save it as UTF-8",
-                    bytes[e.valid_up_to()]
-                ),
-            ))
-        }
+fn decode(mut bytes: Vec<u8>, path: &Path) -> Result<String, Diagnostic> {
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
     }
+    String::from_utf8(bytes).map_err(|e| {
+        let bytes = e.as_bytes();
+        let valid_up_to = e.utf8_error().valid_up_to();
+        // The prefix is valid UTF-8 by definition of valid_up_to.
+        let prefix = String::from_utf8_lossy(&bytes[..valid_up_to]);
+        let pos = Position::of_offset(&prefix, prefix.len());
+        Diagnostic::error(
+            path,
+            pos,
+            format!(
+                "the file is not valid UTF-8 (byte 0x{:02X}); save it as UTF-8",
+                bytes[valid_up_to]
+            ),
+        )
+    })
 }
 
 /// Cross-file checks (duplicate ids and topic names, menu sizes), then the
 /// final [`Faq`] in menu order if nothing is wrong.
-fn assemble<'t>(
-    report: &mut LoadReport,
-    drafts: Vec<(PathBuf, Partial, usize)>,
-    text_of: impl Fn(usize) -> &'t str,
-) {
+fn assemble(report: &mut LoadReport, drafts: Vec<(PathBuf, Located)>) {
     // Ids are compared in file-name order, whether or not the file is valid.
     let mut seen_ids: HashMap<String, (PathBuf, Position)> = HashMap::new();
     // (topic, its valid entries with their positions, entry tables declared)
     type FileEntries = (Topic, Vec<(Entry, Position)>, usize);
     let mut files: Vec<FileEntries> = Vec::new();
-    for (file, partial, text_idx) in drafts {
-        let text = text_of(text_idx);
-        let lines = LineIndex::new(text);
+    for (file, partial) in drafts {
         let mut kept = Vec::new();
-        for (entry, offset) in partial.entries {
-            let pos = lines.position(text, offset);
+        for (entry, pos) in partial.entries {
             if let Some((first_file, first_pos)) = seen_ids.get(&entry.id) {
                 report.diagnostics.push(Diagnostic::error(
                     &file,
@@ -274,10 +282,13 @@ pub fn parse_file(text: &str, path: &Path) -> (Option<FileDraft>, Vec<Diagnostic
 /// Whatever was valid in a file, even if other parts were not: the topic
 /// (if its table is valid) and the valid entries. Cross-file checks (ids)
 /// run on these, so a broken file still has its ids compared.
+///
+/// `At` is where each entry's table starts: a byte offset, turned into a
+/// [`Position`] before the file's text is dropped.
 #[derive(Debug, Default)]
-struct Partial {
+struct Partial<At = usize> {
     topic: Option<Topic>,
-    entries: Vec<(Entry, usize)>,
+    entries: Vec<(Entry, At)>,
     /// How many `[[entry]]` tables the file has, valid or not.
     declared: usize,
 }
@@ -435,7 +446,12 @@ impl Validator<'_> {
     }
 
     /// Checks a non-empty string field; returns it trimmed.
-    fn required(&mut self, field: &Spanned<String>, what: &str, shift: Shift) -> Option<String> {
+    fn required(
+        &mut self,
+        field: &Spanned<String>,
+        what: impl std::fmt::Display,
+        shift: Shift,
+    ) -> Option<String> {
         let value = field.get_ref().trim();
         if value.is_empty() {
             self.error(
@@ -447,7 +463,13 @@ impl Validator<'_> {
         Some(value.to_string())
     }
 
-    fn max_chars(&mut self, field: &Spanned<String>, what: &str, max: usize, shift: Shift) {
+    fn max_chars(
+        &mut self,
+        field: &Spanned<String>,
+        what: impl std::fmt::Display,
+        max: usize,
+        shift: Shift,
+    ) {
         let n = field.get_ref().trim().chars().count();
         if n > max {
             self.error(
@@ -517,8 +539,12 @@ impl Validator<'_> {
                 );
             }
         }
-        let label = id.clone().unwrap_or_else(|| "?".to_string());
-        let question = self.required(&raw.question, &format!("entry `{label}`: question"), shift);
+        let label = id.as_deref().unwrap_or("?");
+        let question = self.required(
+            &raw.question,
+            format_args!("entry `{label}`: question"),
+            shift,
+        );
         if raw.question.get_ref().trim().chars().count() > limits::MENU_TEXT_CHARS {
             self.warning(
                 shift.apply(raw.question.span().start),
@@ -531,7 +557,8 @@ impl Validator<'_> {
         let mut alternatives = Vec::new();
         let mut seen = HashMap::new();
         for alt in &raw.alternatives {
-            let Some(text) = self.required(alt, &format!("entry `{label}`: an alternative"), shift)
+            let Some(text) =
+                self.required(alt, format_args!("entry `{label}`: an alternative"), shift)
             else {
                 continue;
             };
@@ -547,17 +574,21 @@ impl Validator<'_> {
             }
             alternatives.push(text);
         }
-        let answer = self.required(&raw.answer, &format!("entry `{label}`: answer"), shift);
+        let answer = self.required(&raw.answer, format_args!("entry `{label}`: answer"), shift);
         self.max_chars(
             &raw.answer,
-            &format!("entry `{label}`: answer (an embed description)"),
+            format_args!("entry `{label}`: answer (an embed description)"),
             limits::ANSWER_CHARS,
             shift,
         );
-        let section = self.required(&raw.section, &format!("entry `{label}`: section"), shift);
+        let section = self.required(
+            &raw.section,
+            format_args!("entry `{label}`: section"),
+            shift,
+        );
         let link = match &raw.link {
             Some(l) => {
-                let link = self.required(l, &format!("entry `{label}`: link"), shift);
+                let link = self.required(l, format_args!("entry `{label}`: link"), shift);
                 if let Some(link) = &link {
                     if !(link.starts_with("https://") || link.starts_with("http://")) {
                         self.error(
@@ -573,7 +604,7 @@ impl Validator<'_> {
         let tags = raw
             .tags
             .iter()
-            .filter_map(|t| self.required(t, &format!("entry `{label}`: a tag"), shift))
+            .filter_map(|t| self.required(t, format_args!("entry `{label}`: a tag"), shift))
             .collect();
         let errors_after = self.diags.iter().filter(|d| d.is_error()).count();
         if errors_after > errors_before {
@@ -811,8 +842,11 @@ section = "Intro"
 
     #[test]
     fn non_utf8_is_reported_at_the_bad_byte() {
-        let d =
-            decode(b"[topic]\nname = \"caf\xE9\"\n", Path::new("t.toml")).expect_err("not utf-8");
+        let d = decode(
+            b"[topic]\nname = \"caf\xE9\"\n".to_vec(),
+            Path::new("t.toml"),
+        )
+        .expect_err("not utf-8");
         assert_eq!(
             d.to_string(),
             "t.toml:2:12: error: the file is not valid UTF-8 (byte 0xE9); save it as UTF-8"
