@@ -76,77 +76,85 @@ pub fn load_dir(dir: &Path) -> LoadReport {
         return report;
     }
 
-    let mut texts = Vec::new();
     let mut drafts = Vec::new();
-    for path in &paths {
+    for (path, read) in paths.iter().zip(read_and_parse_all(&paths)) {
         report.files += 1;
-        let bytes = match std::fs::read(path) {
-            Ok(b) => b,
-            Err(e) => {
-                report.diagnostics.push(Diagnostic::file_error(
-                    path,
-                    format!("cannot read the file: {e}"),
-                ));
-                continue;
+        match read {
+            Err(d) => report.diagnostics.push(d),
+            Ok((located, mut diags)) => {
+                report.diagnostics.append(&mut diags);
+                drafts.push((path.clone(), located));
             }
-        };
-        let text = match decode(&bytes, path) {
-            Ok(t) => t,
-            Err(d) => {
-                report.diagnostics.push(d);
-                continue;
-            }
-        };
-        let (partial, mut diags) = parse_partial(&text, path);
-        report.diagnostics.append(&mut diags);
-        drafts.push((path.clone(), partial, texts.len()));
-        texts.push((path.clone(), text));
+        }
     }
-    let text_of = |i: usize| texts[i].1.as_str();
-    assemble(&mut report, drafts, text_of);
+    assemble(&mut report, drafts);
     report
 }
 
+/// A file's valid content with each entry's position (its text is no
+/// longer needed).
+type Located = Partial<Position>;
+
+/// One file read and parsed: its valid content and its problems, or the
+/// one problem that stopped its reading.
+type FileResult = Result<(Located, Vec<Diagnostic>), Diagnostic>;
+
+/// Reads and parses every file, in the order of `paths`.
+fn read_and_parse_all(paths: &[PathBuf]) -> Vec<FileResult> {
+    paths.iter().map(|path| read_and_parse(path)).collect()
+}
+
+fn read_and_parse(path: &Path) -> FileResult {
+    let bytes = std::fs::read(path)
+        .map_err(|e| Diagnostic::file_error(path, format!("cannot read the file: {e}")))?;
+    let text = decode(bytes, path)?;
+    let (partial, diags) = parse_partial(&text, path);
+    let lines = LineIndex::new(&text);
+    let located = Partial {
+        topic: partial.topic,
+        entries: partial
+            .entries
+            .into_iter()
+            .map(|(entry, offset)| (entry, lines.position(&text, offset)))
+            .collect(),
+        declared: partial.declared,
+    };
+    Ok((located, diags))
+}
+
 /// File bytes -> text, or an error at the first byte that is not UTF-8.
-fn decode(bytes: &[u8], path: &Path) -> Result<String, Diagnostic> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    match std::str::from_utf8(bytes) {
-        Ok(t) => Ok(t.to_string()),
-        Err(e) => {
-            let good = &bytes[..e.valid_up_to()];
-            // The prefix is valid UTF-8 by definition of valid_up_to.
-            let prefix = String::from_utf8_lossy(good);
-            let pos = Position::of_offset(&prefix, prefix.len());
-            Err(Diagnostic::error(
-                path,
-                pos,
-                format!(
-                    "the file is not valid UTF-8 (byte 0x{:02X}); save it as UTF-8",
-                    bytes[e.valid_up_to()]
-                ),
-            ))
-        }
+fn decode(mut bytes: Vec<u8>, path: &Path) -> Result<String, Diagnostic> {
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
     }
+    String::from_utf8(bytes).map_err(|e| {
+        let bytes = e.as_bytes();
+        let valid_up_to = e.utf8_error().valid_up_to();
+        // The prefix is valid UTF-8 by definition of valid_up_to.
+        let prefix = String::from_utf8_lossy(&bytes[..valid_up_to]);
+        let pos = Position::of_offset(&prefix, prefix.len());
+        Diagnostic::error(
+            path,
+            pos,
+            format!(
+                "the file is not valid UTF-8 (byte 0x{:02X}); save it as UTF-8",
+                bytes[valid_up_to]
+            ),
+        )
+    })
 }
 
 /// Cross-file checks (duplicate ids and topic names, menu sizes), then the
 /// final [`Faq`] in menu order if nothing is wrong.
-fn assemble<'t>(
-    report: &mut LoadReport,
-    drafts: Vec<(PathBuf, Partial, usize)>,
-    text_of: impl Fn(usize) -> &'t str,
-) {
+fn assemble(report: &mut LoadReport, drafts: Vec<(PathBuf, Located)>) {
     // Ids are compared in file-name order, whether or not the file is valid.
     let mut seen_ids: HashMap<String, (PathBuf, Position)> = HashMap::new();
     // (topic, its valid entries with their positions, entry tables declared)
     type FileEntries = (Topic, Vec<(Entry, Position)>, usize);
     let mut files: Vec<FileEntries> = Vec::new();
-    for (file, partial, text_idx) in drafts {
-        let text = text_of(text_idx);
-        let lines = LineIndex::new(text);
+    for (file, partial) in drafts {
         let mut kept = Vec::new();
-        for (entry, offset) in partial.entries {
-            let pos = lines.position(text, offset);
+        for (entry, pos) in partial.entries {
             if let Some((first_file, first_pos)) = seen_ids.get(&entry.id) {
                 report.diagnostics.push(Diagnostic::error(
                     &file,
@@ -274,10 +282,13 @@ pub fn parse_file(text: &str, path: &Path) -> (Option<FileDraft>, Vec<Diagnostic
 /// Whatever was valid in a file, even if other parts were not: the topic
 /// (if its table is valid) and the valid entries. Cross-file checks (ids)
 /// run on these, so a broken file still has its ids compared.
+///
+/// `At` is where each entry's table starts: a byte offset, turned into a
+/// [`Position`] before the file's text is dropped.
 #[derive(Debug, Default)]
-struct Partial {
+struct Partial<At = usize> {
     topic: Option<Topic>,
-    entries: Vec<(Entry, usize)>,
+    entries: Vec<(Entry, At)>,
     /// How many `[[entry]]` tables the file has, valid or not.
     declared: usize,
 }
@@ -287,6 +298,7 @@ fn parse_partial(text: &str, path: &Path) -> (Partial, Vec<Diagnostic>) {
         text,
         path,
         diags: Vec::new(),
+        headers: Vec::new(),
     };
     let partial = match toml::from_str::<RawFile>(text) {
         Ok(raw) => Partial {
@@ -317,6 +329,9 @@ struct Validator<'a> {
     text: &'a str,
     path: &'a Path,
     diags: Vec<Diagnostic>,
+    /// Where each `[table]` and `[[table]]` header starts, in order (only
+    /// computed on the slow path, where tables are re-parsed one by one).
+    headers: Vec<usize>,
 }
 
 impl Validator<'_> {
@@ -342,10 +357,15 @@ impl Validator<'_> {
             Ok(o) => o,
             Err(e) => {
                 let offset = e.span().map_or(0, |s| s.start);
-                self.error(offset, explain_toml_error(e.message()));
+                let message = match e.span() {
+                    Some(span) if e.message() == "duplicate key" => name_duplicate_key(text, span),
+                    _ => e.message().to_string(),
+                };
+                self.error(offset, explain_toml_error(&message));
                 return partial;
             }
         };
+        self.headers = header_starts(text);
         for key in outline.other.keys() {
             let offset = find_top_level_key(text, key).unwrap_or(0);
             self.error(
@@ -397,7 +417,11 @@ impl Validator<'_> {
                 .map(|w| (w.x, shift))
                 .map_err(|e| (e, shift))
         } else {
-            // A `[table]` or `[[table]]` block: parse what follows its header.
+            // A `[table]` or `[[table]]` block: parse what follows its header,
+            // up to the next header. (toml's span covers the header only.)
+            let next = self.headers.partition_point(|&h| h <= span.start);
+            let end = self.headers.get(next).copied().unwrap_or(self.text.len());
+            let block = &self.text[span.start..end.max(span.end)];
             let body_start = block.find('\n').map_or(block.len(), |i| i + 1);
             let shift = Shift {
                 add: span.start + body_start,
@@ -422,7 +446,12 @@ impl Validator<'_> {
     }
 
     /// Checks a non-empty string field; returns it trimmed.
-    fn required(&mut self, field: &Spanned<String>, what: &str, shift: Shift) -> Option<String> {
+    fn required(
+        &mut self,
+        field: &Spanned<String>,
+        what: impl std::fmt::Display,
+        shift: Shift,
+    ) -> Option<String> {
         let value = field.get_ref().trim();
         if value.is_empty() {
             self.error(
@@ -434,7 +463,13 @@ impl Validator<'_> {
         Some(value.to_string())
     }
 
-    fn max_chars(&mut self, field: &Spanned<String>, what: &str, max: usize, shift: Shift) {
+    fn max_chars(
+        &mut self,
+        field: &Spanned<String>,
+        what: impl std::fmt::Display,
+        max: usize,
+        shift: Shift,
+    ) {
         let n = field.get_ref().trim().chars().count();
         if n > max {
             self.error(
@@ -504,8 +539,12 @@ impl Validator<'_> {
                 );
             }
         }
-        let label = id.clone().unwrap_or_else(|| "?".to_string());
-        let question = self.required(&raw.question, &format!("entry `{label}`: question"), shift);
+        let label = id.as_deref().unwrap_or("?");
+        let question = self.required(
+            &raw.question,
+            format_args!("entry `{label}`: question"),
+            shift,
+        );
         if raw.question.get_ref().trim().chars().count() > limits::MENU_TEXT_CHARS {
             self.warning(
                 shift.apply(raw.question.span().start),
@@ -518,7 +557,8 @@ impl Validator<'_> {
         let mut alternatives = Vec::new();
         let mut seen = HashMap::new();
         for alt in &raw.alternatives {
-            let Some(text) = self.required(alt, &format!("entry `{label}`: an alternative"), shift)
+            let Some(text) =
+                self.required(alt, format_args!("entry `{label}`: an alternative"), shift)
             else {
                 continue;
             };
@@ -534,17 +574,21 @@ impl Validator<'_> {
             }
             alternatives.push(text);
         }
-        let answer = self.required(&raw.answer, &format!("entry `{label}`: answer"), shift);
+        let answer = self.required(&raw.answer, format_args!("entry `{label}`: answer"), shift);
         self.max_chars(
             &raw.answer,
-            &format!("entry `{label}`: answer (an embed description)"),
+            format_args!("entry `{label}`: answer (an embed description)"),
             limits::ANSWER_CHARS,
             shift,
         );
-        let section = self.required(&raw.section, &format!("entry `{label}`: section"), shift);
+        let section = self.required(
+            &raw.section,
+            format_args!("entry `{label}`: section"),
+            shift,
+        );
         let link = match &raw.link {
             Some(l) => {
-                let link = self.required(l, &format!("entry `{label}`: link"), shift);
+                let link = self.required(l, format_args!("entry `{label}`: link"), shift);
                 if let Some(link) = &link {
                     if !(link.starts_with("https://") || link.starts_with("http://")) {
                         self.error(
@@ -560,7 +604,7 @@ impl Validator<'_> {
         let tags = raw
             .tags
             .iter()
-            .filter_map(|t| self.required(t, &format!("entry `{label}`: a tag"), shift))
+            .filter_map(|t| self.required(t, format_args!("entry `{label}`: a tag"), shift))
             .collect();
         let errors_after = self.diags.iter().filter(|d| d.is_error()).count();
         if errors_after > errors_before {
@@ -579,6 +623,44 @@ impl Validator<'_> {
             },
             shift.apply(table_offset),
         ))
+    }
+}
+
+/// The byte offsets of the `[` of every table header (`[table]` and
+/// `[[table]]`) of a file that parses as TOML, in order. toml's parser
+/// tells headers apart from brackets inside strings and arrays.
+fn header_starts(text: &str) -> Vec<usize> {
+    use toml_parser::parser::{Event, EventKind};
+    let tokens = toml_parser::Source::new(text).lex().into_vec();
+    let mut starts = Vec::new();
+    let mut on_event = |event: Event| {
+        if matches!(
+            event.kind(),
+            EventKind::StdTableOpen | EventKind::ArrayTableOpen
+        ) {
+            starts.push(event.span().start());
+        }
+    };
+    toml_parser::parser::parse_document(&tokens, &mut on_event, &mut ());
+    starts
+}
+
+/// toml 0.9 says only "duplicate key" (0.8 said which key, and where):
+/// names the key written at `span` and the table it is in, as 0.8 did.
+fn name_duplicate_key(text: &str, span: Range<usize>) -> String {
+    let Some(key) = text.get(span.clone()) else {
+        return "duplicate key".to_string();
+    };
+    let key = key.trim().trim_matches(|c| c == '"' || c == '\'');
+    let header = header_starts(text)
+        .into_iter()
+        .take_while(|&h| h < span.start)
+        .last()
+        .and_then(|h| text[h..].split(']').next())
+        .map(|h| h.trim_start_matches('[').trim());
+    match header {
+        Some(table) => format!("duplicate key `{key}` in table `{table}`"),
+        None => format!("duplicate key `{key}` in document root"),
     }
 }
 
@@ -731,6 +813,14 @@ section = "Intro"
     }
 
     #[test]
+    fn duplicate_keys_name_the_key_and_its_table() {
+        let (_, diags) = parse("[topic]\nname = \"x\"\nname = \"y\"\ndescription = \"d\"\n");
+        assert_eq!(diags, ["t.toml:3:1: error: duplicate key `name` in table `topic`; each key may appear once per table"]);
+        let (_, diags) = parse("x = 1\n\"x\" = 2\n");
+        assert_eq!(diags, ["t.toml:2:1: error: duplicate key `x` in document root; each key may appear once per table"]);
+    }
+
+    #[test]
     fn unknown_top_level_keys_and_missing_topic() {
         let (_, diags) = parse("title = \"x\"\n\n[[entry]]\nid = \"a\"\nquestion = \"q\"\nanswer = \"a\"\nsection = \"s\"\n");
         let joined = diags.join("\n");
@@ -752,8 +842,11 @@ section = "Intro"
 
     #[test]
     fn non_utf8_is_reported_at_the_bad_byte() {
-        let d =
-            decode(b"[topic]\nname = \"caf\xE9\"\n", Path::new("t.toml")).expect_err("not utf-8");
+        let d = decode(
+            b"[topic]\nname = \"caf\xE9\"\n".to_vec(),
+            Path::new("t.toml"),
+        )
+        .expect_err("not utf-8");
         assert_eq!(
             d.to_string(),
             "t.toml:2:12: error: the file is not valid UTF-8 (byte 0xE9); save it as UTF-8"
