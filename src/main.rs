@@ -6,6 +6,11 @@ use std::process::ExitCode;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
+/// mimalloc: loading and indexing a big FAQ makes millions of small
+/// allocations, which glibc's allocator spends much of the time on.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = faqbot::cli::Cli::parse();
     let filter =

@@ -19,7 +19,9 @@
 //! at least one (soft-)matched word with the question are scored at all:
 //! the inverted index narrows the candidates.
 
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::BinaryHeap;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use super::normalize::all_terms;
 use crate::faq::Faq;
@@ -159,7 +161,7 @@ pub struct Index {
     postings: Vec<Vec<(u32, f32)>>,
     /// Every phrasing's (term, weight) pairs, one after another; phrasing
     /// `p` is `phrasing_terms[phrasing_start[p]..phrasing_start[p + 1]]`.
-    phrasing_terms: Vec<(TermId, f32)>,
+    phrasing_terms: Vec<TermId>,
     phrasing_start: Vec<u32>,
     /// The sum of each phrasing's weights.
     phrasing_total: Vec<f32>,
@@ -182,7 +184,7 @@ impl Index {
         let mut index = Index::default();
         // Each distinct word is stemmed and interned once (an FAQ repeats
         // its words many times; the stemmer allocates per call).
-        let mut seen: HashMap<String, TermId> = HashMap::new();
+        let mut seen: HashMap<String, TermId> = HashMap::default();
         let mut term_ids = |index: &mut Index, text: &str| -> Vec<TermId> {
             super::normalize::words(text)
                 .into_iter()
@@ -199,37 +201,41 @@ impl Index {
                 })
                 .collect()
         };
-        // Per entry: its phrasings' terms, and every word with its strength.
-        let mut phrasing_ids: Vec<Vec<TermId>> = Vec::new();
-        let mut entry_words: Vec<Vec<(TermId, f32)>> = Vec::with_capacity(faq.entries.len());
+        // Per entry: its phrasings' terms, one after another, and a posting
+        // for every word with its strength. Nothing per entry or phrasing
+        // is allocated apart: at 100k entries that is most of the work.
+        let mut words: Vec<(TermId, f32)> = Vec::new();
         index.entry_start.push(0);
-        for entry in &faq.entries {
-            let first = phrasing_ids.len();
+        index.phrasing_start.push(0);
+        for (e, entry) in faq.entries.iter().enumerate() {
+            let first_term = index.phrasing_terms.len();
             for text in entry.phrasings() {
-                let mut ids: Vec<TermId> = term_ids(&mut index, text);
-                ids.sort_unstable();
-                ids.dedup();
-                phrasing_ids.push(ids);
+                let start = index.phrasing_terms.len();
+                let ids = term_ids(&mut index, text);
+                index.phrasing_terms.extend(ids);
+                index.phrasing_terms[start..].sort_unstable();
+                let unique = dedup_sorted(&mut index.phrasing_terms[start..]);
+                index.phrasing_terms.truncate(start + unique);
+                index.phrasing_start.push(index.phrasing_terms.len() as u32);
             }
-            let mut words: Vec<(TermId, f32)> = term_ids(&mut index, &entry.answer)
-                .into_iter()
-                .map(|t| (t, params.answer_word))
-                .chain(phrasing_ids[first..].iter().flatten().map(|&t| (t, 1.0)))
-                .collect();
+            words.clear();
+            words.extend(
+                term_ids(&mut index, &entry.answer)
+                    .into_iter()
+                    .map(|t| (t, params.answer_word)),
+            );
+            words.extend(index.phrasing_terms[first_term..].iter().map(|&t| (t, 1.0)));
             // Strongest first within a term, then keep one per term.
             words.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
             words.dedup_by_key(|w| w.0);
-            entry_words.push(words);
-            index.entry_start.push(phrasing_ids.len() as u32);
-        }
-        let mut df = vec![0u32; index.words.len()];
-        index.postings = vec![Vec::new(); index.words.len()];
-        for (e, words) in entry_words.iter().enumerate() {
-            for &(t, strength) in words {
-                df[t as usize] += 1;
+            for &(t, strength) in &words {
                 index.postings[t as usize].push((e as u32, strength));
             }
+            index
+                .entry_start
+                .push(index.phrasing_start.len() as u32 - 1);
         }
+        let df: Vec<usize> = index.postings.iter().map(Vec::len).collect();
         let n = faq.entries.len().max(1) as f32;
         let weight = |df: f32| idf(n, df);
         let max_weight = weight(1.0);
@@ -252,17 +258,16 @@ impl Index {
         index.unknown_weight = max_weight * params.unknown_word;
         index.max_idf = max_weight;
         index.evidence = params.evidence;
-        index.phrasing_start.push(0);
-        for ids in &phrasing_ids {
-            let start = index.phrasing_terms.len();
-            index
-                .phrasing_terms
-                .extend(ids.iter().map(|&t| (t, index.idf[t as usize])));
-            index
-                .phrasing_total
-                .push(index.phrasing_terms[start..].iter().map(|t| t.1).sum());
-            index.phrasing_start.push(index.phrasing_terms.len() as u32);
-        }
+        index.phrasing_total = index
+            .phrasing_start
+            .windows(2)
+            .map(|w| {
+                index.phrasing_terms[w[0] as usize..w[1] as usize]
+                    .iter()
+                    .map(|&t| index.idf[t as usize])
+                    .sum()
+            })
+            .collect();
         index.lightest_phrasing = index
             .entry_start
             .windows(2)
@@ -288,6 +293,7 @@ impl Index {
         let id = self.words.len() as TermId;
         self.words.push(word.clone());
         self.function.push(false);
+        self.postings.push(Vec::new());
         self.vocab.insert(word, id);
         id
     }
@@ -604,9 +610,9 @@ impl Index {
                         [self.phrasing_start[p] as usize..self.phrasing_start[p + 1] as usize];
                     let covered: f32 = terms
                         .iter()
-                        .map(|&(t, w)| {
+                        .map(|&t| {
                             hits.binary_search_by_key(&t, |h| h.0)
-                                .map_or(0.0, |i| w * hits[i].1)
+                                .map_or(0.0, |i| self.idf[t as usize] * hits[i].1)
                         })
                         .sum();
                     let total = self.phrasing_total[p];
@@ -666,6 +672,19 @@ struct Query<'a> {
 /// [`Index::rank_top`].
 const LONG_POSTINGS_SHARE: usize = 16;
 const LONG_POSTINGS_MIN: usize = 512;
+/// Removes repeats from a sorted slice, keeping the distinct values at its
+/// front; returns how many there are.
+fn dedup_sorted(items: &mut [TermId]) -> usize {
+    let mut unique = 0;
+    for i in 0..items.len() {
+        if i == 0 || items[i] != items[unique - 1] {
+            items[unique] = items[i];
+            unique += 1;
+        }
+    }
+    unique
+}
+
 /// A question's distinct terms, each with whether it is a function word
 /// (see [`all_terms`]).
 fn question_terms(question: &str) -> Vec<(String, bool)> {

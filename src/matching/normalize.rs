@@ -181,6 +181,9 @@ const STOPWORDS: &[&str] = &[
 /// Chat spellings of ordinary words, read as the words they stand for.
 /// General chat shorthand only: an FAQ's own jargon belongs in its entries'
 /// alternatives, where moderators can see and change it.
+/// The longest chat spelling in [`CHAT_WORDS`]: longer words skip the look-up.
+const CHAT_WORD_MAX_LEN: usize = 6;
+
 const CHAT_WORDS: &[(&str, &str)] = &[
     ("abt", "about"),
     ("b4", "before"),
@@ -211,17 +214,22 @@ const CHAT_WORDS: &[(&str, &str)] = &[
 /// NFKC, lower case, markup and punctuation removed; words separated by
 /// single spaces. Reads at most [`MAX_QUESTION_CHARS`] characters.
 pub fn normalize(text: &str) -> String {
-    let text: String = text.chars().take(MAX_QUESTION_CHARS).collect();
+    // At most MAX_QUESTION_CHARS characters (no byte count is below the
+    // character count, so short texts need no counting).
+    let text = match text.char_indices().nth(MAX_QUESTION_CHARS) {
+        Some((cut, _)) if text.len() > MAX_QUESTION_CHARS => &text[..cut],
+        _ => text,
+    };
     // The markup patterns all need one of these characters; most text has
     // none, and skipping four regex passes makes indexing much faster.
     let may_have_markup = text.contains(['<', '`', '@', ':']) || text.contains("www.");
-    let text = if may_have_markup {
-        let text = CODE_BLOCK.replace_all(&text, " ");
+    let text: std::borrow::Cow<str> = if may_have_markup {
+        let text = CODE_BLOCK.replace_all(text, " ");
         let text = DISCORD_MARKUP.replace_all(&text, " ");
         let text = URL.replace_all(&text, " ");
-        MASS_MENTION.replace_all(&text, " ").into_owned()
+        MASS_MENTION.replace_all(&text, " ").into_owned().into()
     } else {
-        text
+        text.into()
     };
     let mut out = String::with_capacity(text.len());
     let mut pending_space = false;
@@ -294,6 +302,9 @@ pub fn words(text: &str) -> Vec<String> {
         .split(' ')
         .filter(|w| !w.is_empty() && w.chars().count() <= MAX_WORD_CHARS)
         .map(|w| {
+            if w.len() > CHAT_WORD_MAX_LEN {
+                return w.to_string();
+            }
             CHAT_WORDS
                 .binary_search_by_key(&w, |&(from, _)| from)
                 .map_or(w, |i| CHAT_WORDS[i].1)
@@ -311,6 +322,12 @@ pub fn stem(word: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chat_words_are_sorted_and_within_the_length_filter() {
+        assert!(CHAT_WORDS.windows(2).all(|w| w[0].0 < w[1].0));
+        assert!(CHAT_WORDS.iter().all(|w| w.0.len() <= CHAT_WORD_MAX_LEN));
+    }
 
     #[test]
     fn stopword_list_is_sorted_for_binary_search() {
