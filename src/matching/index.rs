@@ -23,7 +23,7 @@ use std::collections::BinaryHeap;
 
 use rustc_hash::FxHashMap as HashMap;
 
-use super::normalize::all_terms;
+use super::normalize::{all_terms, Term};
 use crate::faq::Faq;
 
 /// Two different words are the same word misspelled when their
@@ -68,6 +68,23 @@ const MAX_FORM_EXTRA: usize = 2;
 
 /// A word form counts a little less than the word itself.
 const WORD_FORM_SIMILARITY: f32 = 0.9;
+
+/// Non-words this short are not matched one edit away: too many words
+/// are one edit from a two-letter string.
+const ONE_EDIT_MIN_CHARS: usize = 3;
+
+/// What a match one edit away counts: less than a same-initial typo.
+const ONE_EDIT_SIMILARITY: f32 = 0.8;
+
+/// A word and the words it makes with one character deleted.
+fn deletion_variants(word: &str) -> impl Iterator<Item = String> + '_ {
+    std::iter::once(word.to_string()).chain(word.char_indices().map(|(i, c)| {
+        let mut v = String::with_capacity(word.len());
+        v.push_str(&word[..i]);
+        v.push_str(&word[i + c.len_utf8()..]);
+        v
+    }))
+}
 
 /// How many vocabulary words one misspelled question word may stand for.
 const SOFT_MATCHES_PER_WORD: usize = 3;
@@ -154,6 +171,11 @@ pub struct Index {
     /// Vocabulary by first character, for typo look-ups (a typo keeps its
     /// first letter, see [`is_typo_distance`]).
     by_initial: HashMap<char, Vec<TermId>>,
+    /// Every word as written in the FAQ (normalised), with its term.
+    written: Vec<(String, TermId)>,
+    /// Each written word and its one-deletion variants -> the words (in
+    /// `written`), for typos anywhere in a word ([`Index::one_edit_away`]).
+    deletions: HashMap<String, Vec<u32>>,
     idf: Vec<f32>,
     /// term -> (entry, strength) for every entry that uses it: strength 1
     /// in its question or alternatives, [`Params::answer_word`] if only in
@@ -278,6 +300,16 @@ impl Index {
                     .fold(f32::INFINITY, f32::min)
             })
             .collect();
+        let mut written: Vec<(String, TermId)> = seen.into_iter().collect();
+        written.sort_unstable();
+        for (i, (word, _)) in written.iter().enumerate() {
+            if word.chars().count() >= ONE_EDIT_MIN_CHARS {
+                for v in deletion_variants(word) {
+                    index.deletions.entry(v).or_default().push(i as u32);
+                }
+            }
+        }
+        index.written = written;
         for (id, word) in index.words.iter().enumerate() {
             if let Some(c) = word.chars().next() {
                 index.by_initial.entry(c).or_default().push(id as TermId);
@@ -299,10 +331,23 @@ impl Index {
     }
 
     /// Vocabulary words that a question word stands for, with similarity.
-    fn lookup(&self, word: &str) -> Vec<(TermId, f32)> {
+    fn lookup(&self, word: &str, written: &str) -> Vec<(TermId, f32)> {
         if let Some(&id) = self.vocab.get(word) {
             return vec![(id, 1.0)];
         }
+        // A real word is not a misspelled function word ("weather" is
+        // not "whether"); a non-word may be ("woudl").
+        let real_word = super::english::zipf(word).is_some();
+        let found = self.near_spellings(word, real_word);
+        if found.is_empty() && !real_word {
+            return self.one_edit_away(written);
+        }
+        found
+    }
+
+    /// Vocabulary words of the same initial close by Jaro-Winkler: typos
+    /// and word forms (see [`is_typo_distance`], [`is_word_form`]).
+    fn near_spellings(&self, word: &str, real_word: bool) -> Vec<(TermId, f32)> {
         let len = word.chars().count();
         if len < SOFT_MATCH_MIN_CHARS {
             return Vec::new();
@@ -310,9 +355,6 @@ impl Index {
         let Some(same_initial) = word.chars().next().and_then(|c| self.by_initial.get(&c)) else {
             return Vec::new();
         };
-        // A real word is not a misspelled function word ("weather" is
-        // not "whether"); a non-word may be ("woudl").
-        let real_word = super::english::zipf(word).is_some();
         let mut found: Vec<(TermId, f32)> = same_initial
             .iter()
             .filter_map(|&t| {
@@ -343,19 +385,43 @@ impl Index {
         found
     }
 
+    /// For a word that is not English and has no near spelling: the
+    /// vocabulary words one edit away as written, wherever the edit is
+    /// ("lpples" for "apples", "tje" for "the"), found through their
+    /// one-deletion variants (SymSpell). They count [`ONE_EDIT_SIMILARITY`].
+    fn one_edit_away(&self, word: &str) -> Vec<(TermId, f32)> {
+        let len = word.chars().count();
+        if len < ONE_EDIT_MIN_CHARS {
+            return Vec::new();
+        }
+        let mut found: Vec<TermId> = deletion_variants(word)
+            .filter_map(|v| self.deletions.get(&v))
+            .flatten()
+            .filter(|&&s| strsim::damerau_levenshtein(word, &self.written[s as usize].0) <= 1)
+            .map(|&s| self.written[s as usize].1)
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        found.truncate(SOFT_MATCHES_PER_WORD);
+        found
+            .into_iter()
+            .map(|t| (t, ONE_EDIT_SIMILARITY))
+            .collect()
+    }
+
     /// How each word of a question was read. For `faqbot ask --explain`.
     pub fn explain(&self, question: &str) -> Vec<WordReading> {
         question_terms(question)
             .into_iter()
-            .filter_map(|(w, function)| {
-                let m = self.lookup(&w).first().copied();
-                if function && m.is_none() {
+            .filter_map(|term| {
+                let m = self.lookup(&term.stem, &term.word).first().copied();
+                if term.function && m.is_none() {
                     return None;
                 }
                 let weight = m.map_or(self.unknown_weight, |(t, _)| self.idf[t as usize]);
                 Some(WordReading {
                     matched: m.map(|(t, s)| (self.words[t as usize].clone(), s)),
-                    word: w,
+                    word: term.stem,
                     weight,
                 })
             })
@@ -396,9 +462,10 @@ impl Index {
         let mut hits: Vec<(TermId, f32)> = Vec::new();
         // The matched question words, each counted by similarity and rarity.
         let mut evidence = 0.0f32;
-        for (word, function) in &words {
-            let matches = self.lookup(word);
-            if *function && matches.is_empty() {
+        for term in &words {
+            let function = term.function;
+            let matches = self.lookup(&term.stem, &term.word);
+            if function && matches.is_empty() {
                 continue; // a function word the FAQ never uses says nothing
             }
             let weight = matches
@@ -408,7 +475,7 @@ impl Index {
             if let Some(&(_, sim)) = matches.first() {
                 // A function word is evidence only as far as it is rare.
                 let rarity = weight / self.max_idf;
-                evidence += if *function {
+                evidence += if function {
                     sim * rarity
                 } else {
                     sim * (1.0 + rarity) / 2.0
@@ -687,10 +754,10 @@ fn dedup_sorted(items: &mut [TermId]) -> usize {
 
 /// A question's distinct terms, each with whether it is a function word
 /// (see [`all_terms`]).
-fn question_terms(question: &str) -> Vec<(String, bool)> {
+fn question_terms(question: &str) -> Vec<Term> {
     let mut words = all_terms(question);
     words.sort_unstable();
-    words.dedup_by(|a, b| a.0 == b.0);
+    words.dedup_by(|a, b| a.stem == b.stem);
     words
 }
 
@@ -831,6 +898,16 @@ mod tests {
         let (id, score) = best(&sample(), "forgot my pasword").expect("a match");
         assert_eq!(id, "reset-password");
         assert!(score > 0.8, "{score}");
+    }
+
+    #[test]
+    fn a_non_word_one_edit_away_matches_even_at_the_first_letter() {
+        // "qassword" is no English word; "password" is one edit away.
+        let (id, _) = best(&sample(), "reset qassword").expect("typo at the front");
+        assert_eq!(id, "reset-password");
+        // A missing letter in a non-word.
+        let (id, _) = best(&sample(), "vistor parking").expect("typo");
+        assert_eq!(id, "parking");
     }
 
     #[test]

@@ -274,15 +274,29 @@ pub fn terms(text: &str) -> Vec<String> {
     content_words(text).iter().map(|w| stem(w)).collect()
 }
 
-/// Every word of `text`, stemmed, in order (duplicates kept), each with
-/// whether it is a function word (one of the [`STOPWORDS`]). The function
-/// words say little alone, but their pattern tells questions apart ("how
-/// do you say", "what does it mean"); the matcher weighs them by how common
-/// they are, so they count little, and ignores those the FAQ never uses.
-pub fn all_terms(text: &str) -> Vec<(String, bool)> {
+/// A word of a question as the matcher reads it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Term {
+    /// The Snowball stem: what is matched.
+    pub stem: String,
+    /// The word as written (normalised): what typos are measured on.
+    pub word: String,
+    /// One of the [`STOPWORDS`].
+    pub function: bool,
+}
+
+/// Every word of `text`, in order (duplicates kept). The function words
+/// say little alone, but their pattern tells questions apart ("how do you
+/// say", "what does it mean"); the matcher weighs them by how common they
+/// are, so they count little, and ignores those the FAQ never uses.
+pub fn all_terms(text: &str) -> Vec<Term> {
     words(text)
-        .iter()
-        .map(|w| (stem(w), is_stopword(w)))
+        .into_iter()
+        .map(|w| Term {
+            stem: stem(&w),
+            function: is_stopword(&w),
+            word: w,
+        })
         .collect()
 }
 
