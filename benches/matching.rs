@@ -1,12 +1,18 @@
 //! Time to answer one question (`Matcher::ask`) and to build the index, at
 //! the seed FAQ's size and on synthetic FAQs of 1,000 to 100,000 entries.
 //! `cargo bench`; criterion prints the median per question.
+//!
+//! When the benchmark data is on the machine it is timed too, with its own
+//! queries: CLINC150 (`$FAQBOT_BENCH_DIR/clinc150`, default
+//! `../shared/bench`; val queries) and `make_scale.py`'s typo'd FAQs
+//! (`$FAQBOT_SCALE_DIR`, default `/tmp/bench-scale`).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use faqbot::eval::synthetic_faq;
+use faqbot::eval::{load_cases, synthetic_faq};
 use faqbot::faq::{load_dir, Faq};
+use faqbot::import::{import, Format};
 use faqbot::matching::{Matcher, Thresholds};
 
 /// Questions for an FAQ: its own phrasings with a letter dropped (the
@@ -48,9 +54,16 @@ fn ask(c: &mut Criterion) {
             synthetic_faq(n, 150),
         ));
     }
-    for (name, faq) in &faqs {
+    let mut faqs: Vec<(String, Faq, Vec<String>)> = faqs
+        .into_iter()
+        .map(|(name, faq)| {
+            let qs = questions(&faq);
+            (name.to_string(), faq, qs)
+        })
+        .collect();
+    faqs.extend(benchmark_data());
+    for (name, faq, qs) in &faqs {
         let matcher = Matcher::new(faq, Thresholds::default());
-        let qs = questions(faq);
         let mut i = 0;
         group.bench_function(
             BenchmarkId::new(
@@ -66,6 +79,41 @@ fn ask(c: &mut Criterion) {
         );
     }
     group.finish();
+}
+
+/// The benchmark FAQs found on this machine, imported, with their queries.
+fn benchmark_data() -> Vec<(String, Faq, Vec<String>)> {
+    let bench = std::env::var_os("FAQBOT_BENCH_DIR").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bench"),
+        PathBuf::from,
+    );
+    let scale = std::env::var_os("FAQBOT_SCALE_DIR")
+        .map_or_else(|| PathBuf::from("/tmp/bench-scale"), PathBuf::from);
+    let mut sets = vec![(
+        "clinc150".to_string(),
+        bench.join("clinc150/faq.jsonl"),
+        bench.join("clinc150/val.jsonl"),
+    )];
+    for n in [1_000, 10_000, 100_000] {
+        sets.push((
+            format!("make_scale {n}"),
+            scale.join(format!("faq_{n}.jsonl")),
+            scale.join(format!("queries_{n}.jsonl")),
+        ));
+    }
+    sets.into_iter()
+        .filter_map(|(name, faq, queries)| {
+            let out = std::env::temp_dir().join(format!("faqbot-bench-{}", name.replace(' ', "-")));
+            import(&faq, Format::JsonLines, &out, true).ok()?;
+            let faq = load_dir(&out).faq?;
+            let qs = load_cases(&queries)
+                .ok()?
+                .into_iter()
+                .map(|c| c.text)
+                .collect();
+            Some((name, faq, qs))
+        })
+        .collect()
 }
 
 fn build(c: &mut Criterion) {

@@ -23,7 +23,9 @@ use std::collections::BinaryHeap;
 
 use rustc_hash::FxHashMap as HashMap;
 
-use super::normalize::{all_terms, Term};
+use std::sync::LazyLock;
+
+use super::normalize::{all_terms, stem, Term};
 use crate::faq::Faq;
 
 /// Two different words are the same word misspelled when their
@@ -68,6 +70,34 @@ const MAX_FORM_EXTRA: usize = 2;
 
 /// A word form counts a little less than the word itself.
 const WORD_FORM_SIMILARITY: f32 = 0.9;
+
+/// What a synonym counts by default: less than a typo, since synonyms
+/// are only near in meaning.
+pub const SYNONYM_SIMILARITY: f32 = 0.8;
+
+/// The synonym groups, by stem: each stem -> the other stems of its groups.
+static SYNONYMS: LazyLock<HashMap<String, Vec<String>>> = LazyLock::new(|| {
+    let mut map: HashMap<String, Vec<String>> = HashMap::default();
+    for line in include_str!("synonyms.txt").lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let group: Vec<String> = line.split_whitespace().map(stem).collect();
+        for a in &group {
+            let others = map.entry(a.clone()).or_default();
+            others.extend(group.iter().filter(|b| *b != a).cloned());
+            others.sort_unstable();
+            others.dedup();
+        }
+    }
+    map
+});
+
+/// The stems that mean the same as `stem` (see [`SYNONYMS`]).
+fn synonyms(stem: &str) -> impl Iterator<Item = &'static str> {
+    SYNONYMS.get(stem).into_iter().flatten().map(String::as_str)
+}
 
 /// Non-words this short are not matched one edit away: too many words
 /// are one edit from a two-letter string.
@@ -124,6 +154,10 @@ pub struct Params {
     /// the strict operating point from 37 % to 51 %; on CLINC150 val it
     /// costs 1.8 points of top-1 and nothing at the strict point.
     pub english_cap: f32,
+    /// What a word of the same synonym group counts ("define" for
+    /// "meaning"; `src/matching/synonyms.txt`), as a similarity. 0 turns
+    /// synonyms off.
+    pub synonym: f32,
 }
 
 impl Default for Params {
@@ -133,6 +167,7 @@ impl Default for Params {
             unknown_word: 1.0,
             evidence: 1.5,
             english_cap: 4.0,
+            synonym: SYNONYM_SIMILARITY,
         }
     }
 }
@@ -192,6 +227,7 @@ pub struct Index {
     /// Entry `e`'s phrasings are `entry_start[e]..entry_start[e + 1]`.
     entry_start: Vec<u32>,
     unknown_weight: f32,
+    synonym: f32,
     /// The IDF of a word only one entry uses (the rarest possible).
     max_idf: f32,
     evidence: f32,
@@ -280,6 +316,7 @@ impl Index {
         index.unknown_weight = max_weight * params.unknown_word;
         index.max_idf = max_weight;
         index.evidence = params.evidence;
+        index.synonym = params.synonym;
         index.phrasing_total = index
             .phrasing_start
             .windows(2)
@@ -332,15 +369,28 @@ impl Index {
 
     /// Vocabulary words that a question word stands for, with similarity.
     fn lookup(&self, word: &str, written: &str) -> Vec<(TermId, f32)> {
-        if let Some(&id) = self.vocab.get(word) {
-            return vec![(id, 1.0)];
-        }
-        // A real word is not a misspelled function word ("weather" is
-        // not "whether"); a non-word may be ("woudl").
-        let real_word = super::english::zipf(word).is_some();
-        let found = self.near_spellings(word, real_word);
-        if found.is_empty() && !real_word {
-            return self.one_edit_away(written);
+        let mut found = match self.vocab.get(word) {
+            Some(&id) => vec![(id, 1.0)],
+            None => {
+                // A real word is not a misspelled function word ("weather"
+                // is not "whether"); a non-word may be ("woudl").
+                let real_word = super::english::zipf(word).is_some();
+                let found = self.near_spellings(word, real_word);
+                if found.is_empty() && !real_word {
+                    self.one_edit_away(written)
+                } else {
+                    found
+                }
+            }
+        };
+        if self.synonym > 0.0 {
+            for other in synonyms(word) {
+                if let Some(&id) = self.vocab.get(other) {
+                    if !found.iter().any(|f| f.0 == id) {
+                        found.push((id, self.synonym));
+                    }
+                }
+            }
         }
         found
     }
@@ -908,6 +958,20 @@ mod tests {
         // A missing letter in a non-word.
         let (id, _) = best(&sample(), "vistor parking").expect("typo");
         assert_eq!(id, "parking");
+    }
+
+    #[test]
+    fn a_synonym_matches_but_counts_less_than_the_word() {
+        let (id, synonym) = best(&sample(), "erase my account").expect("erase = delete");
+        assert_eq!(id, "delete-account");
+        let (_, exact) = best(&sample(), "delete my account").expect("match");
+        assert!(synonym < exact, "{synonym} < {exact}");
+        let off = Params {
+            synonym: 0.0,
+            ..Params::default()
+        };
+        let index = Index::build_with(&faq(&[("a", "delete my account", &[])]), off);
+        assert!(index.rank("erase").is_empty());
     }
 
     #[test]
