@@ -317,26 +317,20 @@ impl Index {
         index.max_idf = max_weight;
         index.evidence = params.evidence;
         index.synonym = params.synonym;
-        index.phrasing_total = index
-            .phrasing_start
-            .windows(2)
-            .map(|w| {
-                index.phrasing_terms[w[0] as usize..w[1] as usize]
-                    .iter()
-                    .map(|&t| index.idf[t as usize])
-                    .sum()
-            })
-            .collect();
-        index.lightest_phrasing = index
-            .entry_start
-            .windows(2)
-            .map(|w| {
-                index.phrasing_total[w[0] as usize..w[1] as usize]
-                    .iter()
-                    .copied()
-                    .fold(f32::INFINITY, f32::min)
-            })
-            .collect();
+        let totals = per_range(&index.phrasing_start, |r| {
+            index.phrasing_terms[r]
+                .iter()
+                .map(|&t| index.idf[t as usize])
+                .sum()
+        });
+        index.phrasing_total = totals;
+        let lightest = per_range(&index.entry_start, |r| {
+            index.phrasing_total[r]
+                .iter()
+                .copied()
+                .fold(f32::INFINITY, f32::min)
+        });
+        index.lightest_phrasing = lightest;
         let mut written: Vec<(String, TermId)> = seen.into_iter().collect();
         written.sort_unstable();
         for (i, (word, _)) in written.iter().enumerate() {
@@ -789,6 +783,15 @@ struct Query<'a> {
 /// [`Index::rank_top`].
 const LONG_POSTINGS_SHARE: usize = 16;
 const LONG_POSTINGS_MIN: usize = 512;
+/// `f` of each range of a flat array, given the ranges' starts (and the
+/// end after the last).
+fn per_range<T>(starts: &[u32], f: impl Fn(std::ops::Range<usize>) -> T) -> Vec<T> {
+    starts
+        .windows(2)
+        .map(|w| f(w[0] as usize..w[1] as usize))
+        .collect()
+}
+
 /// Removes repeats from a sorted slice, keeping the distinct values at its
 /// front; returns how many there are.
 fn dedup_sorted(items: &mut [TermId]) -> usize {
