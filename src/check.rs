@@ -35,7 +35,7 @@ pub fn check_dir(dir: &Path, t: Thresholds) -> LoadReport {
 
 fn similarity_warnings(
     faq: &crate::faq::Faq,
-    origins: &[(std::path::PathBuf, crate::faq::Position)],
+    origins: &[(std::sync::Arc<std::path::Path>, crate::faq::Position)],
     t: Thresholds,
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();

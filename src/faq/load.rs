@@ -9,10 +9,17 @@
 //! so that a mistake in one entry does not hide the mistakes in the others:
 //! a moderator sees every problem in one run. (A TOML *syntax* error still
 //! stops the reading of that file: nothing after it can be trusted.)
+//!
+//! Files are read and parsed on one thread per core (they are independent,
+//! and parsing is most of the loading time); the results are then taken in
+//! file-name order, so diagnostics and entries come out as if read one by
+//! one.
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -33,7 +40,7 @@ pub struct LoadReport {
     pub files: usize,
     /// Where each entry was defined, parallel to `faq.entries` (for
     /// warnings that name two entries).
-    pub origins: Vec<(PathBuf, Position)>,
+    pub origins: Vec<(Arc<Path>, Position)>,
 }
 
 impl LoadReport {
@@ -99,9 +106,43 @@ type Located = Partial<Position>;
 /// one problem that stopped its reading.
 type FileResult = Result<(Located, Vec<Diagnostic>), Diagnostic>;
 
-/// Reads and parses every file, in the order of `paths`.
+/// Reads and parses every file, on as many threads as there are cores (the
+/// files are independent; parsing is most of the loading time). Results
+/// come back in the order of `paths`, whatever thread did the work.
 fn read_and_parse_all(paths: &[PathBuf]) -> Vec<FileResult> {
-    paths.iter().map(|path| read_and_parse(path)).collect()
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(paths.len());
+    let next = AtomicUsize::new(0);
+    // Each worker takes the next file not yet taken, so one big file does
+    // not leave the other threads idle.
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(path) = paths.get(i) else {
+                return done;
+            };
+            done.push((i, read_and_parse(path)));
+        }
+    };
+    let mut done = std::thread::scope(|s| {
+        // If a thread cannot be started, the others (and this one) do its
+        // share.
+        let helpers: Vec<_> = (1..threads)
+            .filter_map(|_| std::thread::Builder::new().spawn_scoped(s, work).ok())
+            .collect();
+        let mut done = work();
+        for helper in helpers {
+            match helper.join() {
+                Ok(mut d) => done.append(&mut d),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        done
+    });
+    done.sort_unstable_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, result)| result).collect()
 }
 
 fn read_and_parse(path: &Path) -> FileResult {
@@ -224,11 +265,13 @@ fn assemble(report: &mut LoadReport, drafts: Vec<(PathBuf, Located)>) {
             ));
         }
         let topic_idx = faq.topics.len();
+        // One shared path per file, not one copy per entry.
+        let shared: Arc<Path> = Arc::from(file.as_path());
         for (mut entry, pos) in entries {
             entry.topic = topic_idx;
             topic.entries.push(faq.entries.len());
             faq.entries.push(entry);
-            origins.push((file.clone(), pos));
+            origins.push((Arc::clone(&shared), pos));
         }
         faq.topics.push(topic);
     }
