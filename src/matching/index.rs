@@ -7,9 +7,12 @@
 //!   vector of stemmed words weighted by IDF, where a word's document
 //!   frequency counts the *entries* that use it: words that tell entries
 //!   apart weigh more, words every entry shares weigh little;
+//! - function words are terms too, weighted like any word (so, little);
 //! - a question word that is not in the FAQ's vocabulary is matched to
 //!   vocabulary words by Jaro-Winkler similarity (typos: "embasy" ->
-//!   "embassy"), scaled by that similarity;
+//!   "embassy"; word forms: "define" -> "definition"), or, for non-words,
+//!   one edit away anywhere ("lpples" -> "apples"), scaled by that
+//!   similarity; every word also matches its synonyms (`synonyms.txt`);
 //! - a question word that matches nothing still counts in the question's
 //!   length, so "visa appointment at the embassy" scores lower against an
 //!   embassy entry than "the embassy" does: the unknown words are evidence
