@@ -281,7 +281,7 @@ pub struct Term {
     pub stem: String,
     /// The word as written (normalised): what typos are measured on.
     pub word: String,
-    /// One of the [`STOPWORDS`].
+    /// One of the stopwords (function words) of this module.
     pub function: bool,
 }
 
