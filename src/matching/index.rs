@@ -271,12 +271,10 @@ impl Index {
         for (e, entry) in faq.entries.iter().enumerate() {
             let first_term = index.phrasing_terms.len();
             for text in entry.phrasings() {
-                let start = index.phrasing_terms.len();
-                let ids = term_ids(&mut index, text);
+                let mut ids = term_ids(&mut index, text);
+                ids.sort_unstable();
+                ids.dedup();
                 index.phrasing_terms.extend(ids);
-                index.phrasing_terms[start..].sort_unstable();
-                let unique = dedup_sorted(&mut index.phrasing_terms[start..]);
-                index.phrasing_terms.truncate(start + unique);
                 index.phrasing_start.push(index.phrasing_terms.len() as u32);
             }
             words.clear();
@@ -362,6 +360,21 @@ impl Index {
         self.postings.push(Vec::new());
         self.vocab.insert(word, id);
         id
+    }
+
+    /// How one question word is read: its weight and the vocabulary it
+    /// stands for (empty: a word the FAQ never uses, which counts against
+    /// every entry). `None` for a function word the FAQ never uses: it
+    /// says nothing.
+    fn read(&self, term: &Term) -> Option<(f32, Vec<(TermId, f32)>)> {
+        let matches = self.lookup(&term.stem, &term.word);
+        if term.function && matches.is_empty() {
+            return None;
+        }
+        let weight = matches
+            .first()
+            .map_or(self.unknown_weight, |&(t, _)| self.idf[t as usize]);
+        Some((weight, matches))
     }
 
     /// Vocabulary words that a question word stands for, with similarity.
@@ -461,11 +474,8 @@ impl Index {
         question_terms(question)
             .into_iter()
             .filter_map(|term| {
-                let m = self.lookup(&term.stem, &term.word).first().copied();
-                if term.function && m.is_none() {
-                    return None;
-                }
-                let weight = m.map_or(self.unknown_weight, |(t, _)| self.idf[t as usize]);
+                let (weight, matches) = self.read(&term)?;
+                let m = matches.first().copied();
                 Some(WordReading {
                     matched: m.map(|(t, s)| (self.words[t as usize].clone(), s)),
                     word: term.stem,
@@ -510,19 +520,14 @@ impl Index {
         // The matched question words, each counted by similarity and rarity.
         let mut evidence = 0.0f32;
         for term in &words {
-            let function = term.function;
-            let matches = self.lookup(&term.stem, &term.word);
-            if function && matches.is_empty() {
-                continue; // a function word the FAQ never uses says nothing
-            }
-            let weight = matches
-                .first()
-                .map_or(self.unknown_weight, |&(t, _)| self.idf[t as usize]);
+            let Some((weight, matches)) = self.read(term) else {
+                continue;
+            };
             question_weight += weight;
             if let Some(&(_, sim)) = matches.first() {
                 // A function word is evidence only as far as it is rare.
                 let rarity = weight / self.max_idf;
-                evidence += if function {
+                evidence += if term.function {
                     sim * rarity
                 } else {
                     sim * (1.0 + rarity) / 2.0
@@ -688,11 +693,11 @@ impl Index {
         let mut heap: BinaryHeap<Bound> = touched
             .into_iter()
             .map(|e| {
-                let most = explained[e as usize];
-                let qc = most / question_weight;
+                let x = explained[e as usize];
+                let qc = x / question_weight;
                 let lightest = self.lightest_phrasing[e as usize];
                 let pc = if lightest > 0.0 {
-                    ((most + soft_slack) / lightest * 1.0001 + 1e-6).min(1.0)
+                    ((x + soft_slack) / lightest * 1.0001 + 1e-6).min(1.0)
                 } else {
                     1.0
                 };
@@ -793,19 +798,6 @@ fn per_range<T>(starts: &[u32], f: impl Fn(std::ops::Range<usize>) -> T) -> Vec<
         .windows(2)
         .map(|w| f(w[0] as usize..w[1] as usize))
         .collect()
-}
-
-/// Removes repeats from a sorted slice, keeping the distinct values at its
-/// front; returns how many there are.
-fn dedup_sorted(items: &mut [TermId]) -> usize {
-    let mut unique = 0;
-    for i in 0..items.len() {
-        if i == 0 || items[i] != items[unique - 1] {
-            items[unique] = items[i];
-            unique += 1;
-        }
-    }
-    unique
 }
 
 /// A question's distinct terms, each with whether it is a function word
