@@ -367,7 +367,7 @@ impl Index {
     /// every entry). `None` for a function word the FAQ never uses: it
     /// says nothing.
     fn read(&self, term: &Term) -> Option<(f32, Vec<(TermId, f32)>)> {
-        let matches = self.lookup(&term.stem, &term.word);
+        let matches = self.lookup(&term.stem, &term.word, term.function);
         if term.function && matches.is_empty() {
             return None;
         }
@@ -378,9 +378,12 @@ impl Index {
     }
 
     /// Vocabulary words that a question word stands for, with similarity.
-    fn lookup(&self, word: &str, written: &str) -> Vec<(TermId, f32)> {
+    /// A function word is never read as a typo: it is a word the asker
+    /// meant ("lol" is not "low").
+    fn lookup(&self, word: &str, written: &str, function: bool) -> Vec<(TermId, f32)> {
         let mut found = match self.vocab.get(word) {
             Some(&id) => vec![(id, 1.0)],
+            None if function => Vec::new(),
             None => {
                 // A real word is not a misspelled function word ("weather"
                 // is not "whether"); a non-word may be ("woudl").
@@ -970,6 +973,14 @@ mod tests {
         };
         let index = Index::build_with(&faq(&[("a", "delete my account", &[])]), off);
         assert!(index.rank("erase").is_empty());
+    }
+
+    #[test]
+    fn a_function_word_is_never_read_as_a_typo() {
+        // "lol" is chat noise, not a misspelled "low".
+        let index = Index::build(&faq(&[("a", "low water pressure", &[])]));
+        assert!(index.rank("lol").is_empty());
+        assert!(index.rank("lwo").len() == 1, "a non-word still is");
     }
 
     #[test]
