@@ -216,9 +216,12 @@ const CHAT_WORDS: &[(&str, &str)] = &[
 pub fn normalize(text: &str) -> String {
     // At most MAX_QUESTION_CHARS characters (no byte count is below the
     // character count, so short texts need no counting).
-    let text = match text.char_indices().nth(MAX_QUESTION_CHARS) {
-        Some((cut, _)) if text.len() > MAX_QUESTION_CHARS => &text[..cut],
-        _ => text,
+    let text = if text.len() > MAX_QUESTION_CHARS {
+        text.char_indices()
+            .nth(MAX_QUESTION_CHARS)
+            .map_or(text, |(cut, _)| &text[..cut])
+    } else {
+        text
     };
     // The markup patterns all need one of these characters; most text has
     // none, and skipping four regex passes makes indexing much faster.
