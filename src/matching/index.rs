@@ -29,6 +29,7 @@ use rustc_hash::FxHashMap as HashMap;
 use std::sync::LazyLock;
 
 use super::normalize::{all_terms, stem, Term};
+use super::spelling::Spelling;
 use crate::faq::Faq;
 
 /// Two different words are the same word misspelled when their
@@ -101,6 +102,9 @@ static SYNONYMS: LazyLock<HashMap<String, Vec<String>>> = LazyLock::new(|| {
 fn synonyms(stem: &str) -> impl Iterator<Item = &'static str> {
     SYNONYMS.get(stem).into_iter().flatten().map(String::as_str)
 }
+
+/// Two-letter strings rarer than this in English are read as typos.
+const TWO_LETTER_WORD_MIN_ZIPF: f32 = 4.0;
 
 /// Non-words this short are not matched one edit away: too many words
 /// are one edit from a two-letter string.
@@ -202,6 +206,8 @@ pub struct Scored {
 /// The index, in flat arrays (few allocations, compact at 100k entries).
 #[derive(Debug, Clone, Default)]
 pub struct Index {
+    /// Every phrasing's text, for re-ranking near copies of a question.
+    spelling: Spelling,
     vocab: HashMap<String, TermId>,
     words: Vec<String>,
     /// Whether each term is (the stem of) a function word.
@@ -246,8 +252,8 @@ impl Index {
         // Each distinct word is stemmed and interned once (an FAQ repeats
         // its words many times; the stemmer allocates per call).
         let mut seen: HashMap<String, TermId> = HashMap::default();
-        let mut term_ids = |index: &mut Index, text: &str| -> Vec<TermId> {
-            super::normalize::words(text)
+        let mut term_ids = |index: &mut Index, words: Vec<String>| -> Vec<TermId> {
+            words
                 .into_iter()
                 .map(|w| match seen.get(&w) {
                     Some(&id) => id,
@@ -271,7 +277,9 @@ impl Index {
         for (e, entry) in faq.entries.iter().enumerate() {
             let first_term = index.phrasing_terms.len();
             for text in entry.phrasings() {
-                let mut ids = term_ids(&mut index, text);
+                let words = super::normalize::words(text);
+                index.spelling.push_phrasing(&words);
+                let mut ids = term_ids(&mut index, words);
                 ids.sort_unstable();
                 ids.dedup();
                 index.phrasing_terms.extend(ids);
@@ -279,7 +287,7 @@ impl Index {
             }
             words.clear();
             words.extend(
-                term_ids(&mut index, &entry.answer)
+                term_ids(&mut index, super::normalize::words(&entry.answer))
                     .into_iter()
                     .map(|t| (t, params.answer_word)),
             );
@@ -335,7 +343,7 @@ impl Index {
         let mut written: Vec<(String, TermId)> = seen.into_iter().collect();
         written.sort_unstable();
         for (i, (word, _)) in written.iter().enumerate() {
-            if word.chars().count() >= ONE_EDIT_MIN_CHARS {
+            if word.chars().count() >= ONE_EDIT_MIN_CHARS - 1 {
                 for v in deletion_variants(word) {
                     index.deletions.entry(v).or_default().push(i as u32);
                 }
@@ -387,13 +395,28 @@ impl Index {
             None => {
                 // A real word is not a misspelled function word ("weather"
                 // is not "whether"); a non-word may be ("woudl").
-                let real_word = super::english::zipf(word).is_some();
-                let found = self.near_spellings(word, real_word);
-                if found.is_empty() && !real_word {
-                    self.one_edit_away(written)
-                } else {
-                    found
+                // Two-letter words that are rare in English ("od", "ot")
+                // are mostly swapped letters.
+                let real_word = super::english::zipf(word)
+                    .is_some_and(|z| word.len() > 2 || z >= TWO_LETTER_WORD_MIN_ZIPF);
+                let mut found = self.near_spellings(word, real_word);
+                if !real_word {
+                    // One edit beats two: "nterest" is "interest" (one
+                    // letter dropped), not "nearest" (two changed).
+                    let one_edit = self.one_edit_away(written);
+                    if !one_edit.is_empty() {
+                        found.retain(|&(t, _)| {
+                            one_edit.iter().any(|o| o.0 == t)
+                                || strsim::damerau_levenshtein(word, &self.words[t as usize]) <= 1
+                        });
+                        for o in one_edit {
+                            if !found.iter().any(|f| f.0 == o.0) {
+                                found.push(o);
+                            }
+                        }
+                    }
                 }
+                found
             }
         };
         if self.synonym > 0.0 {
@@ -455,7 +478,18 @@ impl Index {
     fn one_edit_away(&self, word: &str) -> Vec<(TermId, f32)> {
         let len = word.chars().count();
         if len < ONE_EDIT_MIN_CHARS {
-            return Vec::new();
+            // Too many words are one edit from two letters, but swapped
+            // letters are a typo of one word only ("od" for "do").
+            let swapped: String = word.chars().rev().collect();
+            return match self
+                .written
+                .binary_search_by(|w| w.0.as_str().cmp(&swapped))
+            {
+                Ok(i) if len == 2 && swapped != word => {
+                    vec![(self.written[i].1, ONE_EDIT_SIMILARITY)]
+                }
+                _ => Vec::new(),
+            };
         }
         let mut found: Vec<TermId> = deletion_variants(word)
             .filter_map(|v| self.deletions.get(&v))
@@ -465,11 +499,22 @@ impl Index {
             .collect();
         found.sort_unstable();
         found.dedup();
+        // The likeliest intended word is the one the FAQ uses most
+        // ("jut" is "just" sooner than "jet"), as in SymSpell.
+        found.sort_by_key(|&t| std::cmp::Reverse(self.postings[t as usize].len()));
         found.truncate(SOFT_MATCHES_PER_WORD);
         found
             .into_iter()
             .map(|t| (t, ONE_EDIT_SIMILARITY))
             .collect()
+    }
+
+    /// How near a copy of `spelled` (see [`super::spelling::spelled`]) the
+    /// entry's nearest phrasing is, in [0, 1].
+    pub fn near_copy(&self, spelled: &str, entry: usize) -> f32 {
+        let first = self.entry_start[entry] as usize;
+        let last = self.entry_start[entry + 1] as usize;
+        self.spelling.near_copy(spelled, first..last)
     }
 
     /// How each word of a question was read. For `faqbot ask --explain`.
@@ -959,6 +1004,35 @@ mod tests {
         // A missing letter in a non-word.
         let (id, _) = best(&sample(), "vistor parking").expect("typo");
         assert_eq!(id, "parking");
+    }
+
+    #[test]
+    fn one_edit_beats_two_and_the_commoner_word_wins() {
+        // "nterest" is "interest" with a letter dropped, though "nearest"
+        // shares its first letter (two edits away).
+        let index = Index::build(&faq(&[
+            ("a", "nearest branch", &[]),
+            ("b", "interest rate", &[]),
+        ]));
+        assert_eq!(index.rank("nterest")[0].entry, 1);
+        // "jut" is one edit from "jet" and from "just"; the FAQ says
+        // "just" far more often, so "jut" stands for it first.
+        let index = Index::build(&faq(&[
+            ("a", "jet lag", &[]),
+            ("b", "just one card", &[]),
+            ("c", "just one pin", &[]),
+            ("d", "just the account", &[]),
+        ]));
+        let read = index.explain("jut");
+        assert_eq!(read[0].matched.as_ref().map(|m| m.0.as_str()), Some("just"));
+    }
+
+    #[test]
+    fn swapped_letters_in_a_rare_two_letter_string_are_a_typo() {
+        let index = Index::build(&faq(&[("a", "what do i do", &[])]));
+        assert_eq!(index.rank("od").len(), 1, "od = do");
+        // Any two letters are one edit from some word: only swaps count.
+        assert!(index.rank("dx").is_empty());
     }
 
     #[test]

@@ -4,12 +4,14 @@
 //! - [`normalize`]: text -> stemmed content words;
 //! - [`english`]: how common a word is in everyday English;
 //! - [`index`]: the index built once per FAQ load, and soft TF-IDF scoring;
+//! - [`spelling`]: re-ranking the best entries by whole-question spelling;
 //! - this module: the decision between answering, suggesting and falling
 //!   back to the topic menu, with its [`Thresholds`].
 
 pub mod english;
 pub mod index;
 pub mod normalize;
+pub mod spelling;
 
 use serde::{Deserialize, Serialize};
 
@@ -149,13 +151,36 @@ impl Matcher {
 
     /// Every entry sharing a word with the question, best first.
     pub fn rank(&self, question: &str) -> Vec<Scored> {
-        self.index.rank(question)
+        self.respell(question, self.index.rank(question))
     }
 
     /// The `k` best entries for the question, best first (exactly the first
     /// `k` of [`Matcher::rank`], found faster).
     pub fn rank_top(&self, question: &str, k: usize) -> Vec<Scored> {
-        self.index.rank_top(question, k)
+        let mut ranked = self.respell(
+            question,
+            self.index.rank_top(question, k.max(spelling::RERANK_DEPTH)),
+        );
+        ranked.truncate(k);
+        ranked
+    }
+
+    /// Lifts near copies of the question among the best
+    /// [`spelling::RERANK_DEPTH`] entries and re-sorts those.
+    fn respell(&self, question: &str, mut ranked: Vec<Scored>) -> Vec<Scored> {
+        let depth = ranked.len().min(spelling::RERANK_DEPTH);
+        if depth < 2 {
+            return ranked;
+        }
+        let spelled = spelling::spelled(question);
+        for s in &mut ranked[..depth] {
+            let near = self.index.near_copy(&spelled, s.entry);
+            if near > 0.0 {
+                s.score = spelling::Spelling::lift(s.score, near);
+            }
+        }
+        ranked[..depth].sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
+        ranked
     }
 
     /// How each word of the question was read (see [`Index::explain`]).
@@ -164,7 +189,7 @@ impl Matcher {
     }
 
     pub fn ask(&self, question: &str) -> Match {
-        let ranked = self.index.rank_top(question, MAX_SUGGESTIONS);
+        let ranked = self.rank_top(question, MAX_SUGGESTIONS);
         // Only an empty ranking needs to know why it is empty.
         let has_words = !ranked.is_empty() || !normalize::terms(question).is_empty();
         let decision = decide(&ranked, has_words, self.thresholds);
