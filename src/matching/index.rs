@@ -79,6 +79,10 @@ const WORD_FORM_SIMILARITY: f32 = 0.9;
 /// are only near in meaning.
 pub const SYNONYM_SIMILARITY: f32 = 0.8;
 
+fn has_digit(word: &str) -> bool {
+    word.chars().any(char::is_numeric)
+}
+
 /// The synonym groups, by stem: each stem -> the other stems of its groups.
 static SYNONYMS: LazyLock<HashMap<String, Vec<String>>> = LazyLock::new(|| {
     let mut map: HashMap<String, Vec<String>> = HashMap::default();
@@ -340,7 +344,11 @@ impl Index {
                 .fold(f32::INFINITY, f32::min)
         });
         index.lightest_phrasing = lightest;
-        let mut written: Vec<(String, TermId)> = seen.into_iter().collect();
+        // Numbers are never typos of each other ("flight 124" is not
+        // "flight 123"): only words without digits are looked up by
+        // spelling. An FAQ may have a number in every entry.
+        let mut written: Vec<(String, TermId)> =
+            seen.into_iter().filter(|(w, _)| !has_digit(w)).collect();
         written.sort_unstable();
         for (i, (word, _)) in written.iter().enumerate() {
             if word.chars().count() >= ONE_EDIT_MIN_CHARS - 1 {
@@ -351,6 +359,9 @@ impl Index {
         }
         index.written = written;
         for (id, word) in index.words.iter().enumerate() {
+            if has_digit(word) {
+                continue;
+            }
             if let Some(c) = word.chars().next() {
                 index.by_initial.entry(c).or_default().push(id as TermId);
             }
@@ -1025,6 +1036,17 @@ mod tests {
         ]));
         let read = index.explain("jut");
         assert_eq!(read[0].matched.as_ref().map(|m| m.0.as_str()), Some("just"));
+    }
+
+    #[test]
+    fn a_number_is_never_a_typo_of_another_number() {
+        let index = Index::build(&faq(&[("a", "status of flight 12345", &[])]));
+        let read = index.explain("12346");
+        assert_eq!(read[0].matched, None, "12346 is not 12345");
+        assert_eq!(
+            index.explain("12345")[0].matched.as_ref().map(|m| m.1),
+            Some(1.0)
+        );
     }
 
     #[test]
