@@ -8,6 +8,8 @@
 //! [`RERANK_DEPTH`] entries), not a second search: a phrasing the words do
 //! not bring near the top is not a near copy of the question.
 
+use rapidfuzz::distance::levenshtein;
+
 use super::normalize::words;
 
 /// How many of the best entries by words are re-ranked by spelling.
@@ -65,14 +67,15 @@ impl Spelling {
         }
         let mut best = 0.0f64;
         for p in phrasings.map(|p| self.phrasing(p)) {
-            let p_len = p.chars().count();
-            let longer = q_len.max(p_len) as f64;
-            // The length difference alone is that many edits.
-            if 1.0 - (q_len.abs_diff(p_len) as f64) / longer < NEAR_COPY.max(best) {
-                continue;
+            let longer = q_len.max(p.chars().count()) as f64;
+            // The most edits that could still beat the best so far; the
+            // bit-parallel search gives up beyond it, which is what keeps
+            // this cheap on the many phrasings that are no copy at all.
+            let max_edits = ((1.0 - NEAR_COPY.max(best)) * longer + 1e-9).floor() as usize;
+            let args = levenshtein::Args::default().score_cutoff(max_edits);
+            if let Some(d) = levenshtein::distance_with_args(question.chars(), p.chars(), &args) {
+                best = best.max(1.0 - d as f64 / longer);
             }
-            let sim = 1.0 - strsim::levenshtein(question, p) as f64 / longer;
-            best = best.max(sim);
         }
         if best < NEAR_COPY {
             0.0
