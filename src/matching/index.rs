@@ -229,6 +229,16 @@ pub struct Index {
     lightest_phrasing: Vec<f32>,
     /// Entry `e`'s phrasings are `entry_start[e]..entry_start[e + 1]`.
     entry_start: Vec<u32>,
+    /// The terms with the longest postings (at most 64, only those a
+    /// search defers: see [`Index::rank_top`]) -> their bit in
+    /// `long_terms`.
+    long_bit: HashMap<TermId, u32>,
+    /// Per entry, which of those terms it uses: at strength 1, and at
+    /// another strength ([`Params::answer_word`]). Reading an entry's share
+    /// of a deferred word here costs one look-up, where its postings would
+    /// take a binary search or a walk over most of the FAQ.
+    long_terms: Vec<[u64; 2]>,
+    answer_word: f32,
     unknown_weight: f32,
     synonym: f32,
     /// The IDF of a word only one entry uses (the rarest possible).
@@ -316,6 +326,21 @@ impl Index {
             .collect();
         index.unknown_weight = max_weight * params.unknown_word;
         index.max_idf = max_weight;
+        index.answer_word = params.answer_word;
+        let long = long_postings(faq.entries.len());
+        let mut longest: Vec<TermId> = (0..index.postings.len() as TermId)
+            .filter(|&t| index.postings[t as usize].len() > long)
+            .collect();
+        longest.sort_by_key(|&t| std::cmp::Reverse(index.postings[t as usize].len()));
+        longest.truncate(64);
+        index.long_terms = vec![[0; 2]; faq.entries.len()];
+        for (bit, &t) in longest.iter().enumerate() {
+            index.long_bit.insert(t, bit as u32);
+            for &(e, strength) in &index.postings[t as usize] {
+                let kind = usize::from(strength != 1.0);
+                index.long_terms[e as usize][kind] |= 1 << bit;
+            }
+        }
         index.evidence = params.evidence;
         index.synonym = params.synonym;
         let totals = per_range(&index.phrasing_start, |r| {
@@ -511,8 +536,10 @@ impl Index {
     ///
     /// The first coverage comes from the postings of the question's words
     /// alone; since the phrasing coverage is at most 1, it bounds the
-    /// score. Candidates are taken best bound first, and the search stops
-    /// once no bound can beat the `k`-th best score: the result is exact.
+    /// score. Candidates that cannot reach the `k`-th best score of a few
+    /// probes are dropped, the rest are taken best bound first, and the
+    /// search stops once no bound can beat the `k`-th best score: the
+    /// result is exact.
     pub fn rank_top(&self, question: &str, k: usize) -> Vec<Scored> {
         let words = question_terms(question);
         // Each question word: its weight and the vocabulary it matches.
@@ -553,13 +580,14 @@ impl Index {
         };
 
         // Words with long postings (function words, in a big FAQ) come
-        // last. They are first left out: their share is added only to the
-        // entries the other words found, and that is the answer if no entry
-        // found by them alone could make the top k. Otherwise everything is
-        // scored. Either way each entry sums its words in the same order,
-        // so both paths give the same scores to the bit.
+        // last. They are first left out: their share is looked up only for
+        // the entries the other words found (`long_terms`), and that is the
+        // answer if no entry found by them alone could make the top k.
+        // Otherwise the best of the entries only they reach are added. Every
+        // way, each entry sums its words in the same order, so all give the
+        // same scores to the bit.
         let n = self.entry_start.len() - 1;
-        let long = (n / LONG_POSTINGS_SHARE).max(LONG_POSTINGS_MIN);
+        let long = long_postings(n);
         let deferrable = |m: &(f32, Vec<(TermId, f32)>)| match m.1.as_slice() {
             [(t, _)] => self.postings[*t as usize].len() > long,
             _ => false,
@@ -583,42 +611,108 @@ impl Index {
             soft_slack,
         };
         let found_by_any = found_by.iter().any(|m| !m.1.is_empty());
-        if k != usize::MAX && !deferred.is_empty() && found_by_any {
-            let (mut explained, touched) = self.coverage(found_by, n);
-            for (weight, matches) in deferred {
-                let (t, sim) = matches[0];
-                let postings = &self.postings[t as usize];
-                let add = |x: &mut f32, strength: f32| {
-                    if strength > 0.0 {
-                        *x += weight * (sim * strength);
-                    }
-                };
-                // Look the found entries up, or walk the postings past
-                // the others, whichever is less work.
-                if touched.len() * (postings.len().ilog2() as usize + 1) < postings.len() {
-                    for &e in &touched {
-                        if let Ok(i) = postings.binary_search_by_key(&e, |p| p.0) {
-                            add(&mut explained[e as usize], postings[i].1);
-                        }
-                    }
-                } else {
-                    for &(e, strength) in postings {
-                        let x = &mut explained[e as usize];
-                        if *x > 0.0 {
-                            add(x, strength);
-                        }
+        if k == usize::MAX || deferred.is_empty() {
+            // Everything wanted, or no long postings to leave out: every
+            // word's postings are walked, and `explained` is exact.
+            let (explained, touched) = self.coverage(&matched, n);
+            return self.select(&query, &touched, |e| explained[e as usize], k);
+        }
+        // The entries the other words found, with the deferred words'
+        // share looked up.
+        let (explained, touched) = if found_by_any {
+            self.coverage(found_by, n)
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        let words = self.deferred_words(deferred);
+        let top = self.select(
+            &query,
+            &touched,
+            |e| self.explained_by(&words, e, explained[e as usize]),
+            k,
+        );
+        let deferred_weight: f32 = deferred.iter().map(|m| m.0).sum();
+        let unseen_bound = combine(deferred_weight / question_weight, 1.0) * confidence;
+        if top.len() == k && unseen_bound < top[k - 1].score {
+            return top;
+        }
+        // Entries only deferred words reach may make the top k: they are
+        // found by walking those words' postings, and all are ranked again.
+        let (unseen, unseen_explained) = self.unseen(&words, &explained, n);
+        let mut candidates = touched;
+        candidates.extend_from_slice(&unseen);
+        self.select(
+            &query,
+            &candidates,
+            |e| match explained.get(e as usize) {
+                Some(&x) if x != 0.0 => self.explained_by(&words, e, x),
+                _ => unseen_explained[e as usize],
+            },
+            k,
+        )
+    }
+
+    /// The deferred words (each matches one term), ready to look up.
+    fn deferred_words(&self, deferred: &[(f32, Vec<(TermId, f32)>)]) -> Vec<Deferred> {
+        deferred
+            .iter()
+            .map(|(weight, matches)| {
+                let (term, sim) = matches[0];
+                Deferred {
+                    weight: *weight,
+                    sim,
+                    term,
+                    bit: self.long_bit.get(&term).map(|&b| 1u64 << b),
+                }
+            })
+            .collect()
+    }
+
+    /// `x` (what earlier words explain of entry `e`) plus what the deferred
+    /// `words` explain of it, looked up: the same sum, term by term and in
+    /// the same order, as [`Index::coverage`] makes.
+    fn explained_by(&self, words: &[Deferred], e: u32, mut x: f32) -> f32 {
+        let [strong, weak] = self.long_terms[e as usize];
+        for w in words {
+            let strength = match w.bit {
+                Some(bit) if strong & bit != 0 => 1.0,
+                Some(bit) if weak & bit != 0 => self.answer_word,
+                Some(_) => continue,
+                None => {
+                    let postings = &self.postings[w.term as usize];
+                    match postings.binary_search_by_key(&e, |p| p.0) {
+                        Ok(i) => postings[i].1,
+                        Err(_) => continue,
                     }
                 }
-            }
-            let top = self.select(&query, touched, &explained, k);
-            let deferred_weight: f32 = deferred.iter().map(|m| m.0).sum();
-            let unseen_bound = combine(deferred_weight / question_weight, 1.0) * confidence;
-            if top.len() == k && unseen_bound < top[k - 1].score {
-                return top;
+            };
+            if strength > 0.0 {
+                x += w.weight * (w.sim * strength);
             }
         }
-        let (explained, touched) = self.coverage(&matched, n);
-        self.select(&query, touched, &explained, k)
+        x
+    }
+
+    /// The entries only the `deferred` words reach (those `explained` by
+    /// the other words is 0 for), and what those words explain of them,
+    /// summed in the same order as [`Index::coverage`] sums it.
+    fn unseen(&self, deferred: &[Deferred], explained: &[f32], n: usize) -> (Vec<u32>, Vec<f32>) {
+        let mut unseen_explained = vec![0.0f32; n];
+        let mut reached: Vec<u32> = Vec::new();
+        let seen = |e: u32| explained.get(e as usize).is_some_and(|&x| x != 0.0);
+        for w in deferred {
+            for &(e, strength) in &self.postings[w.term as usize] {
+                if strength <= 0.0 || seen(e) {
+                    continue;
+                }
+                let x = &mut unseen_explained[e as usize];
+                if *x == 0.0 {
+                    reached.push(e);
+                }
+                *x += w.weight * (w.sim * strength);
+            }
+        }
+        (reached, unseen_explained)
     }
 
     /// How much of the question each entry explains, word by word (a word
@@ -679,37 +773,53 @@ impl Index {
         (explained, touched)
     }
 
-    /// The `k` best of the `touched` entries, scored exactly, best bound
-    /// first with an early stop.
-    fn select(&self, query: &Query, touched: Vec<u32>, explained: &[f32], k: usize) -> Vec<Scored> {
-        let Query {
-            hits,
-            question_weight,
-            confidence,
-            soft_slack,
-        } = *query;
-        // Best bound first. A phrasing's covered weight is at most what
-        // the question's words explain of the entry (plus what words read
-        // as several near spellings may add), so its coverage is at most
-        // that over the entry's lightest phrasing. A little headroom keeps
-        // the bound above the score whatever the rounding.
-        let mut heap: BinaryHeap<Bound> = touched
-            .into_iter()
-            .map(|e| {
-                let x = explained[e as usize];
-                let qc = x / question_weight;
-                let lightest = self.lightest_phrasing[e as usize];
-                let pc = if lightest > 0.0 {
-                    ((x + soft_slack) / lightest * 1.0001 + 1e-6).min(1.0)
-                } else {
-                    1.0
-                };
+    /// The `k` best of the `candidates`, scored exactly, best bound first
+    /// with an early stop; `explained(e)` is what candidate `e` explains of
+    /// the question.
+    ///
+    /// Many candidates (a common word reaches most of a big FAQ) are first
+    /// narrowed, as ordering them all is much of the work: the first
+    /// [`PROBES`] in bound order are kept, and of the rest only those
+    /// bound at least the `k`-th best score of those first ones. Once
+    /// those first ones are scored, the `k`-th best score is at least
+    /// that, so the search would stop before any entry dropped: it scores
+    /// exactly the entries it would score without the narrowing, in the
+    /// same order, and gives the same answer to the bit.
+    fn select(
+        &self,
+        query: &Query,
+        candidates: &[u32],
+        explained: impl Fn(u32) -> f32,
+        k: usize,
+    ) -> Vec<Scored> {
+        let mut bounds: Vec<Bound> = candidates
+            .iter()
+            .map(|&e| {
+                let explained = explained(e);
                 Bound {
-                    bound: combine(qc, pc) * confidence,
+                    bound: self.bound(query, e, explained),
                     entry: e,
+                    explained,
                 }
             })
             .collect();
+        if k <= PROBES && bounds.len() > 2 * PROBES {
+            bounds.select_nth_unstable_by(PROBES - 1, |a, b| b.cmp(a));
+            let (first, rest) = bounds.split_at(PROBES);
+            let mut scores: Vec<f32> = first
+                .iter()
+                .filter_map(|b| self.score(query, b.entry, b.explained))
+                .map(|s| s.score)
+                .collect();
+            if scores.len() >= k {
+                scores.select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a));
+                let kth = scores[k - 1];
+                let kept: Vec<Bound> = rest.iter().filter(|b| b.bound >= kth).copied().collect();
+                bounds.truncate(PROBES);
+                bounds.extend(kept);
+            }
+        }
+        let mut heap = BinaryHeap::from(bounds);
         let mut top: Vec<Scored> = Vec::new();
         while let Some(b) = heap.pop() {
             if top.len() >= k {
@@ -720,50 +830,14 @@ impl Index {
                     break;
                 }
             }
-            let e = b.entry as usize;
-            let question_coverage = explained[e] / question_weight;
-            let (first, last) = (
-                self.entry_start[e] as usize,
-                self.entry_start[e + 1] as usize,
-            );
-            let (phrasing, phrasing_coverage) = (first..last)
-                .map(|p| {
-                    let terms = &self.phrasing_terms
-                        [self.phrasing_start[p] as usize..self.phrasing_start[p + 1] as usize];
-                    let covered: f32 = terms
-                        .iter()
-                        .map(|&t| {
-                            hits.binary_search_by_key(&t, |h| h.0)
-                                .map_or(0.0, |i| self.idf[t as usize] * hits[i].1)
-                        })
-                        .sum();
-                    let total = self.phrasing_total[p];
-                    if total > 0.0 {
-                        covered / total
-                    } else {
-                        0.0
-                    }
-                })
-                .enumerate()
-                .fold(
-                    (0, 0.0f32),
-                    |best, (i, c)| if c > best.1 { (i, c) } else { best },
-                );
-            let score = (combine(question_coverage, phrasing_coverage) * confidence).min(1.0);
-            if score <= 0.0 {
+            let Some(scored) = self.score(query, b.entry, b.explained) else {
                 continue;
-            }
-            let scored = Scored {
-                entry: e,
-                score,
-                phrasing,
-                question_coverage,
-                phrasing_coverage,
             };
             if k == usize::MAX {
                 top.push(scored);
                 continue;
             }
+            let (e, score) = (scored.entry, scored.score);
             let at = top.partition_point(|s| s.score > score || (s.score == score && s.entry < e));
             if at < k {
                 top.insert(at, scored);
@@ -776,6 +850,81 @@ impl Index {
         }
         top
     }
+
+    /// The most entry `e`'s score can be, given that it explains
+    /// `explained` of the question. A phrasing's covered weight is at most
+    /// what the question's words explain of the entry (plus what words
+    /// read as several near spellings may add), so its coverage is at most
+    /// that over the entry's lightest phrasing. A little headroom keeps the
+    /// bound above the score whatever the rounding.
+    fn bound(&self, query: &Query, e: u32, explained: f32) -> f32 {
+        let qc = explained / query.question_weight;
+        let lightest = self.lightest_phrasing[e as usize];
+        let pc = if lightest > 0.0 {
+            ((explained + query.soft_slack) / lightest * 1.0001 + 1e-6).min(1.0)
+        } else {
+            1.0
+        };
+        combine(qc, pc) * query.confidence
+    }
+
+    /// Entry `e`'s score and best phrasing, given that it explains
+    /// `explained` of the question; `None` if it scores 0.
+    fn score(&self, query: &Query, e: u32, explained: f32) -> Option<Scored> {
+        let Query {
+            hits,
+            question_weight,
+            confidence,
+            ..
+        } = *query;
+        let e = e as usize;
+        let question_coverage = explained / question_weight;
+        let (first, last) = (
+            self.entry_start[e] as usize,
+            self.entry_start[e + 1] as usize,
+        );
+        let (phrasing, phrasing_coverage) = (first..last)
+            .map(|p| {
+                let terms = &self.phrasing_terms
+                    [self.phrasing_start[p] as usize..self.phrasing_start[p + 1] as usize];
+                let covered: f32 = terms
+                    .iter()
+                    .map(|&t| {
+                        hits.binary_search_by_key(&t, |h| h.0)
+                            .map_or(0.0, |i| self.idf[t as usize] * hits[i].1)
+                    })
+                    .sum();
+                let total = self.phrasing_total[p];
+                if total > 0.0 {
+                    covered / total
+                } else {
+                    0.0
+                }
+            })
+            .enumerate()
+            .fold(
+                (0, 0.0f32),
+                |best, (i, c)| if c > best.1 { (i, c) } else { best },
+            );
+        let score = (combine(question_coverage, phrasing_coverage) * confidence).min(1.0);
+        (score > 0.0).then_some(Scored {
+            entry: e,
+            score,
+            phrasing,
+            question_coverage,
+            phrasing_coverage,
+        })
+    }
+}
+
+/// A question word left out of the first search (see [`Index::rank_top`]):
+/// its weight and the one term it matches, with its bit in
+/// [`Index::long_terms`] if it has one.
+struct Deferred {
+    weight: f32,
+    sim: f32,
+    term: TermId,
+    bit: Option<u64>,
 }
 
 /// What scoring an entry needs to know about the question.
@@ -794,6 +943,17 @@ struct Query<'a> {
 /// [`Index::rank_top`].
 const LONG_POSTINGS_SHARE: usize = 16;
 const LONG_POSTINGS_MIN: usize = 512;
+
+/// How long postings must be to be left out first, in an FAQ of `n`
+/// entries.
+fn long_postings(n: usize) -> usize {
+    (n / LONG_POSTINGS_SHARE).max(LONG_POSTINGS_MIN)
+}
+
+/// How many candidates [`Index::select`] scores first to narrow the rest,
+/// when there are many.
+const PROBES: usize = 32;
+
 /// `f` of each range of a flat array, given the ranges' starts (and the
 /// end after the last).
 fn per_range<T>(starts: &[u32], f: impl Fn(std::ops::Range<usize>) -> T) -> Vec<T> {
@@ -818,6 +978,8 @@ fn question_terms(question: &str) -> Vec<Term> {
 struct Bound {
     bound: f32,
     entry: u32,
+    /// What the entry explains of the question (not part of the order).
+    explained: f32,
 }
 
 impl PartialEq for Bound {
