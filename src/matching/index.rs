@@ -583,9 +583,9 @@ impl Index {
         // last. They are first left out: their share is looked up only for
         // the entries the other words found (`long_terms`), and that is the
         // answer if no entry found by them alone could make the top k.
-        // Otherwise the best of the entries only they reach are added. Every
-        // way, each entry sums its words in the same order, so all give the
-        // same scores to the bit.
+        // Otherwise the entries only they reach join the search. Either
+        // way, each entry sums its words in the same order, so both give
+        // the same scores to the bit.
         let n = self.entry_start.len() - 1;
         let long = long_postings(n);
         let deferrable = |m: &(f32, Vec<(TermId, f32)>)| match m.1.as_slice() {
@@ -625,31 +625,32 @@ impl Index {
             (Vec::new(), Vec::new())
         };
         let words = self.deferred_words(deferred);
-        let top = self.select(
-            &query,
-            &touched,
-            |e| self.explained_by(&words, e, explained[e as usize]),
-            k,
-        );
+        let found_explained = |e: u32| self.explained_by(&words, e, explained[e as usize]);
+        let mut found = self.bounds(&query, &touched, found_explained);
+        let (kept, probed) = self.narrow(&query, &mut found, k);
+        let top = self.take_best(&query, kept, k);
         let deferred_weight: f32 = deferred.iter().map(|m| m.0).sum();
         let unseen_bound = combine(deferred_weight / question_weight, 1.0) * confidence;
         if top.len() == k && unseen_bound < top[k - 1].score {
             return top;
         }
-        // Entries only deferred words reach may make the top k: they are
-        // found by walking those words' postings, and all are ranked again.
-        let (unseen, unseen_explained) = self.unseen(&words, &explained, n);
-        let mut candidates = touched;
-        candidates.extend_from_slice(&unseen);
-        self.select(
-            &query,
-            &candidates,
-            |e| match explained.get(e as usize) {
-                Some(&x) if x != 0.0 => self.explained_by(&words, e, x),
-                _ => unseen_explained[e as usize],
-            },
-            k,
-        )
+        // Entries only deferred words reach may make the top k: they join
+        // the found ones and all are ranked again, as one search would. An
+        // unseen entry bound below both the lowest bound of the found
+        // probes and their k-th best score is not looked for: the found
+        // probes outrank it, so it is no probe of all, and the narrowing of
+        // all drops it as long as all's probes score no lower (otherwise
+        // every unseen entry is looked for).
+        let floor = probed.map_or(0.0, |p| p.lowest_bound.min(p.kth_score));
+        let mut all = found.clone();
+        all.extend(self.unseen(&query, &words, &explained, floor, n));
+        let (kept, probed) = self.narrow(&query, &mut all, k);
+        if floor > 0.0 && !probed.is_some_and(|p| p.kth_score >= floor) {
+            found.extend(self.unseen(&query, &words, &explained, 0.0, n));
+            let (kept, _) = self.narrow(&query, &mut found, k);
+            return self.take_best(&query, kept, k);
+        }
+        self.take_best(&query, kept, k)
     }
 
     /// The deferred words (each matches one term), ready to look up.
@@ -694,25 +695,77 @@ impl Index {
     }
 
     /// The entries only the `deferred` words reach (those `explained` by
-    /// the other words is 0 for), and what those words explain of them,
-    /// summed in the same order as [`Index::coverage`] sums it.
-    fn unseen(&self, deferred: &[Deferred], explained: &[f32], n: usize) -> (Vec<u32>, Vec<f32>) {
-        let mut unseen_explained = vec![0.0f32; n];
+    /// the other words is 0 for), with what they explain and their bound,
+    /// except some bound below `floor`. What the words explain is summed in
+    /// the same order as [`Index::coverage`] sums it.
+    ///
+    /// Words whose most, all together, cannot lift an entry's bound to
+    /// `floor` need not be walked (MaxScore, Turtle & Flood 1995): an
+    /// entry only they reach is bound below it. An entry the others reach
+    /// has their share looked up.
+    fn unseen(
+        &self,
+        query: &Query,
+        deferred: &[Deferred],
+        explained: &[f32],
+        floor: f32,
+        n: usize,
+    ) -> Vec<Bound> {
+        let needed = self.explained_needed(query, floor);
+        let max_strength = self.answer_word.max(1.0);
+        let most: Vec<f32> = deferred
+            .iter()
+            .map(|w| w.weight * (w.sim * max_strength))
+            .collect();
+        let mut by_most: Vec<usize> = (0..deferred.len()).collect();
+        by_most.sort_by(|&a, &b| most[a].total_cmp(&most[b]));
+        let mut walk = vec![true; deferred.len()];
+        let mut skipped_most = 0.0f32;
+        for i in by_most {
+            if skipped_most + most[i] >= needed {
+                break;
+            }
+            skipped_most += most[i];
+            walk[i] = false;
+        }
+        let mut partial = vec![0.0f32; n];
         let mut reached: Vec<u32> = Vec::new();
         let seen = |e: u32| explained.get(e as usize).is_some_and(|&x| x != 0.0);
-        for w in deferred {
+        for (w, _) in deferred.iter().zip(&walk).filter(|w| *w.1) {
             for &(e, strength) in &self.postings[w.term as usize] {
                 if strength <= 0.0 || seen(e) {
                     continue;
                 }
-                let x = &mut unseen_explained[e as usize];
+                let x = &mut partial[e as usize];
                 if *x == 0.0 {
                     reached.push(e);
                 }
                 *x += w.weight * (w.sim * strength);
             }
         }
-        (reached, unseen_explained)
+        reached.retain(|&e| partial[e as usize] + skipped_most >= needed);
+        if walk.iter().all(|&w| w) {
+            // Every word walked, in order: `partial` is the exact sum.
+            self.bounds(query, &reached, |e| partial[e as usize])
+        } else {
+            self.bounds(query, &reached, |e| self.explained_by(deferred, e, 0.0))
+        }
+    }
+
+    /// What an entry must explain of the question for its bound to reach
+    /// `bound`, less a margin for rounding: the bound is at most
+    /// `combine(explained / question_weight, 1) * confidence`, which grows
+    /// with what it explains. 0 when nothing can be ruled out.
+    fn explained_needed(&self, query: &Query, bound: f32) -> f32 {
+        if bound <= 0.0 || query.confidence <= 0.0 {
+            return 0.0;
+        }
+        // combine(q, 1) = 2q / (q + 1) >= b  <=>  q >= b / (2 - b)
+        let b = bound / query.confidence;
+        if b >= 2.0 {
+            return 0.0; // cannot happen: bounds are at most the confidence
+        }
+        b / (2.0 - b) * query.question_weight * (1.0 - EXPLAINED_MARGIN)
     }
 
     /// How much of the question each entry explains, word by word (a word
@@ -776,15 +829,6 @@ impl Index {
     /// The `k` best of the `candidates`, scored exactly, best bound first
     /// with an early stop; `explained(e)` is what candidate `e` explains of
     /// the question.
-    ///
-    /// Many candidates (a common word reaches most of a big FAQ) are first
-    /// narrowed, as ordering them all is much of the work: the first
-    /// [`PROBES`] in bound order are kept, and of the rest only those
-    /// bound at least the `k`-th best score of those first ones. Once
-    /// those first ones are scored, the `k`-th best score is at least
-    /// that, so the search would stop before any entry dropped: it scores
-    /// exactly the entries it would score without the narrowing, in the
-    /// same order, and gives the same answer to the bit.
     fn select(
         &self,
         query: &Query,
@@ -792,7 +836,19 @@ impl Index {
         explained: impl Fn(u32) -> f32,
         k: usize,
     ) -> Vec<Scored> {
-        let mut bounds: Vec<Bound> = candidates
+        let mut bounds = self.bounds(query, candidates, explained);
+        let (kept, _) = self.narrow(query, &mut bounds, k);
+        self.take_best(query, kept, k)
+    }
+
+    /// Each candidate with what it explains and its bound.
+    fn bounds(
+        &self,
+        query: &Query,
+        candidates: &[u32],
+        explained: impl Fn(u32) -> f32,
+    ) -> Vec<Bound> {
+        candidates
             .iter()
             .map(|&e| {
                 let explained = explained(e);
@@ -802,23 +858,54 @@ impl Index {
                     explained,
                 }
             })
-            .collect();
-        if k <= PROBES && bounds.len() > 2 * PROBES {
-            bounds.select_nth_unstable_by(PROBES - 1, |a, b| b.cmp(a));
-            let (first, rest) = bounds.split_at(PROBES);
-            let mut scores: Vec<f32> = first
-                .iter()
-                .filter_map(|b| self.score(query, b.entry, b.explained))
-                .map(|s| s.score)
-                .collect();
-            if scores.len() >= k {
-                scores.select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a));
-                let kth = scores[k - 1];
-                let kept: Vec<Bound> = rest.iter().filter(|b| b.bound >= kth).copied().collect();
-                bounds.truncate(PROBES);
-                bounds.extend(kept);
-            }
+            .collect()
+    }
+
+    /// The candidates [`Index::take_best`] needs to see, of many (a common
+    /// word reaches most of a big FAQ), as ordering them all is much of
+    /// the work: the first [`PROBES`] in bound order, and of the rest only
+    /// those bound at least the `k`-th best score of those first ones.
+    /// Once those first ones are scored, the `k`-th best score is at least
+    /// that, so the search would stop before any entry dropped: it scores
+    /// exactly the entries it would score without the narrowing, in the
+    /// same order, and gives the same answer to the bit. Reorders
+    /// `bounds`; also says what the probes found, if it narrowed.
+    fn narrow(
+        &self,
+        query: &Query,
+        bounds: &mut [Bound],
+        k: usize,
+    ) -> (Vec<Bound>, Option<Probed>) {
+        if k > PROBES || bounds.len() <= 2 * PROBES {
+            return (bounds.to_vec(), None);
         }
+        bounds.select_nth_unstable_by(PROBES - 1, |a, b| b.cmp(a));
+        let (first, rest) = bounds.split_at(PROBES);
+        let mut scores: Vec<f32> = first
+            .iter()
+            .filter_map(|b| self.score(query, b.entry, b.explained))
+            .map(|s| s.score)
+            .collect();
+        if scores.len() < k {
+            return (bounds.to_vec(), None);
+        }
+        scores.select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a));
+        let kth_score = scores[k - 1];
+        let mut kept = first.to_vec();
+        kept.extend(rest.iter().filter(|b| b.bound >= kth_score));
+        let lowest_bound = first.iter().map(|b| b.bound).fold(f32::INFINITY, f32::min);
+        (
+            kept,
+            Some(Probed {
+                lowest_bound,
+                kth_score,
+            }),
+        )
+    }
+
+    /// The `k` best of the candidates, scored exactly, best bound first
+    /// with an early stop.
+    fn take_best(&self, query: &Query, bounds: Vec<Bound>, k: usize) -> Vec<Scored> {
         let mut heap = BinaryHeap::from(bounds);
         let mut top: Vec<Scored> = Vec::new();
         while let Some(b) = heap.pop() {
@@ -953,6 +1040,20 @@ fn long_postings(n: usize) -> usize {
 /// How many candidates [`Index::select`] scores first to narrow the rest,
 /// when there are many.
 const PROBES: usize = 32;
+
+/// The share of a needed explained weight ([`Index::explained_needed`])
+/// an entry may lack and still be kept: far more than rounding can move
+/// a sum of a few dozen terms, so no entry that could reach the bound is
+/// ruled out.
+const EXPLAINED_MARGIN: f32 = 1e-3;
+
+/// What [`Index::narrow`]'s probes found: the lowest of their bounds and
+/// the `k`-th best of their scores.
+#[derive(Debug, Clone, Copy)]
+struct Probed {
+    lowest_bound: f32,
+    kth_score: f32,
+}
 
 /// `f` of each range of a flat array, given the ranges' starts (and the
 /// end after the last).
