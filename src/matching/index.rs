@@ -625,10 +625,12 @@ impl Index {
             (Vec::new(), Vec::new())
         };
         let words = self.deferred_words(deferred);
-        let found_explained = |e: u32| self.explained_by(&words, e, explained[e as usize]);
-        let mut found = self.bounds(&query, &touched, found_explained);
-        let (kept, probed) = self.narrow(&query, &mut found, k);
-        let top = self.take_best(&query, kept, k);
+        // An entry no other word found explains 0 before the deferred ones.
+        let before = |e: u32| explained.get(e as usize).copied().unwrap_or(0.0);
+        let exact = |e: u32| self.explained_by(&words, e, before(e));
+        let mut found = self.bounds(&query, &touched, exact);
+        let (kept, probed) = self.narrow(&query, &mut found, exact, k);
+        let top = self.take_best(&query, kept, exact, k);
         let deferred_weight: f32 = deferred.iter().map(|m| m.0).sum();
         let unseen_bound = combine(deferred_weight / question_weight, 1.0) * confidence;
         if top.len() == k && unseen_bound < top[k - 1].score {
@@ -644,13 +646,13 @@ impl Index {
         let floor = probed.map_or(0.0, |p| p.lowest_bound.min(p.kth_score));
         let mut all = found.clone();
         all.extend(self.unseen(&query, &words, &explained, floor, n));
-        let (kept, probed) = self.narrow(&query, &mut all, k);
+        let (kept, probed) = self.narrow(&query, &mut all, exact, k);
         if floor > 0.0 && !probed.is_some_and(|p| p.kth_score >= floor) {
             found.extend(self.unseen(&query, &words, &explained, 0.0, n));
-            let (kept, _) = self.narrow(&query, &mut found, k);
-            return self.take_best(&query, kept, k);
+            let (kept, _) = self.narrow(&query, &mut found, exact, k);
+            return self.take_best(&query, kept, exact, k);
         }
-        self.take_best(&query, kept, k)
+        self.take_best(&query, kept, exact, k)
     }
 
     /// The deferred words (each matches one term), ready to look up.
@@ -836,12 +838,12 @@ impl Index {
         explained: impl Fn(u32) -> f32,
         k: usize,
     ) -> Vec<Scored> {
-        let mut bounds = self.bounds(query, candidates, explained);
-        let (kept, _) = self.narrow(query, &mut bounds, k);
-        self.take_best(query, kept, k)
+        let mut bounds = self.bounds(query, candidates, &explained);
+        let (kept, _) = self.narrow(query, &mut bounds, &explained, k);
+        self.take_best(query, kept, &explained, k)
     }
 
-    /// Each candidate with what it explains and its bound.
+    /// Each candidate's bound.
     fn bounds(
         &self,
         query: &Query,
@@ -850,13 +852,9 @@ impl Index {
     ) -> Vec<Bound> {
         candidates
             .iter()
-            .map(|&e| {
-                let explained = explained(e);
-                Bound {
-                    bound: self.bound(query, e, explained),
-                    entry: e,
-                    explained,
-                }
+            .map(|&e| Bound {
+                bound: self.bound(query, e, explained(e)),
+                entry: e,
             })
             .collect()
     }
@@ -874,6 +872,7 @@ impl Index {
         &self,
         query: &Query,
         bounds: &mut [Bound],
+        explained: impl Fn(u32) -> f32,
         k: usize,
     ) -> (Vec<Bound>, Option<Probed>) {
         if k > PROBES || bounds.len() < NARROW_MIN {
@@ -883,7 +882,7 @@ impl Index {
         let (first, rest) = bounds.split_at(PROBES);
         let mut scores: Vec<f32> = first
             .iter()
-            .filter_map(|b| self.score(query, b.entry, b.explained))
+            .filter_map(|b| self.score(query, b.entry, explained(b.entry)))
             .map(|s| s.score)
             .collect();
         if scores.len() < k {
@@ -905,7 +904,13 @@ impl Index {
 
     /// The `k` best of the candidates, scored exactly, best bound first
     /// with an early stop.
-    fn take_best(&self, query: &Query, bounds: Vec<Bound>, k: usize) -> Vec<Scored> {
+    fn take_best(
+        &self,
+        query: &Query,
+        bounds: Vec<Bound>,
+        explained: impl Fn(u32) -> f32,
+        k: usize,
+    ) -> Vec<Scored> {
         let mut heap = BinaryHeap::from(bounds);
         let mut top: Vec<Scored> = Vec::new();
         while let Some(b) = heap.pop() {
@@ -917,7 +922,7 @@ impl Index {
                     break;
                 }
             }
-            let Some(scored) = self.score(query, b.entry, b.explained) else {
+            let Some(scored) = self.score(query, b.entry, explained(b.entry)) else {
                 continue;
             };
             if k == usize::MAX {
@@ -1085,8 +1090,6 @@ fn question_terms(question: &str) -> Vec<Term> {
 struct Bound {
     bound: f32,
     entry: u32,
-    /// What the entry explains of the question (not part of the order).
-    explained: f32,
 }
 
 impl PartialEq for Bound {
