@@ -239,6 +239,16 @@ pub struct Index {
     lightest_phrasing: Vec<f32>,
     /// Entry `e`'s phrasings are `entry_start[e]..entry_start[e + 1]`.
     entry_start: Vec<u32>,
+    /// The terms with the longest postings (at most 64, only those a
+    /// search defers: see [`Index::rank_top`]) -> their bit in
+    /// `long_terms`.
+    long_bit: HashMap<TermId, u32>,
+    /// Per entry, which of those terms it uses: at strength 1, and at
+    /// another strength ([`Params::answer_word`]). Reading an entry's share
+    /// of a deferred word here costs one look-up, where its postings would
+    /// take a binary search or a walk over most of the FAQ.
+    long_terms: Vec<[u64; 2]>,
+    answer_word: f32,
     unknown_weight: f32,
     synonym: f32,
     /// The IDF of a word only one entry uses (the rarest possible).
@@ -328,6 +338,21 @@ impl Index {
             .collect();
         index.unknown_weight = max_weight * params.unknown_word;
         index.max_idf = max_weight;
+        index.answer_word = params.answer_word;
+        let long = long_postings(faq.entries.len());
+        let mut longest: Vec<TermId> = (0..index.postings.len() as TermId)
+            .filter(|&t| index.postings[t as usize].len() > long)
+            .collect();
+        longest.sort_by_key(|&t| std::cmp::Reverse(index.postings[t as usize].len()));
+        longest.truncate(64);
+        index.long_terms = vec![[0; 2]; faq.entries.len()];
+        for (bit, &t) in longest.iter().enumerate() {
+            index.long_bit.insert(t, bit as u32);
+            for &(e, strength) in &index.postings[t as usize] {
+                let kind = usize::from(strength != 1.0);
+                index.long_terms[e as usize][kind] |= 1 << bit;
+            }
+        }
         index.evidence = params.evidence;
         index.synonym = params.synonym;
         let totals = per_range(&index.phrasing_start, |r| {
@@ -567,8 +592,10 @@ impl Index {
     ///
     /// The first coverage comes from the postings of the question's words
     /// alone; since the phrasing coverage is at most 1, it bounds the
-    /// score. Candidates are taken best bound first, and the search stops
-    /// once no bound can beat the `k`-th best score: the result is exact.
+    /// score. Candidates that cannot reach the `k`-th best score of a few
+    /// probes are dropped, the rest are taken best bound first, and the
+    /// search stops once no bound can beat the `k`-th best score: the
+    /// result is exact.
     pub fn rank_top(&self, question: &str, k: usize) -> Vec<Scored> {
         let words = question_terms(question);
         // Each question word: its weight and the vocabulary it matches.
@@ -609,13 +636,14 @@ impl Index {
         };
 
         // Words with long postings (function words, in a big FAQ) come
-        // last. They are first left out: their share is added only to the
-        // entries the other words found, and that is the answer if no entry
-        // found by them alone could make the top k. Otherwise everything is
-        // scored. Either way each entry sums its words in the same order,
-        // so both paths give the same scores to the bit.
+        // last. They are first left out: their share is looked up only for
+        // the entries the other words found (`long_terms`), and that is the
+        // answer if no entry found by them alone could make the top k.
+        // Otherwise the entries only they reach join the search. Either
+        // way, each entry sums its words in the same order, so both give
+        // the same scores to the bit.
         let n = self.entry_start.len() - 1;
-        let long = (n / LONG_POSTINGS_SHARE).max(LONG_POSTINGS_MIN);
+        let long = long_postings(n);
         let deferrable = |m: &(f32, Vec<(TermId, f32)>)| match m.1.as_slice() {
             [(t, _)] => self.postings[*t as usize].len() > long,
             _ => false,
@@ -639,42 +667,163 @@ impl Index {
             soft_slack,
         };
         let found_by_any = found_by.iter().any(|m| !m.1.is_empty());
-        if k != usize::MAX && !deferred.is_empty() && found_by_any {
-            let (mut explained, touched) = self.coverage(found_by, n);
-            for (weight, matches) in deferred {
-                let (t, sim) = matches[0];
-                let postings = &self.postings[t as usize];
-                let add = |x: &mut f32, strength: f32| {
-                    if strength > 0.0 {
-                        *x += weight * (sim * strength);
-                    }
-                };
-                // Look the found entries up, or walk the postings past
-                // the others, whichever is less work.
-                if touched.len() * (postings.len().ilog2() as usize + 1) < postings.len() {
-                    for &e in &touched {
-                        if let Ok(i) = postings.binary_search_by_key(&e, |p| p.0) {
-                            add(&mut explained[e as usize], postings[i].1);
-                        }
-                    }
-                } else {
-                    for &(e, strength) in postings {
-                        let x = &mut explained[e as usize];
-                        if *x > 0.0 {
-                            add(x, strength);
-                        }
+        if k == usize::MAX || deferred.is_empty() {
+            // Everything wanted, or no long postings to leave out: every
+            // word's postings are walked, and `explained` is exact.
+            let (explained, touched) = self.coverage(&matched, n);
+            return self.select(&query, &touched, |e| explained[e as usize], k);
+        }
+        // The entries the other words found, with the deferred words'
+        // share looked up.
+        let (explained, touched) = if found_by_any {
+            self.coverage(found_by, n)
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        let words = self.deferred_words(deferred);
+        // An entry no other word found explains 0 before the deferred ones.
+        let before = |e: u32| explained.get(e as usize).copied().unwrap_or(0.0);
+        let exact = |e: u32| self.explained_by(&words, e, before(e));
+        let mut found = self.bounds(&query, &touched, exact);
+        let (kept, probed) = self.narrow(&query, &mut found, exact, k);
+        let top = self.take_best(&query, kept, exact, k);
+        let deferred_weight: f32 = deferred.iter().map(|m| m.0).sum();
+        let unseen_bound = combine(deferred_weight / question_weight, 1.0) * confidence;
+        if top.len() == k && unseen_bound < top[k - 1].score {
+            return top;
+        }
+        // Entries only deferred words reach may make the top k: they join
+        // the found ones and all are ranked again, as one search would. An
+        // unseen entry bound below both the lowest bound of the found
+        // probes and their k-th best score is not looked for: the found
+        // probes outrank it, so it is no probe of all, and the narrowing of
+        // all drops it as long as all's probes score no lower (otherwise
+        // every unseen entry is looked for).
+        let floor = probed.map_or(0.0, |p| p.lowest_bound.min(p.kth_score));
+        let mut all = found.clone();
+        all.extend(self.unseen(&query, &words, &explained, floor, n));
+        let (kept, probed) = self.narrow(&query, &mut all, exact, k);
+        if floor > 0.0 && !probed.is_some_and(|p| p.kth_score >= floor) {
+            found.extend(self.unseen(&query, &words, &explained, 0.0, n));
+            let (kept, _) = self.narrow(&query, &mut found, exact, k);
+            return self.take_best(&query, kept, exact, k);
+        }
+        self.take_best(&query, kept, exact, k)
+    }
+
+    /// The deferred words (each matches one term), ready to look up.
+    fn deferred_words(&self, deferred: &[(f32, Vec<(TermId, f32)>)]) -> Vec<Deferred> {
+        deferred
+            .iter()
+            .map(|(weight, matches)| {
+                let (term, sim) = matches[0];
+                Deferred {
+                    weight: *weight,
+                    sim,
+                    term,
+                    bit: self.long_bit.get(&term).map(|&b| 1u64 << b),
+                }
+            })
+            .collect()
+    }
+
+    /// `x` (what earlier words explain of entry `e`) plus what the deferred
+    /// `words` explain of it, looked up: the same sum, term by term and in
+    /// the same order, as [`Index::coverage`] makes.
+    fn explained_by(&self, words: &[Deferred], e: u32, mut x: f32) -> f32 {
+        let [strong, weak] = self.long_terms[e as usize];
+        for w in words {
+            let strength = match w.bit {
+                Some(bit) if strong & bit != 0 => 1.0,
+                Some(bit) if weak & bit != 0 => self.answer_word,
+                Some(_) => continue,
+                None => {
+                    let postings = &self.postings[w.term as usize];
+                    match postings.binary_search_by_key(&e, |p| p.0) {
+                        Ok(i) => postings[i].1,
+                        Err(_) => continue,
                     }
                 }
-            }
-            let top = self.select(&query, touched, &explained, k);
-            let deferred_weight: f32 = deferred.iter().map(|m| m.0).sum();
-            let unseen_bound = combine(deferred_weight / question_weight, 1.0) * confidence;
-            if top.len() == k && unseen_bound < top[k - 1].score {
-                return top;
+            };
+            if strength > 0.0 {
+                x += w.weight * (w.sim * strength);
             }
         }
-        let (explained, touched) = self.coverage(&matched, n);
-        self.select(&query, touched, &explained, k)
+        x
+    }
+
+    /// The entries only the `deferred` words reach (those `explained` by
+    /// the other words is 0 for), with what they explain and their bound,
+    /// except some bound below `floor`. What the words explain is summed in
+    /// the same order as [`Index::coverage`] sums it.
+    ///
+    /// Words whose most, all together, cannot lift an entry's bound to
+    /// `floor` need not be walked (MaxScore, Turtle & Flood 1995): an
+    /// entry only they reach is bound below it. An entry the others reach
+    /// has their share looked up.
+    fn unseen(
+        &self,
+        query: &Query,
+        deferred: &[Deferred],
+        explained: &[f32],
+        floor: f32,
+        n: usize,
+    ) -> Vec<Bound> {
+        let needed = self.explained_needed(query, floor);
+        let max_strength = self.answer_word.max(1.0);
+        let most: Vec<f32> = deferred
+            .iter()
+            .map(|w| w.weight * (w.sim * max_strength))
+            .collect();
+        let mut by_most: Vec<usize> = (0..deferred.len()).collect();
+        by_most.sort_by(|&a, &b| most[a].total_cmp(&most[b]));
+        let mut walk = vec![true; deferred.len()];
+        let mut skipped_most = 0.0f32;
+        for i in by_most {
+            if skipped_most + most[i] >= needed {
+                break;
+            }
+            skipped_most += most[i];
+            walk[i] = false;
+        }
+        let mut partial = vec![0.0f32; n];
+        let mut reached: Vec<u32> = Vec::new();
+        let seen = |e: u32| explained.get(e as usize).is_some_and(|&x| x != 0.0);
+        for (w, _) in deferred.iter().zip(&walk).filter(|w| *w.1) {
+            for &(e, strength) in &self.postings[w.term as usize] {
+                if strength <= 0.0 || seen(e) {
+                    continue;
+                }
+                let x = &mut partial[e as usize];
+                if *x == 0.0 {
+                    reached.push(e);
+                }
+                *x += w.weight * (w.sim * strength);
+            }
+        }
+        reached.retain(|&e| partial[e as usize] + skipped_most >= needed);
+        if walk.iter().all(|&w| w) {
+            // Every word walked, in order: `partial` is the exact sum.
+            self.bounds(query, &reached, |e| partial[e as usize])
+        } else {
+            self.bounds(query, &reached, |e| self.explained_by(deferred, e, 0.0))
+        }
+    }
+
+    /// What an entry must explain of the question for its bound to reach
+    /// `bound`, less a margin for rounding: the bound is at most
+    /// `combine(explained / question_weight, 1) * confidence`, which grows
+    /// with what it explains. 0 when nothing can be ruled out.
+    fn explained_needed(&self, query: &Query, bound: f32) -> f32 {
+        if bound <= 0.0 || query.confidence <= 0.0 {
+            return 0.0;
+        }
+        // combine(q, 1) = 2q / (q + 1) >= b  <=>  q >= b / (2 - b)
+        let b = bound / query.confidence;
+        if b >= 2.0 {
+            return 0.0; // cannot happen: bounds are at most the confidence
+        }
+        b / (2.0 - b) * query.question_weight * (1.0 - EXPLAINED_MARGIN)
     }
 
     /// How much of the question each entry explains, word by word (a word
@@ -735,37 +884,90 @@ impl Index {
         (explained, touched)
     }
 
-    /// The `k` best of the `touched` entries, scored exactly, best bound
-    /// first with an early stop.
-    fn select(&self, query: &Query, touched: Vec<u32>, explained: &[f32], k: usize) -> Vec<Scored> {
-        let Query {
-            hits,
-            question_weight,
-            confidence,
-            soft_slack,
-        } = *query;
-        // Best bound first. A phrasing's covered weight is at most what
-        // the question's words explain of the entry (plus what words read
-        // as several near spellings may add), so its coverage is at most
-        // that over the entry's lightest phrasing. A little headroom keeps
-        // the bound above the score whatever the rounding.
-        let mut heap: BinaryHeap<Bound> = touched
-            .into_iter()
-            .map(|e| {
-                let x = explained[e as usize];
-                let qc = x / question_weight;
-                let lightest = self.lightest_phrasing[e as usize];
-                let pc = if lightest > 0.0 {
-                    ((x + soft_slack) / lightest * 1.0001 + 1e-6).min(1.0)
-                } else {
-                    1.0
-                };
-                Bound {
-                    bound: combine(qc, pc) * confidence,
-                    entry: e,
-                }
+    /// The `k` best of the `candidates`, scored exactly, best bound first
+    /// with an early stop; `explained(e)` is what candidate `e` explains of
+    /// the question.
+    fn select(
+        &self,
+        query: &Query,
+        candidates: &[u32],
+        explained: impl Fn(u32) -> f32,
+        k: usize,
+    ) -> Vec<Scored> {
+        let mut bounds = self.bounds(query, candidates, &explained);
+        let (kept, _) = self.narrow(query, &mut bounds, &explained, k);
+        self.take_best(query, kept, &explained, k)
+    }
+
+    /// Each candidate's bound.
+    fn bounds(
+        &self,
+        query: &Query,
+        candidates: &[u32],
+        explained: impl Fn(u32) -> f32,
+    ) -> Vec<Bound> {
+        candidates
+            .iter()
+            .map(|&e| Bound {
+                bound: self.bound(query, e, explained(e)),
+                entry: e,
             })
+            .collect()
+    }
+
+    /// The candidates [`Index::take_best`] needs to see, of many (a common
+    /// word reaches most of a big FAQ), as ordering them all is much of
+    /// the work: the first [`PROBES`] in bound order, and of the rest only
+    /// those bound at least the `k`-th best score of those first ones.
+    /// Once those first ones are scored, the `k`-th best score is at least
+    /// that, so the search would stop before any entry dropped: it scores
+    /// exactly the entries it would score without the narrowing, in the
+    /// same order, and gives the same answer to the bit. Reorders
+    /// `bounds`; also says what the probes found, if it narrowed.
+    fn narrow(
+        &self,
+        query: &Query,
+        bounds: &mut [Bound],
+        explained: impl Fn(u32) -> f32,
+        k: usize,
+    ) -> (Vec<Bound>, Option<Probed>) {
+        if k > PROBES || bounds.len() < NARROW_MIN {
+            return (bounds.to_vec(), None);
+        }
+        bounds.select_nth_unstable_by(PROBES - 1, |a, b| b.cmp(a));
+        let (first, rest) = bounds.split_at(PROBES);
+        let mut scores: Vec<f32> = first
+            .iter()
+            .filter_map(|b| self.score(query, b.entry, explained(b.entry)))
+            .map(|s| s.score)
             .collect();
+        if scores.len() < k {
+            return (bounds.to_vec(), None);
+        }
+        scores.select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a));
+        let kth_score = scores[k - 1];
+        let mut kept = first.to_vec();
+        kept.extend(rest.iter().filter(|b| b.bound >= kth_score));
+        let lowest_bound = first.iter().map(|b| b.bound).fold(f32::INFINITY, f32::min);
+        (
+            kept,
+            Some(Probed {
+                lowest_bound,
+                kth_score,
+            }),
+        )
+    }
+
+    /// The `k` best of the candidates, scored exactly, best bound first
+    /// with an early stop.
+    fn take_best(
+        &self,
+        query: &Query,
+        bounds: Vec<Bound>,
+        explained: impl Fn(u32) -> f32,
+        k: usize,
+    ) -> Vec<Scored> {
+        let mut heap = BinaryHeap::from(bounds);
         let mut top: Vec<Scored> = Vec::new();
         while let Some(b) = heap.pop() {
             if top.len() >= k {
@@ -776,50 +978,14 @@ impl Index {
                     break;
                 }
             }
-            let e = b.entry as usize;
-            let question_coverage = explained[e] / question_weight;
-            let (first, last) = (
-                self.entry_start[e] as usize,
-                self.entry_start[e + 1] as usize,
-            );
-            let (phrasing, phrasing_coverage) = (first..last)
-                .map(|p| {
-                    let terms = &self.phrasing_terms
-                        [self.phrasing_start[p] as usize..self.phrasing_start[p + 1] as usize];
-                    let covered: f32 = terms
-                        .iter()
-                        .map(|&t| {
-                            hits.binary_search_by_key(&t, |h| h.0)
-                                .map_or(0.0, |i| self.idf[t as usize] * hits[i].1)
-                        })
-                        .sum();
-                    let total = self.phrasing_total[p];
-                    if total > 0.0 {
-                        covered / total
-                    } else {
-                        0.0
-                    }
-                })
-                .enumerate()
-                .fold(
-                    (0, 0.0f32),
-                    |best, (i, c)| if c > best.1 { (i, c) } else { best },
-                );
-            let score = (combine(question_coverage, phrasing_coverage) * confidence).min(1.0);
-            if score <= 0.0 {
+            let Some(scored) = self.score(query, b.entry, explained(b.entry)) else {
                 continue;
-            }
-            let scored = Scored {
-                entry: e,
-                score,
-                phrasing,
-                question_coverage,
-                phrasing_coverage,
             };
             if k == usize::MAX {
                 top.push(scored);
                 continue;
             }
+            let (e, score) = (scored.entry, scored.score);
             let at = top.partition_point(|s| s.score > score || (s.score == score && s.entry < e));
             if at < k {
                 top.insert(at, scored);
@@ -832,6 +998,81 @@ impl Index {
         }
         top
     }
+
+    /// The most entry `e`'s score can be, given that it explains
+    /// `explained` of the question. A phrasing's covered weight is at most
+    /// what the question's words explain of the entry (plus what words
+    /// read as several near spellings may add), so its coverage is at most
+    /// that over the entry's lightest phrasing. A little headroom keeps the
+    /// bound above the score whatever the rounding.
+    fn bound(&self, query: &Query, e: u32, explained: f32) -> f32 {
+        let qc = explained / query.question_weight;
+        let lightest = self.lightest_phrasing[e as usize];
+        let pc = if lightest > 0.0 {
+            ((explained + query.soft_slack) / lightest * 1.0001 + 1e-6).min(1.0)
+        } else {
+            1.0
+        };
+        combine(qc, pc) * query.confidence
+    }
+
+    /// Entry `e`'s score and best phrasing, given that it explains
+    /// `explained` of the question; `None` if it scores 0.
+    fn score(&self, query: &Query, e: u32, explained: f32) -> Option<Scored> {
+        let Query {
+            hits,
+            question_weight,
+            confidence,
+            ..
+        } = *query;
+        let e = e as usize;
+        let question_coverage = explained / question_weight;
+        let (first, last) = (
+            self.entry_start[e] as usize,
+            self.entry_start[e + 1] as usize,
+        );
+        let (phrasing, phrasing_coverage) = (first..last)
+            .map(|p| {
+                let terms = &self.phrasing_terms
+                    [self.phrasing_start[p] as usize..self.phrasing_start[p + 1] as usize];
+                let covered: f32 = terms
+                    .iter()
+                    .map(|&t| {
+                        hits.binary_search_by_key(&t, |h| h.0)
+                            .map_or(0.0, |i| self.idf[t as usize] * hits[i].1)
+                    })
+                    .sum();
+                let total = self.phrasing_total[p];
+                if total > 0.0 {
+                    covered / total
+                } else {
+                    0.0
+                }
+            })
+            .enumerate()
+            .fold(
+                (0, 0.0f32),
+                |best, (i, c)| if c > best.1 { (i, c) } else { best },
+            );
+        let score = (combine(question_coverage, phrasing_coverage) * confidence).min(1.0);
+        (score > 0.0).then_some(Scored {
+            entry: e,
+            score,
+            phrasing,
+            question_coverage,
+            phrasing_coverage,
+        })
+    }
+}
+
+/// A question word left out of the first search (see [`Index::rank_top`]):
+/// its weight and the one term it matches, with its bit in
+/// [`Index::long_terms`] if it has one.
+struct Deferred {
+    weight: f32,
+    sim: f32,
+    term: TermId,
+    bit: Option<u64>,
 }
 
 /// What scoring an entry needs to know about the question.
@@ -850,6 +1091,37 @@ struct Query<'a> {
 /// [`Index::rank_top`].
 const LONG_POSTINGS_SHARE: usize = 16;
 const LONG_POSTINGS_MIN: usize = 512;
+
+/// How long postings must be to be left out first, in an FAQ of `n`
+/// entries.
+fn long_postings(n: usize) -> usize {
+    (n / LONG_POSTINGS_SHARE).max(LONG_POSTINGS_MIN)
+}
+
+/// How many candidates [`Index::select`] scores first to narrow the rest,
+/// when there are many.
+const PROBES: usize = 32;
+
+/// How many candidates [`Index::narrow`] needs to be worth it: below, the
+/// probes scored ahead (the search mostly stops after a few) cost more
+/// than ordering the candidates (measured on CLINC150's 150 entries and
+/// make_scale's 1k).
+const NARROW_MIN: usize = 1024;
+
+/// The share of a needed explained weight ([`Index::explained_needed`])
+/// an entry may lack and still be kept: far more than rounding can move
+/// a sum of a few dozen terms, so no entry that could reach the bound is
+/// ruled out.
+const EXPLAINED_MARGIN: f32 = 1e-3;
+
+/// What [`Index::narrow`]'s probes found: the lowest of their bounds and
+/// the `k`-th best of their scores.
+#[derive(Debug, Clone, Copy)]
+struct Probed {
+    lowest_bound: f32,
+    kth_score: f32,
+}
+
 /// `f` of each range of a flat array, given the ranges' starts (and the
 /// end after the last).
 fn per_range<T>(starts: &[u32], f: impl Fn(std::ops::Range<usize>) -> T) -> Vec<T> {
