@@ -545,12 +545,12 @@ impl Index {
             .collect()
     }
 
-    /// How near a copy of `spelled` (see [`super::spelling::spelled`]) the
-    /// entry's nearest phrasing is, in [0, 1].
-    pub fn near_copy(&self, spelled: &str, entry: usize) -> f32 {
+    /// How near a copy of the question the entry's nearest phrasing is,
+    /// in [0, 1] (see [`super::spelling`]).
+    pub fn near_copy(&self, question: &super::spelling::Typed, entry: usize) -> f32 {
         let first = self.entry_start[entry] as usize;
         let last = self.entry_start[entry + 1] as usize;
-        self.spelling.near_copy(spelled, first..last)
+        self.spelling.near_copy(question, first..last)
     }
 
     /// How each word of a question was read. For `faqbot ask --explain`.

@@ -131,6 +131,8 @@ pub struct Match {
 pub struct Matcher {
     index: Index,
     thresholds: Thresholds,
+    /// See [`spelling::rerank_depth`].
+    rerank_depth: usize,
 }
 
 impl Matcher {
@@ -142,6 +144,7 @@ impl Matcher {
         Matcher {
             index: Index::build_with(faq, params),
             thresholds,
+            rerank_depth: spelling::rerank_depth(faq.entries.len()),
         }
     }
 
@@ -159,22 +162,22 @@ impl Matcher {
     pub fn rank_top(&self, question: &str, k: usize) -> Vec<Scored> {
         let mut ranked = self.respell(
             question,
-            self.index.rank_top(question, k.max(spelling::RERANK_DEPTH)),
+            self.index.rank_top(question, k.max(self.rerank_depth)),
         );
         ranked.truncate(k);
         ranked
     }
 
     /// Lifts near copies of the question among the best
-    /// [`spelling::RERANK_DEPTH`] entries and re-sorts those.
+    /// [`spelling::rerank_depth`] entries and re-sorts those.
     fn respell(&self, question: &str, mut ranked: Vec<Scored>) -> Vec<Scored> {
-        let depth = ranked.len().min(spelling::RERANK_DEPTH);
+        let depth = ranked.len().min(self.rerank_depth);
         if depth < 2 {
             return ranked;
         }
-        let spelled = spelling::spelled(question);
+        let typed = spelling::Typed::new(&normalize::words(question));
         for s in &mut ranked[..depth] {
-            let near = self.index.near_copy(&spelled, s.entry);
+            let near = self.index.near_copy(&typed, s.entry);
             if near > 0.0 {
                 s.score = spelling::Spelling::lift(s.score, near);
             }
