@@ -18,6 +18,11 @@ use std::time::{Duration, Instant};
 
 use faqbot::matching::{Matcher, Thresholds, MAX_SUGGESTIONS};
 
+/// The allocator the `faqbot` binary uses (see `src/main.rs`), so that what
+/// is timed is what ships.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
     let (Some(dir), Some(queries)) = (
