@@ -43,7 +43,7 @@ pub struct Spelling {
 }
 
 /// A question as it is compared with phrasings: its words (from
-/// [`words`]) joined by single spaces, as phrasings are stored, made ready
+/// [`super::normalize::words`]) joined by single spaces, as phrasings are stored, made ready
 /// once for comparing with many phrasings.
 pub struct Typed {
     chars: usize,
@@ -84,7 +84,7 @@ impl Spelling {
     }
 
     /// How near a copy of the question the nearest of `phrasings` is, in
-    /// [0, 1]: 0 below [`NEAR_COPY`], 1 for an exact copy.
+    /// [0, 1]: 0 below 80 % similar (`NEAR_COPY`), 1 for an exact copy.
     pub fn near_copy(&self, question: &Typed, phrasings: std::ops::Range<usize>) -> f32 {
         if question.chars == 0 {
             return 0.0;
