@@ -28,7 +28,7 @@ use rustc_hash::FxHashMap as HashMap;
 
 use std::sync::LazyLock;
 
-use super::normalize::{all_terms, stem, Term};
+use super::normalize::{all_terms, stem, terms_of, Term};
 use super::spelling::Spelling;
 use crate::faq::Faq;
 
@@ -597,7 +597,13 @@ impl Index {
     /// search stops once no bound can beat the `k`-th best score: the
     /// result is exact.
     pub fn rank_top(&self, question: &str, k: usize) -> Vec<Scored> {
-        let words = question_terms(question);
+        self.rank_top_words(super::normalize::words(question), k)
+    }
+
+    /// [`Index::rank_top`] of a question already read with
+    /// [`super::normalize::words`] (the matcher also compares its spelling).
+    pub fn rank_top_words(&self, question: Vec<String>, k: usize) -> Vec<Scored> {
+        let words = distinct_terms(terms_of(question));
         // Each question word: its weight and the vocabulary it matches.
         let mut question_weight = 0.0f32;
         let mut matched: Vec<(f32, Vec<(TermId, f32)>)> = Vec::with_capacity(words.len());
@@ -1134,7 +1140,11 @@ fn per_range<T>(starts: &[u32], f: impl Fn(std::ops::Range<usize>) -> T) -> Vec<
 /// A question's distinct terms, each with whether it is a function word
 /// (see [`all_terms`]).
 fn question_terms(question: &str) -> Vec<Term> {
-    let mut words = all_terms(question);
+    distinct_terms(all_terms(question))
+}
+
+/// Terms sorted, one per stem.
+fn distinct_terms(mut words: Vec<Term>) -> Vec<Term> {
     words.sort_unstable();
     words.dedup_by(|a, b| a.stem == b.stem);
     words

@@ -154,15 +154,18 @@ impl Matcher {
 
     /// Every entry sharing a word with the question, best first.
     pub fn rank(&self, question: &str) -> Vec<Scored> {
-        self.respell(question, self.index.rank(question))
+        self.rank_top(question, usize::MAX)
     }
 
     /// The `k` best entries for the question, best first (exactly the first
     /// `k` of [`Matcher::rank`], found faster).
     pub fn rank_top(&self, question: &str, k: usize) -> Vec<Scored> {
+        // The question is read once, for its words and for its spelling.
+        let words = normalize::words(question);
+        let typed = spelling::Typed::new(&words);
         let mut ranked = self.respell(
-            question,
-            self.index.rank_top(question, k.max(self.rerank_depth)),
+            &typed,
+            self.index.rank_top_words(words, k.max(self.rerank_depth)),
         );
         ranked.truncate(k);
         ranked
@@ -170,14 +173,13 @@ impl Matcher {
 
     /// Lifts near copies of the question among the best
     /// [`spelling::rerank_depth`] entries and re-sorts those.
-    fn respell(&self, question: &str, mut ranked: Vec<Scored>) -> Vec<Scored> {
+    fn respell(&self, typed: &spelling::Typed, mut ranked: Vec<Scored>) -> Vec<Scored> {
         let depth = ranked.len().min(self.rerank_depth);
         if depth < 2 {
             return ranked;
         }
-        let typed = spelling::Typed::new(&normalize::words(question));
         for s in &mut ranked[..depth] {
-            let near = self.index.near_copy(&typed, s.entry);
+            let near = self.index.near_copy(typed, s.entry);
             if near > 0.0 {
                 s.score = spelling::Spelling::lift(s.score, near);
             }

@@ -293,7 +293,12 @@ pub struct Term {
 /// say", "what does it mean"); the matcher weighs them by how common they
 /// are, so they count little, and ignores those the FAQ never uses.
 pub fn all_terms(text: &str) -> Vec<Term> {
-    words(text)
+    terms_of(words(text))
+}
+
+/// [`all_terms`] of words already read with [`words`].
+pub fn terms_of(words: Vec<String>) -> Vec<Term> {
+    words
         .into_iter()
         .map(|w| Term {
             stem: stem(&w),

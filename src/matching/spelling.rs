@@ -43,8 +43,8 @@ pub struct Spelling {
 }
 
 /// A question as it is compared with phrasings: its words (from
-/// [`super::normalize::words`]) joined by single spaces, as phrasings are stored, made ready
-/// once for comparing with many phrasings.
+/// [`super::normalize::words`]) joined by single spaces, as phrasings are
+/// stored, made ready once for comparing with many phrasings.
 pub struct Typed {
     chars: usize,
     compare: levenshtein::BatchComparator<char>,
