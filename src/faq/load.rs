@@ -189,12 +189,15 @@ fn decode(mut bytes: Vec<u8>, path: &Path) -> Result<String, Diagnostic> {
 /// final [`Faq`] in menu order if nothing is wrong.
 fn assemble(report: &mut LoadReport, drafts: Vec<(PathBuf, Located)>) {
     // Ids are compared in file-name order, whether or not the file is valid.
-    let mut seen_ids: HashMap<String, (PathBuf, Position)> = HashMap::new();
+    // One shared path per file: at 100k entries a path per id would be
+    // 100k allocations made only to be freed again.
+    let mut seen_ids: HashMap<String, (Arc<Path>, Position)> = HashMap::new();
     // (topic, its valid entries with their positions, entry tables declared)
     type FileEntries = (Topic, Vec<(Entry, Position)>, usize);
     let mut files: Vec<FileEntries> = Vec::new();
     for (file, partial) in drafts {
-        let mut kept = Vec::new();
+        let shared: Arc<Path> = Arc::from(file.as_path());
+        let mut kept = Vec::with_capacity(partial.entries.len());
         for (entry, pos) in partial.entries {
             if let Some((first_file, first_pos)) = seen_ids.get(&entry.id) {
                 report.diagnostics.push(Diagnostic::error(
@@ -210,7 +213,7 @@ fn assemble(report: &mut LoadReport, drafts: Vec<(PathBuf, Located)>) {
                 ));
                 continue;
             }
-            seen_ids.insert(entry.id.clone(), (file.clone(), pos));
+            seen_ids.insert(entry.id.clone(), (Arc::clone(&shared), pos));
             kept.push((entry, pos));
         }
         if let Some(topic) = partial.topic {
@@ -219,8 +222,11 @@ fn assemble(report: &mut LoadReport, drafts: Vec<(PathBuf, Located)>) {
     }
     files.sort_by(|a, b| (a.0.order, &a.0.file).cmp(&(b.0.order, &b.0.file)));
     let mut seen_topics: HashMap<String, PathBuf> = HashMap::new();
+    drop(seen_ids);
     let mut faq = Faq::default();
-    let mut origins = Vec::new();
+    let total: usize = files.iter().map(|f| f.1.len()).sum();
+    faq.entries.reserve_exact(total);
+    let mut origins = Vec::with_capacity(total);
     for (mut topic, entries, declared) in files {
         let file = topic.file.clone();
         let key = topic.name.to_lowercase();

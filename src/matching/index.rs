@@ -286,6 +286,17 @@ impl Index {
         // for every word with its strength. Nothing per entry or phrasing
         // is allocated apart: at 100k entries that is most of the work.
         let mut words: Vec<(TermId, f32)> = Vec::new();
+        // Room for every phrasing up front: the tables are large at 100k
+        // entries, and growing them by doubling holds the old and the new
+        // copy at once.
+        let (phrasings, bytes) = faq
+            .entries
+            .iter()
+            .flat_map(|e| e.phrasings())
+            .fold((0, 0), |(n, b), text| (n + 1, b + text.len()));
+        index.spelling.reserve(phrasings, bytes);
+        index.phrasing_start.reserve_exact(phrasings + 1);
+        index.entry_start.reserve_exact(faq.entries.len() + 1);
         index.entry_start.push(0);
         index.phrasing_start.push(0);
         for (e, entry) in faq.entries.iter().enumerate() {
@@ -391,7 +402,28 @@ impl Index {
                 index.by_initial.entry(c).or_default().push(id as TermId);
             }
         }
+        index.shrink();
         index
+    }
+
+    /// Gives back what growing the tables left unused. Vectors grow by
+    /// doubling, so at 100k entries about a quarter of the index's memory
+    /// was slack that the bot would carry for as long as it runs.
+    fn shrink(&mut self) {
+        self.spelling.shrink_to_fit();
+        self.words.shrink_to_fit();
+        self.function.shrink_to_fit();
+        self.phrasing_terms.shrink_to_fit();
+        self.phrasing_start.shrink_to_fit();
+        self.entry_start.shrink_to_fit();
+        for p in &mut self.postings {
+            p.shrink_to_fit();
+        }
+        for d in self.deletions.values_mut() {
+            d.shrink_to_fit();
+        }
+        self.deletions.shrink_to_fit();
+        self.vocab.shrink_to_fit();
     }
 
     fn intern(&mut self, word: String) -> TermId {

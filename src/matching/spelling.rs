@@ -61,6 +61,14 @@ impl Typed {
 }
 
 impl Spelling {
+    /// Room for `phrasings` phrasings of about `bytes` bytes in all, so that
+    /// a big FAQ's text is not copied again and again as it grows.
+    pub fn reserve(&mut self, phrasings: usize, bytes: usize) {
+        self.text.reserve(bytes);
+        self.phrasing_end.reserve_exact(phrasings);
+        self.phrasing_chars.reserve_exact(phrasings);
+    }
+
     /// Adds the next phrasing, given as its words.
     pub fn push_phrasing(&mut self, words: &[String]) {
         for (i, w) in words.iter().enumerate() {
@@ -74,6 +82,13 @@ impl Spelling {
         self.phrasing_chars
             .push(chars.min(u16::MAX as usize) as u16);
         self.phrasing_end.push(self.text.len() as u32);
+    }
+
+    /// Gives back the slack left by growing the tables.
+    pub fn shrink_to_fit(&mut self) {
+        self.text.shrink_to_fit();
+        self.phrasing_end.shrink_to_fit();
+        self.phrasing_chars.shrink_to_fit();
     }
 
     fn phrasing(&self, p: usize) -> &str {
