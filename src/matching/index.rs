@@ -689,14 +689,14 @@ impl Index {
         matched.sort_by_key(|m| deferrable(m)); // stable: the deferred words last
         let split = matched.partition_point(|m| !deferrable(m));
         let (found_by, deferred) = matched.split_at(split);
+        // A word read as several vocabulary words adds its weight once to
+        // what an entry explains, but a phrasing holding two of them counts
+        // both, each at its own weight (which may be above the word's): so
+        // all of them are slack, not just the largest.
         let soft_slack = matched
             .iter()
             .filter(|m| m.1.len() > 1)
-            .map(|m| {
-                m.1.iter()
-                    .map(|&(t, sim)| self.idf[t as usize] * sim)
-                    .fold(0.0f32, f32::max)
-            })
+            .flat_map(|m| m.1.iter().map(|&(t, sim)| self.idf[t as usize] * sim))
             .sum();
         let query = Query {
             hits: &hits,

@@ -104,3 +104,126 @@ fn narrowing_finds_exactly_what_scoring_everything_finds() {
         assert!(checked > 100);
     }
 }
+
+/// A random FAQ dense in near spellings: families of made-up words one
+/// letter apart ("bakotum", "bakotun", "bakotur"), some used in most
+/// entries, some in few, plus a handful of words in nearly every entry (so
+/// that a search defers them). Questions then use a family's missing
+/// member ("bakotuz"), which reads as all of its members at once: the case
+/// where an entry's phrasings can cover more than its words explain.
+fn near_spelling_faq(seed: u64, n: usize) -> (Faq, Vec<String>) {
+    let mut state = seed | 1;
+    let mut next = move || {
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        state.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    };
+    const CONSONANTS: &[u8] = b"bdfgklmnprtvz";
+    const VOWELS: &[u8] = b"aeiou";
+    let syllables = |count: usize, next: &mut dyn FnMut() -> u64| -> String {
+        (0..count)
+            .flat_map(|_| {
+                [
+                    CONSONANTS[(next() % CONSONANTS.len() as u64) as usize] as char,
+                    VOWELS[(next() % VOWELS.len() as u64) as usize] as char,
+                ]
+            })
+            .collect()
+    };
+    // (members used in the FAQ, the missing member questions use)
+    let families: Vec<(Vec<String>, String)> = (0..12)
+        .map(|_| {
+            let base = syllables(3, &mut next);
+            let members = ["m", "n", "r", "t"]
+                .iter()
+                .map(|c| format!("{base}{c}"))
+                .collect();
+            (members, format!("{base}k"))
+        })
+        .collect();
+    let common: Vec<String> = (0..4).map(|_| syllables(2, &mut next)).collect();
+    let plain: Vec<String> = (0..300).map(|_| syllables(3, &mut next)).collect();
+    let mut faq = Faq::default();
+    faq.topics.push(faqbot::faq::Topic {
+        name: "T".into(),
+        description: "d".into(),
+        emoji: None,
+        order: 0,
+        file: "t.toml".into(),
+        entries: (0..n).collect(),
+    });
+    let phrase = |next: &mut dyn FnMut() -> u64| -> String {
+        let mut words: Vec<&str> = Vec::new();
+        for c in &common {
+            if next() % 10 < 8 {
+                words.push(c);
+            }
+        }
+        for _ in 0..(1 + next() % 3) {
+            let (members, _) = &families[(next() % families.len() as u64) as usize];
+            // The first member is common, the others rarer and rarer; a
+            // phrasing may hold several members of one family.
+            for (i, m) in members.iter().enumerate() {
+                if next() % (2 + 3 * i as u64) == 0 {
+                    words.push(m);
+                }
+            }
+        }
+        for _ in 0..(1 + next() % 4) {
+            words.push(&plain[(next() % plain.len() as u64) as usize]);
+        }
+        words.join(" ")
+    };
+    for e in 0..n {
+        let question = phrase(&mut next);
+        let alternatives = vec![phrase(&mut next), phrase(&mut next)];
+        faq.entries.push(faqbot::faq::Entry {
+            id: format!("e{e}"),
+            question,
+            alternatives,
+            answer: format!("Answer {e}."),
+            section: "S".into(),
+            link: None,
+            tags: vec![],
+            topic: 0,
+        });
+    }
+    let questions = (0..40)
+        .map(|_| {
+            let mut words: Vec<&str> = Vec::new();
+            for _ in 0..(1 + next() % 3) {
+                words.push(&families[(next() % families.len() as u64) as usize].1);
+            }
+            if next() % 2 == 0 {
+                words.push(&common[(next() % common.len() as u64) as usize]);
+            }
+            if next() % 2 == 0 {
+                words.push(&plain[(next() % plain.len() as u64) as usize]);
+            }
+            words.join(" ")
+        })
+        .collect();
+    (faq, questions)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(12))]
+
+    /// The exact search's bound holds when question words read as several
+    /// FAQ words at once: the top k equal the first k of scoring every
+    /// entry.
+    #[test]
+    fn narrowing_is_exact_when_words_read_as_several(seed in any::<u64>()) {
+        let (faq, questions) = near_spelling_faq(seed, 700);
+        let matcher = Matcher::new(&faq, Thresholds::default());
+        for q in &questions {
+            let all = matcher.rank(q);
+            for k in [1, 3, 10] {
+                let top = matcher.rank_top(q, k);
+                let expected: Vec<_> = all.iter().take(k).copied().collect();
+                prop_assert_eq!(top, expected, "k = {}, question {:?}", k, q);
+            }
+        }
+    }
+}
