@@ -1,15 +1,18 @@
 //! `faqbot check`: everything wrong with an FAQ directory in one pass.
 //!
 //! The structural checks live in [`crate::faq::load`]; this module adds the
-//! checks that need the matcher: phrasings repeated across entries, and
-//! entries so alike that the matcher cannot tell them apart.
+//! checks that need the matcher: phrasings repeated across entries,
+//! entries so alike that the matcher cannot tell them apart, and the
+//! regression questions of `tests.toml` (see [`crate::regression`]), each
+//! failing one an error.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use crate::faq::{load_dir, Diagnostic, LoadReport};
 use crate::matching::normalize::normalize;
-use crate::matching::{Index, Thresholds};
+use crate::matching::{Index, Matcher, Params, Thresholds};
+use crate::regression;
 
 /// Two entries are confusable when one of them, asked with its own
 /// phrasing, is not answered: another entry scores within the answer
@@ -23,14 +26,49 @@ pub const CONFUSABLE_SIMILARITY: f32 = 0.5;
 /// more near-duplicates than that has bigger problems to show first.
 const RIVALS: usize = 5;
 
-/// Loads `dir` and runs every check; `t` is the matcher's decision rule.
-pub fn check_dir(dir: &Path, t: Thresholds) -> LoadReport {
+/// What `faqbot check` runs with: the bot's decision rule and scoring, so
+/// that regression questions are routed as the bot would route them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    pub thresholds: Thresholds,
+    pub params: Params,
+}
+
+/// Everything `faqbot check` found.
+#[derive(Debug, Default)]
+pub struct CheckReport {
+    pub load: LoadReport,
+    /// The regression questions (`tests.toml`): how many ran and how many
+    /// failed; `None` when the folder has none or the FAQ did not load.
+    pub cases: Option<(usize, usize)>,
+}
+
+/// Loads `dir` and runs every check, then the regression questions.
+pub fn check_dir(dir: &Path, options: Options) -> CheckReport {
     let mut report = load_dir(dir);
+    let mut cases = None;
     if let Some(faq) = &report.faq {
-        let warnings = similarity_warnings(faq, &report.origins, t);
+        let warnings = similarity_warnings(faq, &report.origins, options.thresholds);
         report.diagnostics.extend(warnings);
+        if let Some((valid, mut problems)) = regression::load(dir, Some(faq)) {
+            let matcher = Matcher::with_params(faq, options.thresholds, options.params);
+            let failures = regression::run(&valid, faq, &matcher);
+            let path = dir.join(regression::FILE);
+            problems.extend(failures.iter().map(|f| f.diagnostic(&path)));
+            // In the file's order, as a moderator reads it.
+            problems.sort_by_key(|d| d.pos);
+            report.diagnostics.extend(problems);
+            cases = Some((valid.len(), failures.len()));
+        }
+    } else if let Some((_, problems)) = regression::load(dir, None) {
+        // The FAQ has errors, so the cases cannot run; their own problems
+        // are still worth showing in the same pass.
+        report.diagnostics.extend(problems);
     }
-    report
+    CheckReport {
+        load: report,
+        cases,
+    }
 }
 
 fn similarity_warnings(

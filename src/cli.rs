@@ -145,7 +145,11 @@ pub fn run(cli: Cli) -> ExitCode {
     let faq_dir = |flag: Option<PathBuf>| flag.unwrap_or_else(|| config.faq_dir.clone());
     match cli.command {
         Command::Check { dir, faq, strict } => {
-            cmd_check(&faq_dir(dir.or(faq)), strict, config.matching)
+            let options = crate::check::Options {
+                thresholds: config.matching,
+                params: config.scoring,
+            };
+            cmd_check(&faq_dir(dir.or(faq)), strict, options)
         }
         Command::Ask {
             faq,
@@ -202,16 +206,24 @@ pub fn run(cli: Cli) -> ExitCode {
     }
 }
 
-fn cmd_check(dir: &Path, strict: bool, t: Thresholds) -> ExitCode {
-    let report = check_dir(dir, t);
+fn cmd_check(dir: &Path, strict: bool, options: crate::check::Options) -> ExitCode {
+    let crate::check::CheckReport {
+        load: report,
+        cases,
+    } = check_dir(dir, options);
     for d in &report.diagnostics {
         println!("{d}");
     }
     let (errors, warnings) = diagnostic::summary(&report.diagnostics);
     let entries = report.faq.as_ref().map_or(0, |f| f.entries.len());
     let topics = report.faq.as_ref().map_or(0, |f| f.topics.len());
+    let cases = match cases {
+        Some((run, 0)) => format!(", {run} regression question{} pass", plural(run)),
+        Some((run, failed)) => format!(", {failed} of {run} regression questions fail"),
+        None => String::new(),
+    };
     println!(
-        "{}: {} file{}, {topics} topics, {entries} entries: {errors} error{}, {warnings} warning{}",
+        "{}: {} file{}, {topics} topics, {entries} entries{cases}: {errors} error{}, {warnings} warning{}",
         dir.display(),
         report.files,
         plural(report.files),

@@ -9,6 +9,7 @@
 //!   between answering, suggesting and the topic menu.
 //! - [`reply`]: the outcome of a question rendered for a terminal and as JSON.
 //! - [`check`]: `faqbot check`, the structural checks plus the matcher's.
+//! - [`regression`]: the FAQ folder's regression questions (`tests.toml`).
 //! - [`import`]: JSON lines / CSV -> topic files.
 //! - [`eval`]: `faqbot eval`, accuracy on labelled questions (benchmark metrics).
 //! - [`engine`]: the FAQ and its matcher, built once per load.
@@ -27,4 +28,5 @@ pub mod eval;
 pub mod faq;
 pub mod import;
 pub mod matching;
+pub mod regression;
 pub mod reply;

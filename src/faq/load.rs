@@ -57,14 +57,18 @@ pub struct FileDraft {
     pub entries: Vec<(Entry, usize)>,
 }
 
-/// Loads every `*.toml` file of `dir` (sorted by name; other files are
-/// ignored).
+/// Loads every `*.toml` file of `dir` (sorted by name; other files, and
+/// the regression questions in `tests.toml`, are ignored).
 pub fn load_dir(dir: &Path) -> LoadReport {
     let mut report = LoadReport::default();
     let mut paths = match std::fs::read_dir(dir) {
         Ok(read) => read
             .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
+            .filter(|p| {
+                p.extension().is_some_and(|x| x == "toml")
+                    && p.is_file()
+                    && p.file_name().is_some_and(|n| n != crate::regression::FILE)
+            })
             .collect::<Vec<_>>(),
         Err(e) => {
             report.diagnostics.push(Diagnostic::file_error(

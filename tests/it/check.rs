@@ -68,6 +68,30 @@ fn bundled_faq_passes_check_without_warnings() {
 }
 
 #[test]
+fn bundled_faq_runs_its_regression_questions() {
+    let out = run(&["check", "faq"]);
+    let text = stdout(&out);
+    let (cases, problems) = faqbot::regression::load(&crate::root().join("faq"), None)
+        .expect("the bundled FAQ has tests.toml");
+    assert!(problems.is_empty(), "{problems:?}");
+    assert!(cases.len() >= 40, "{} cases", cases.len());
+    let off_topic = cases
+        .iter()
+        .filter(|c| c.expect == faqbot::regression::Expect::NoAnswer)
+        .count();
+    assert!(off_topic >= 10, "{off_topic} off-topic cases");
+    assert!(
+        text.contains(&format!("{} regression questions pass", cases.len())),
+        "{text}"
+    );
+}
+
+#[test]
+fn failing_regression_questions_are_errors_at_their_line() {
+    check_fixture("regression", 1);
+}
+
+#[test]
 fn bundled_faq_has_the_promised_shape() {
     let report = faqbot::faq::load_dir(&crate::root().join("faq"));
     let faq = report.faq.expect("bundled FAQ is valid");
