@@ -92,6 +92,22 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         details: Option<PathBuf>,
     },
+    /// Show which questions an edit to the FAQ routes differently: the
+    /// regression questions of both folders plus any file given, asked of
+    /// OLD and NEW; only the changed ones are printed, then a count.
+    Diff {
+        /// The FAQ folder before the edit.
+        old: PathBuf,
+        /// The FAQ folder after the edit.
+        new: PathBuf,
+        /// More questions: a `.toml` case table, JSON lines with `text`, or
+        /// one question per line. May be given more than once.
+        #[arg(long, value_name = "FILE")]
+        questions: Vec<PathBuf>,
+        /// Print the changes and the counts as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// Run the Discord bot. The token comes from the environment variable
     /// named by `[discord] token_env` (default DISCORD_TOKEN).
     Run {
@@ -189,6 +205,12 @@ pub fn run(cli: Cli) -> ExitCode {
             }
             None => ExitCode::FAILURE,
         },
+        Command::Diff {
+            old,
+            new,
+            questions,
+            json,
+        } => cmd_diff(&old, &new, &questions, json, &config),
         Command::Run { faq } => cmd_run(&faq_dir(faq), &config),
         Command::Import {
             file,
@@ -235,6 +257,58 @@ fn cmd_check(dir: &Path, strict: bool, options: crate::check::Options) -> ExitCo
     } else {
         ExitCode::SUCCESS
     }
+}
+
+fn cmd_diff(
+    old_dir: &Path,
+    new_dir: &Path,
+    files: &[PathBuf],
+    json: bool,
+    config: &Config,
+) -> ExitCode {
+    let (Some(old_faq), Some(new_faq)) = (load_faq(old_dir), load_faq(new_dir)) else {
+        return ExitCode::FAILURE;
+    };
+    let mut questions = crate::diff::regression_questions(old_dir, new_dir);
+    for file in files {
+        match crate::diff::read_questions(file) {
+            Ok(mut more) => questions.append(&mut more),
+            Err(e) => {
+                eprintln!("faqbot: {e}");
+                return ExitCode::from(EXIT_USAGE);
+            }
+        }
+    }
+    let old = crate::engine::Engine::new(old_faq, config);
+    let new = crate::engine::Engine::new(new_faq, config);
+    let diff = crate::diff::replay(&old, &new, questions.iter().map(String::as_str));
+    if json {
+        let changes: Vec<serde_json::Value> = diff
+            .changes
+            .iter()
+            .map(|c| {
+                serde_json::json!({
+                    "question": c.question,
+                    "old": c.old.to_string(),
+                    "new": c.new.to_string(),
+                })
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::json!({
+                "replayed": diff.replayed,
+                "changed": diff.changes.len(),
+                "changes": changes,
+            })
+        );
+    } else {
+        for c in &diff.changes {
+            println!("{c}");
+        }
+        println!("{}", diff.summary());
+    }
+    ExitCode::SUCCESS
 }
 
 fn plural(n: usize) -> &'static str {

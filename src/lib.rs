@@ -10,6 +10,7 @@
 //! - [`reply`]: the outcome of a question rendered for a terminal and as JSON.
 //! - [`check`]: `faqbot check`, the structural checks plus the matcher's.
 //! - [`regression`]: the FAQ folder's regression questions (`tests.toml`).
+//! - [`diff`]: `faqbot diff`, the questions an FAQ edit routes differently.
 //! - [`import`]: JSON lines / CSV -> topic files.
 //! - [`eval`]: `faqbot eval`, accuracy on labelled questions (benchmark metrics).
 //! - [`engine`]: the FAQ and its matcher, built once per load.
@@ -22,6 +23,7 @@
 pub mod check;
 pub mod cli;
 pub mod config;
+pub mod diff;
 pub mod discord;
 pub mod engine;
 pub mod eval;

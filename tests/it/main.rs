@@ -4,6 +4,7 @@
 mod bot;
 mod check;
 mod cli;
+mod diff;
 mod fake_discord;
 mod fake_discord_selftest;
 mod properties;

@@ -1,0 +1,55 @@
+//! `faqbot diff` on two fixture folders: it prints exactly the questions
+//! whose route changes, old → new with scores, then the count.
+
+use crate::{faqbot, fixtures, stdout};
+
+#[test]
+fn diff_prints_exactly_the_changed_routes() {
+    let out = faqbot(&[
+        "diff",
+        "diff-old",
+        "diff-new",
+        "--questions",
+        "diff-questions.txt",
+    ])
+    .current_dir(fixtures())
+    .output()
+    .expect("runs");
+    assert!(out.status.success(), "{}", stdout(&out));
+    // Unchanged routes (the lost passport, the visa fee, an off-topic
+    // question) are not printed; a question in two sources is asked once.
+    assert_eq!(
+        stdout(&out),
+        "\"when is the embassy open\": answer `embassy-hours` (score 1.00) → the topic menu (score 0.00)\n\
+         \"where is the consulate\": the topic menu (score 0.04) → answer `consulate-address` (score 1.00)\n\
+         \"consulate address please\": the topic menu (score 0.00) → answer `consulate-address` (score 1.00)\n\
+         6 questions replayed, 3 changed: 2 answers gained, 1 lost, 0 switched to another entry, 0 with other suggestions or the menu\n"
+    );
+}
+
+#[test]
+fn diff_of_a_folder_with_itself_changes_nothing() {
+    let out = faqbot(&["diff", "faq", "faq", "--json"])
+        .current_dir(crate::root())
+        .output()
+        .expect("runs");
+    let v: serde_json::Value = serde_json::from_str(stdout(&out).trim()).expect("one JSON object");
+    assert_eq!(v["changed"], 0);
+    assert!(v["replayed"].as_u64().unwrap_or(0) >= 40, "{v}");
+}
+
+#[test]
+fn diff_refuses_an_unreadable_questions_file() {
+    let out = faqbot(&[
+        "diff",
+        "diff-old",
+        "diff-new",
+        "--questions",
+        "no-such-file.txt",
+    ])
+    .current_dir(fixtures())
+    .output()
+    .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(crate::stderr(&out).contains("no-such-file.txt: cannot read"));
+}
