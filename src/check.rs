@@ -32,6 +32,10 @@ const RIVALS: usize = 5;
 pub struct Options {
     pub thresholds: Thresholds,
     pub params: Params,
+    /// Warn about entries reviewed longer ago than this (0: never).
+    pub review_after_days: u32,
+    /// The day to count from (`None`: today, in UTC).
+    pub today: Option<jiff::civil::Date>,
 }
 
 /// Everything `faqbot check` found.
@@ -50,6 +54,15 @@ pub fn check_dir(dir: &Path, options: Options) -> CheckReport {
     if let Some(faq) = &report.faq {
         let warnings = similarity_warnings(faq, &report.origins, options.thresholds);
         report.diagnostics.extend(warnings);
+        if options.review_after_days > 0 {
+            let today = options.today.unwrap_or_else(|| {
+                jiff::Timestamp::now()
+                    .to_zoned(jiff::tz::TimeZone::UTC)
+                    .date()
+            });
+            let stale = review_warnings(faq, &report.origins, options.review_after_days, today);
+            report.diagnostics.extend(stale);
+        }
         if let Some((valid, mut problems)) = regression::load(dir, Some(faq)) {
             let matcher = Matcher::with_params(faq, options.thresholds, options.params);
             let failures = regression::run(&valid, faq, &matcher);
@@ -69,6 +82,44 @@ pub fn check_dir(dir: &Path, options: Options) -> CheckReport {
         load: report,
         cases,
     }
+}
+
+/// Entries whose `reviewed` date is more than `after_days` before `today`
+/// (or after it: a typo), oldest review first within each file's order.
+fn review_warnings(
+    faq: &crate::faq::Faq,
+    origins: &[(std::sync::Arc<std::path::Path>, crate::faq::Position)],
+    after_days: u32,
+    today: jiff::civil::Date,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for (e, entry) in faq.entries.iter().enumerate() {
+        let Some(reviewed) = entry.reviewed else {
+            continue;
+        };
+        let owner = entry
+            .owner
+            .as_deref()
+            .map_or(String::new(), |o| format!(" (owner: {o})"));
+        let days = reviewed
+            .until(today)
+            .map_or(0, |span| i64::from(span.get_days()));
+        let message = if days < 0 {
+            format!(
+                "entry `{}`: reviewed {reviewed} is in the future; fix the date",
+                entry.id
+            )
+        } else if days > i64::from(after_days) {
+            format!(
+                "entry `{}`{owner}: last reviewed {reviewed}, {days} days ago (more than {after_days}); check the answer against its source, then update `reviewed`",
+                entry.id
+            )
+        } else {
+            continue;
+        };
+        out.push(Diagnostic::warning(&origins[e].0, origins[e].1, message));
+    }
+    out
 }
 
 fn similarity_warnings(

@@ -164,6 +164,8 @@ pub fn run(cli: Cli) -> ExitCode {
             let options = crate::check::Options {
                 thresholds: config.matching,
                 params: config.scoring,
+                review_after_days: config.review_after_days,
+                today: None,
             };
             cmd_check(&faq_dir(dir.or(faq)), strict, options)
         }

@@ -17,11 +17,18 @@ pub const DEFAULT_CONFIG_FILE: &str = "faqbot.toml";
 /// The FAQ directory when neither `--faq` nor the config names one.
 pub const DEFAULT_FAQ_DIR: &str = "faq";
 
+/// An answer checked against its source more than about half a year ago is
+/// worth a second look: policies and contacts change.
+pub const DEFAULT_REVIEW_AFTER_DAYS: u32 = 180;
+
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// The directory of FAQ topic files, relative to the working directory.
     pub faq_dir: PathBuf,
+    /// `faqbot check` warns about entries whose `reviewed` date is older
+    /// than this many days (0: never).
+    pub review_after_days: u32,
     /// Overrides of the matcher's decision thresholds.
     pub matching: Thresholds,
     /// Overrides of the matcher's scoring weights.
@@ -142,6 +149,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             faq_dir: PathBuf::from(DEFAULT_FAQ_DIR),
+            review_after_days: DEFAULT_REVIEW_AFTER_DAYS,
             matching: Thresholds::default(),
             scoring: Params::default(),
             discord: DiscordConfig::default(),

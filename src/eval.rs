@@ -337,6 +337,8 @@ pub fn synthetic_faq(n: usize, seed: u64) -> Faq {
             section: "S".into(),
             link: None,
             tags: vec![],
+            owner: None,
+            reviewed: None,
             topic: 0,
         });
     }

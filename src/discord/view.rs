@@ -378,6 +378,8 @@ mod tests {
             section: "Host Country Responsibilities".into(),
             link: None,
             tags: vec![],
+            owner: None,
+            reviewed: None,
             topic: 0,
         }
     }

@@ -659,6 +659,28 @@ impl Validator<'_> {
             .iter()
             .filter_map(|t| self.required(t, format_args!("entry `{label}`: a tag"), shift))
             .collect();
+        let owner = raw
+            .owner
+            .as_ref()
+            .and_then(|o| self.required(o, format_args!("entry `{label}`: owner"), shift));
+        let reviewed = raw.reviewed.as_ref().and_then(|r| {
+            let date = match (r.get_ref().date, r.get_ref().time) {
+                (Some(d), None) => {
+                    jiff::civil::Date::new(d.year as i16, d.month as i8, d.day as i8).ok()
+                }
+                _ => None,
+            };
+            if date.is_none() {
+                self.error(
+                    shift.apply(r.span().start),
+                    format!(
+                        "entry `{label}`: reviewed `{}` is not a date; write it as reviewed = 2026-11-27 (no quotes, no time)",
+                        r.get_ref()
+                    ),
+                );
+            }
+            date
+        });
         let errors_after = self.diags.iter().filter(|d| d.is_error()).count();
         if errors_after > errors_before {
             return None;
@@ -672,6 +694,8 @@ impl Validator<'_> {
                 section: section?,
                 link,
                 tags,
+                owner,
+                reviewed,
                 topic: 0,
             },
             shift.apply(table_offset),
@@ -916,5 +940,22 @@ section = "Intro"
         assert!(!is_slug("A b"));
         assert!(!is_slug("-a"));
         assert_eq!(slugify("What's the UN's role?"), "what-s-the-un-s-role");
+    }
+
+    #[test]
+    fn owner_and_review_date_are_read_and_a_time_is_not_a_date() {
+        let text = "[topic]\nname = \"A\"\ndescription = \"b\"\n\n[[entry]]\nid = \"x\"\nquestion = \"q\"\nanswer = \"a\"\nsection = \"s\"\nowner = \"ana\"\nreviewed = 2026-11-27\n\n[[entry]]\nid = \"y\"\nquestion = \"q2\"\nanswer = \"a\"\nsection = \"s\"\nreviewed = 2026-11-27T10:00:00\n";
+        let (partial, diags) = parse_partial(text, Path::new("t.toml"));
+        let shown: Vec<String> = diags.iter().map(ToString::to_string).collect();
+        assert_eq!(shown.len(), 1, "{shown:?}");
+        assert!(
+            shown[0].starts_with(
+                "t.toml:18:12: error: entry `y`: reviewed `2026-11-27T10:00:00` is not a date"
+            ),
+            "{shown:?}"
+        );
+        let x = &partial.entries[0].0;
+        assert_eq!(x.owner.as_deref(), Some("ana"));
+        assert_eq!(x.reviewed, Some(jiff::civil::date(2026, 11, 27)));
     }
 }

@@ -44,7 +44,7 @@ pub struct Topic {
 }
 
 /// One question and its answer.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Entry {
     pub id: String,
     pub question: String,
@@ -54,6 +54,11 @@ pub struct Entry {
     pub section: String,
     pub link: Option<String>,
     pub tags: Vec<String>,
+    /// Who keeps this entry current.
+    pub owner: Option<String>,
+    /// When the answer was last checked against its source; `faqbot check`
+    /// warns when that is longer ago than the config's `review_after_days`.
+    pub reviewed: Option<jiff::civil::Date>,
     /// Index into [`Faq::topics`].
     pub topic: usize,
 }

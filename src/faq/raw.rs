@@ -38,6 +38,13 @@ pub struct RawEntry {
     pub link: Option<Spanned<String>>,
     #[serde(default)]
     pub tags: Vec<Spanned<String>>,
+    /// Who keeps this entry current (a name or Discord handle).
+    #[serde(default)]
+    pub owner: Option<Spanned<String>>,
+    /// When the answer was last checked against its source: a TOML date
+    /// (`reviewed = 2026-11-27`).
+    #[serde(default)]
+    pub reviewed: Option<Spanned<toml::value::Datetime>>,
 }
 
 /// The same format for writing (used by `faqbot import`): plain values,

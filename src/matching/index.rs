@@ -1255,6 +1255,8 @@ mod tests {
                 section: "S".into(),
                 link: None,
                 tags: Vec::new(),
+                owner: None,
+                reviewed: None,
                 topic: 0,
             });
         }

@@ -87,6 +87,11 @@ fn bundled_faq_runs_its_regression_questions() {
 }
 
 #[test]
+fn stale_and_future_review_dates_are_warnings() {
+    check_fixture("review", 0);
+}
+
+#[test]
 fn failing_regression_questions_are_errors_at_their_line() {
     check_fixture("regression", 1);
 }

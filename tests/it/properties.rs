@@ -186,6 +186,8 @@ fn near_spelling_faq(seed: u64, n: usize) -> (Faq, Vec<String>) {
             section: "S".into(),
             link: None,
             tags: vec![],
+            owner: None,
+            reviewed: None,
             topic: 0,
         });
     }
