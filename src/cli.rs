@@ -592,15 +592,7 @@ fn cmd_eval(faq: &Faq, config: &Config, queries: &Path, flags: &EvalFlags) -> Ex
 
 /// `ask --explain`: how the question was read and what scored, on stderr.
 fn print_explanation(faq: &Faq, matcher: &Matcher, question: &str) {
-    eprintln!("words (stem -> FAQ word, similarity; weight):");
-    for r in matcher.explain(question) {
-        let (word, weight) = (&r.word, r.weight);
-        match r.matched {
-            Some((w, _)) if w == *word => eprintln!("  {word}; {weight:.2}"),
-            Some((w, sim)) => eprintln!("  {word} -> {w} ({sim:.2}); {weight:.2}"),
-            None => eprintln!("  {word} -> not in the FAQ; {weight:.2}"),
-        }
-    }
+    eprint!("{}", crate::why::Why::new(faq, matcher, question).to_text());
     eprintln!("best entries:");
     for s in matcher.rank_top(question, 5).iter() {
         let e = &faq.entries[s.entry];

@@ -8,6 +8,7 @@
 //! - [`matching`]: pure and synchronous: normalise, index, score, decide
 //!   between answering, suggesting and the topic menu.
 //! - [`reply`]: the outcome of a question rendered for a terminal and as JSON.
+//! - [`why`]: why a question got its reply (`ask --explain`, the Why? button).
 //! - [`check`]: `faqbot check`, the structural checks plus the matcher's.
 //! - [`regression`]: the FAQ folder's regression questions (`tests.toml`).
 //! - [`diff`]: `faqbot diff`, the questions an FAQ edit routes differently.
@@ -32,3 +33,4 @@ pub mod import;
 pub mod matching;
 pub mod regression;
 pub mod reply;
+pub mod why;

@@ -358,3 +358,22 @@ fn run_without_a_valid_token_is_a_clear_error_that_names_the_variable() {
         stderr(&named)
     );
 }
+
+#[test]
+fn explain_shows_score_phrasing_runner_up_and_thresholds() {
+    let out = run(&["ask", "--explain", "can cops raid an embassy"]);
+    assert!(out.status.success());
+    let why = crate::stderr(&out);
+    assert!(why.starts_with("Answered.\n"), "{why}");
+    assert!(
+        why.contains("Best match: `host-country-no-entry-without-consent`, score 1.00, via an alternative \"can cops raid an embassy\"."),
+        "{why}"
+    );
+    assert!(why.contains("Runner-up: `"), "{why}");
+    assert!(
+        why.contains("Thresholds: answer at score ≥ 0.55 with a lead ≥ 0.08; suggest at ≥ 0.30"),
+        "{why}"
+    );
+    // The reply itself still goes to stdout.
+    assert!(stdout(&out).contains("Source: Host Country Responsibilities"));
+}

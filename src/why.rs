@@ -1,0 +1,169 @@
+//! "Why this answer?": the numbers behind a reply, in words a moderator
+//! can act on. Used by `faqbot ask --explain` and the bot's Why? button.
+//!
+//! It owns nothing but the explanation: the score, which question or
+//! alternative matched, the runner-up and its score, the thresholds in
+//! force, and how each word of the question was read. Pure; no Discord.
+
+use std::fmt::Write as _;
+
+use crate::faq::Faq;
+use crate::matching::{Matcher, Scored, Thresholds, WordReading};
+
+/// One entry as the explanation shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pick {
+    pub id: String,
+    pub score: f32,
+    /// The phrasing (question or alternative) that matched best.
+    pub matched: String,
+    /// Whether `matched` is the entry's question (else an alternative).
+    pub is_question: bool,
+}
+
+impl Pick {
+    fn new(faq: &Faq, s: &Scored) -> Pick {
+        let e = &faq.entries[s.entry];
+        Pick {
+            id: e.id.clone(),
+            score: s.score,
+            matched: e
+                .phrasings()
+                .nth(s.phrasing)
+                .unwrap_or(&e.question)
+                .to_string(),
+            is_question: s.phrasing == 0,
+        }
+    }
+}
+
+/// Why a question got the reply it got.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Why {
+    /// `answer`, `suggest` or `fallback`.
+    pub outcome: &'static str,
+    pub best: Option<Pick>,
+    pub runner_up: Option<Pick>,
+    pub thresholds: Thresholds,
+    pub words: Vec<WordReading>,
+}
+
+impl Why {
+    pub fn new(faq: &Faq, matcher: &Matcher, question: &str) -> Why {
+        let m = matcher.ask(question);
+        Why {
+            outcome: m.decision.outcome(),
+            best: m.top.first().map(|s| Pick::new(faq, s)),
+            runner_up: m.top.get(1).map(|s| Pick::new(faq, s)),
+            thresholds: matcher.thresholds(),
+            words: matcher.explain(question),
+        }
+    }
+
+    /// The explanation as plain lines (Markdown-safe apart from the
+    /// backticks around ids and the quotes around phrasings).
+    pub fn to_text(&self) -> String {
+        let t = self.thresholds;
+        let mut out = String::new();
+        let verdict = match self.outcome {
+            "answer" => "Answered",
+            "suggest" => "Suggestions shown, no answer",
+            _ => "Topic menu shown, no answer",
+        };
+        let _ = writeln!(out, "{verdict}.");
+        match &self.best {
+            Some(b) => {
+                let via = if b.is_question {
+                    "its question"
+                } else {
+                    "an alternative"
+                };
+                let _ = writeln!(
+                    out,
+                    "Best match: `{}`, score {:.2}, via {via} \"{}\".",
+                    b.id, b.score, b.matched
+                );
+            }
+            None => {
+                let _ = writeln!(out, "No entry shares a word with the question.");
+            }
+        }
+        match (&self.best, &self.runner_up) {
+            (Some(b), Some(r)) => {
+                let _ = writeln!(
+                    out,
+                    "Runner-up: `{}`, score {:.2} (lead {:.2}), via \"{}\".",
+                    r.id,
+                    r.score,
+                    b.score - r.score,
+                    r.matched
+                );
+            }
+            (Some(_), None) => {
+                let _ = writeln!(out, "Runner-up: none.");
+            }
+            _ => {}
+        }
+        let _ = writeln!(
+            out,
+            "Thresholds: answer at score ≥ {:.2} with a lead ≥ {:.2}; suggest at ≥ {:.2}; else the topic menu.",
+            t.answer, t.margin, t.suggest
+        );
+        if !self.words.is_empty() {
+            let words: Vec<String> = self
+                .words
+                .iter()
+                .map(|r| match &r.matched {
+                    Some((w, _)) if *w == r.word => format!("{} ({:.2})", r.word, r.weight),
+                    Some((w, sim)) => {
+                        format!("{} → {w} ({:.2}, similarity {sim:.2})", r.word, r.weight)
+                    }
+                    None => format!("{} (not in the FAQ, {:.2})", r.word, r.weight),
+                })
+                .collect();
+            let _ = writeln!(out, "Words (weight): {}.", words.join(", "));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_answer_names_its_phrasing_runner_up_and_thresholds() {
+        let faq = crate::eval::synthetic_faq(30, 9);
+        let matcher = Matcher::new(&faq, Thresholds::default());
+        let q = faq.entries[4].alternatives[0].clone();
+        let why = Why::new(&faq, &matcher, &q);
+        let best = why.best.as_ref().expect("a best entry");
+        assert_eq!(best.id, "e4");
+        assert_eq!(best.matched, q);
+        assert!(!best.is_question);
+        let text = why.to_text();
+        assert!(
+            text.contains(&format!("via an alternative \"{q}\"")),
+            "{text}"
+        );
+        assert!(
+            text.contains("Thresholds: answer at score ≥ 0.55 with a lead ≥ 0.08"),
+            "{text}"
+        );
+        if let Some(r) = &why.runner_up {
+            assert!(text.contains(&format!("Runner-up: `{}`", r.id)), "{text}");
+            assert!(r.score <= best.score);
+        }
+    }
+
+    #[test]
+    fn a_question_with_no_match_says_so() {
+        let faq = crate::eval::synthetic_faq(10, 2);
+        let matcher = Matcher::new(&faq, Thresholds::default());
+        let why = Why::new(&faq, &matcher, "🙂");
+        assert_eq!(why.outcome, "fallback");
+        assert!(why
+            .to_text()
+            .contains("No entry shares a word with the question."));
+    }
+}
