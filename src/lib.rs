@@ -8,6 +8,8 @@
 //! - [`matching`]: pure and synchronous: normalise, index, score, decide
 //!   between answering, suggesting and the topic menu.
 //! - [`reply`]: the outcome of a question rendered for a terminal and as JSON.
+//! - [`learn`]: proposed alternatives as TOML, or written into the FAQ files.
+//! - [`report`]: what to improve next, from what people asked (`report`, `learn`).
 //! - [`why`]: why a question got its reply (`ask --explain`, the Why? button).
 //! - [`check`]: `faqbot check`, the structural checks plus the matcher's.
 //! - [`regression`]: the FAQ folder's regression questions (`tests.toml`).
@@ -30,7 +32,9 @@ pub mod engine;
 pub mod eval;
 pub mod faq;
 pub mod import;
+pub mod learn;
 pub mod matching;
 pub mod regression;
 pub mod reply;
+pub mod report;
 pub mod why;

@@ -1,0 +1,250 @@
+//! `faqbot learn [--apply]`: proposed alternatives (see [`crate::report`])
+//! printed as TOML, or written into the right FAQ file.
+//!
+//! Writing goes through `toml_edit`, so a file keeps its comments, order
+//! and layout: the new alternative is appended to the entry's
+//! `alternatives` array (made if missing), laid out like the items
+//! before it. After writing, the folder is loaded again; if that fails,
+//! every file is put back as it was and the errors are returned.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use toml_edit::{DocumentMut, Item, Value};
+
+use crate::faq::load_dir;
+use crate::report::Proposal;
+
+/// The proposals grouped by the file and entry they go into, in file
+/// order; `None` when an entry id is no longer in the FAQ.
+fn by_file(
+    dir: &Path,
+    proposals: &[Proposal],
+) -> Result<BTreeMap<PathBuf, BTreeMap<String, Vec<Proposal>>>, String> {
+    let report = load_dir(dir);
+    let Some(faq) = &report.faq else {
+        return Err(format!(
+            "the FAQ in {} has errors; fix them first (`faqbot check {}`)",
+            dir.display(),
+            dir.display()
+        ));
+    };
+    let mut out: BTreeMap<PathBuf, BTreeMap<String, Vec<Proposal>>> = BTreeMap::new();
+    for p in proposals {
+        let Some(i) = faq.entries.iter().position(|e| e.id == p.entry) else {
+            continue;
+        };
+        let file = report.origins[i].0.to_path_buf();
+        out.entry(file)
+            .or_default()
+            .entry(p.entry.clone())
+            .or_default()
+            .push(p.clone());
+    }
+    Ok(out)
+}
+
+/// The proposals as TOML a moderator can paste: per file, each entry's id
+/// and the alternatives to add, with how often each was picked.
+pub fn to_toml(dir: &Path, proposals: &[Proposal]) -> Result<String, String> {
+    let mut out = String::new();
+    if proposals.is_empty() {
+        out.push_str("# No alternatives to suggest yet: no question led askers to the same entry often enough.\n");
+        return Ok(out);
+    }
+    for (file, entries) in by_file(dir, proposals)? {
+        let _ = writeln!(
+            out,
+            "# {}: add to these entries' alternatives",
+            file.display()
+        );
+        for (id, ps) in entries {
+            let _ = writeln!(
+                out,
+                "[[entry]]\nid = {}\nalternatives = [",
+                Value::from(id.as_str())
+            );
+            for p in ps {
+                let _ = writeln!(
+                    out,
+                    "  {},  # picked {} time{}",
+                    Value::from(p.question.as_str()),
+                    p.picks,
+                    if p.picks == 1 { "" } else { "s" }
+                );
+            }
+            out.push_str("]\n\n");
+        }
+    }
+    Ok(out)
+}
+
+/// Appends `text` to the alternatives of the entry `id` in `doc`; `false`
+/// if the entry is not there or already has it.
+fn append(doc: &mut DocumentMut, id: &str, text: &str) -> bool {
+    let Some(entries) = doc.get_mut("entry").and_then(Item::as_array_of_tables_mut) else {
+        return false;
+    };
+    let Some(table) = entries
+        .iter_mut()
+        .find(|t| t.get("id").and_then(Item::as_str) == Some(id))
+    else {
+        return false;
+    };
+    let item = table
+        .entry("alternatives")
+        .or_insert(Item::Value(Value::Array(toml_edit::Array::new())));
+    let Some(array) = item.as_array_mut() else {
+        return false;
+    };
+    if array.iter().any(|v| v.as_str() == Some(text)) {
+        return false;
+    }
+    // Lay the new item out like the last one: on its own line with the
+    // same indent, or inline. Only the part after the last line break is
+    // layout; before it may be a comment that belongs to the item before.
+    let prefix = array.iter().last().and_then(|v| {
+        v.decor()
+            .prefix()
+            .and_then(|p| p.as_str())
+            .map(|p| p.rfind('\n').map_or(p.to_string(), |i| p[i..].to_string()))
+    });
+    let mut value = Value::from(text);
+    if let Some(prefix) = prefix {
+        value.decor_mut().set_prefix(prefix);
+    } else if array.is_empty() {
+        value.decor_mut().set_prefix("");
+    }
+    array.push_formatted(value);
+    true
+}
+
+/// What `learn --apply` wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    pub file: PathBuf,
+    pub added: usize,
+}
+
+/// Writes the proposals into the FAQ files of `dir`. On any failure (a
+/// file that cannot be read or written, or a folder that no longer loads
+/// cleanly) every file written is restored and the error returned.
+pub fn apply(dir: &Path, proposals: &[Proposal]) -> Result<Vec<Applied>, String> {
+    let mut originals: Vec<(PathBuf, String)> = Vec::new();
+    let mut applied = Vec::new();
+    let restore = |originals: &[(PathBuf, String)]| {
+        for (path, text) in originals {
+            if let Err(e) = std::fs::write(path, text) {
+                tracing::error!(file = %path.display(), error = %e, "could not restore the file");
+            }
+        }
+    };
+    for (file, entries) in by_file(dir, proposals)? {
+        let text = std::fs::read_to_string(&file)
+            .map_err(|e| format!("{}: cannot read: {e}", file.display()))?;
+        let mut doc: DocumentMut = match text.parse() {
+            Ok(d) => d,
+            Err(e) => {
+                restore(&originals);
+                return Err(format!("{}: {e}", file.display()));
+            }
+        };
+        let mut added = 0;
+        for (id, ps) in entries {
+            for p in ps {
+                added += usize::from(append(&mut doc, &id, &p.question));
+            }
+        }
+        if added == 0 {
+            continue;
+        }
+        originals.push((file.clone(), text));
+        if let Err(e) = std::fs::write(&file, doc.to_string()) {
+            restore(&originals);
+            return Err(format!("{}: cannot write: {e}", file.display()));
+        }
+        applied.push(Applied { file, added });
+    }
+    let after = load_dir(dir);
+    if after.has_errors() {
+        restore(&originals);
+        let errors: Vec<String> = after
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(ToString::to_string)
+            .collect();
+        return Err(format!(
+            "the FAQ would not load after learning, so nothing was changed:\n{}",
+            errors.join("\n")
+        ));
+    }
+    Ok(applied)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FILE: &str = "# Visits: coming to the office.\n[topic]\nname = \"Visits\"\ndescription = \"Coming to the office\"\n\n# Opening hours change in summer.\n[[entry]]\nid = \"hours\"\nquestion = \"When is the office open?\"\nalternatives = [\n  \"opening hours\",  # the usual way\n  \"office times\",\n]\nanswer = \"Weekdays.\"\nsection = \"S\"\n\n[[entry]]\nid = \"parking\"\nquestion = \"Where can I park?\"\nanswer = \"Behind.\"\nsection = \"S\"\n";
+
+    fn proposal(entry: &str, question: &str) -> Proposal {
+        Proposal {
+            entry: entry.into(),
+            question: question.into(),
+            picks: 2,
+        }
+    }
+
+    #[test]
+    fn apply_appends_in_the_files_layout_and_keeps_comments() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("01-visits.toml");
+        std::fs::write(&path, FILE).expect("write");
+        let applied = apply(
+            dir.path(),
+            &[
+                proposal("hours", "when do you open"),
+                proposal("parking", "car park?"),
+                proposal("hours", "opening hours"),
+            ],
+        )
+        .expect("applies");
+        assert_eq!(
+            applied,
+            vec![Applied {
+                file: path.clone(),
+                added: 2
+            }]
+        );
+        let text = std::fs::read_to_string(&path).expect("read");
+        assert!(
+            text.starts_with("# Visits: coming to the office.\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("# Opening hours change in summer.\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("alternatives = [\n  \"opening hours\",  # the usual way\n  \"office times\",\n  \"when do you open\",\n]"),
+            "{text}"
+        );
+        assert!(text.contains("alternatives = [\"car park?\"]"), "{text}");
+        let faq = load_dir(dir.path()).faq.expect("still loads");
+        assert_eq!(faq.entries[1].alternatives, ["car park?"]);
+    }
+
+    #[test]
+    fn to_toml_groups_by_file_and_entry() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("01-visits.toml"), FILE).expect("write");
+        let text = to_toml(dir.path(), &[proposal("hours", "when do \"you\" open")]).expect("toml");
+        assert!(
+            text.contains("01-visits.toml: add to these entries' alternatives"),
+            "{text}"
+        );
+        assert!(text.contains("[[entry]]\nid = \"hours\"\nalternatives = [\n  'when do \"you\" open',  # picked 2 times\n]"), "{text}");
+    }
+}
