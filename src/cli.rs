@@ -21,6 +21,36 @@ use crate::reply::{topic_menu_text, topics_json_list, Reply};
 /// Exit code for a usage or configuration mistake (clap uses it too).
 const EXIT_USAGE: u8 = 2;
 
+/// `print!` to standard output that does not panic when the output is
+/// closed early (`faqbot ask < questions | head`): the command stops
+/// quietly instead, as command-line tools do.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        if let Err(e) = write!(std::io::stdout().lock(), $($arg)*) {
+            stdout_failed(e);
+        }
+    }};
+}
+
+/// `println!` in the same way as [`out!`].
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        if let Err(e) = writeln!(std::io::stdout().lock(), $($arg)*) {
+            stdout_failed(e);
+        }
+    }};
+}
+
+/// Standard output is gone: a closed pipe ends the command quietly (its
+/// reader wanted no more); any other failure is said on stderr.
+fn stdout_failed(e: io::Error) -> ! {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        std::process::exit(0);
+    }
+    eprintln!("faqbot: cannot write the output: {e}");
+    std::process::exit(1);
+}
+
 #[derive(Debug, Parser)]
 #[command(
     name = "faqbot",
@@ -236,7 +266,7 @@ fn cmd_check(dir: &Path, strict: bool, options: crate::check::Options) -> ExitCo
         cases,
     } = check_dir(dir, options);
     for d in &report.diagnostics {
-        println!("{d}");
+        outln!("{d}");
     }
     let (errors, warnings) = diagnostic::summary(&report.diagnostics);
     let entries = report.faq.as_ref().map_or(0, |f| f.entries.len());
@@ -246,7 +276,7 @@ fn cmd_check(dir: &Path, strict: bool, options: crate::check::Options) -> ExitCo
         Some((run, failed)) => format!(", {failed} of {run} regression questions fail"),
         None => String::new(),
     };
-    println!(
+    outln!(
         "{}: {} file{}, {topics} topics, {entries} entries{cases}: {errors} error{}, {warnings} warning{}",
         dir.display(),
         report.files,
@@ -296,7 +326,7 @@ fn cmd_diff(
                 })
             })
             .collect();
-        println!(
+        outln!(
             "{}",
             serde_json::json!({
                 "replayed": diff.replayed,
@@ -306,9 +336,9 @@ fn cmd_diff(
         );
     } else {
         for c in &diff.changes {
-            println!("{c}");
+            outln!("{c}");
         }
-        println!("{}", diff.summary());
+        outln!("{}", diff.summary());
     }
     ExitCode::SUCCESS
 }
@@ -347,7 +377,7 @@ fn cmd_ask(faq: &Faq, matcher: &Matcher, json: bool, words: &[String]) -> ExitCo
             &question,
             if json { Style::Json } else { Style::Text },
         );
-        print!("{reply_text}");
+        out!("{reply_text}");
         return ExitCode::SUCCESS;
     }
     let stdin = io::stdin();
@@ -441,9 +471,9 @@ fn answer_one(faq: &Faq, matcher: &Matcher, question: &str, style: Style) -> Str
 fn cmd_topics(faq: &Faq, json: bool) -> ExitCode {
     if json {
         let v = serde_json::json!({ "topics": topics_json_list(&faq.topics, Some(faq)) });
-        println!("{v}");
+        outln!("{v}");
     } else {
-        print!("{}", topic_menu_text(faq));
+        out!("{}", topic_menu_text(faq));
     }
     ExitCode::SUCCESS
 }
@@ -451,7 +481,7 @@ fn cmd_topics(faq: &Faq, json: bool) -> ExitCode {
 fn cmd_import(file: &Path, format: Format, out: &Path, force: bool) -> ExitCode {
     match import(file, format, out, force) {
         Ok(done) => {
-            println!(
+            outln!(
                 "wrote {} entries in {} topic files to {}; check them with `faqbot check {}`",
                 done.entries,
                 done.files.len(),
@@ -520,10 +550,10 @@ fn cmd_eval(faq: &Faq, config: &Config, queries: &Path, flags: &EvalFlags) -> Ex
             "index_build_ms": build_ms,
             "sweep": points.iter().map(|(a, m)| serde_json::json!({"answer": a, "metrics": m})).collect::<Vec<_>>(),
         });
-        println!("{v}");
+        outln!("{v}");
     } else {
         let pct = |x: f64| format!("{:5.1}%", x * 100.0);
-        println!(
+        outln!(
             "{}: {} questions ({} in scope, {} out of scope); FAQ: {} entries",
             queries.display(),
             cases.len(),
@@ -531,21 +561,23 @@ fn cmd_eval(faq: &Faq, config: &Config, queries: &Path, flags: &EvalFlags) -> Ex
             m.n_oos,
             faq.entries.len()
         );
-        println!(
+        outln!(
             "thresholds: answer {:.3}, margin {:.3}, suggest {:.3}",
-            t.answer, t.margin, t.suggest
+            t.answer,
+            t.margin,
+            t.suggest
         );
-        println!("  answered right          {}", pct(m.answer_acc));
-        println!("  answered wrong          {}", pct(m.wrong_answer));
-        println!(
+        outln!("  answered right          {}", pct(m.answer_acc));
+        outln!("  answered wrong          {}", pct(m.wrong_answer));
+        outln!(
             "  right entry shown       {}  (in the answer or the suggestions shown)",
             pct(m.top3_recall_shown)
         );
-        println!("  right entry in top 3    {}", pct(m.top3_recall));
-        println!("  out-of-scope answered   {}", pct(m.oos_false_answer));
-        println!("  combined accuracy       {}", pct(m.combined_acc));
-        println!("  balanced accuracy       {}", pct(m.balanced_acc));
-        println!(
+        outln!("  right entry in top 3    {}", pct(m.top3_recall));
+        outln!("  out-of-scope answered   {}", pct(m.oos_false_answer));
+        outln!("  combined accuracy       {}", pct(m.combined_acc));
+        outln!("  balanced accuracy       {}", pct(m.balanced_acc));
+        outln!(
             "  outcomes in scope: {} answer, {} suggest, {} fallback; out of scope: {} answer, {} suggest, {} fallback",
             m.in_scope_outcomes[0],
             m.in_scope_outcomes[1],
@@ -554,13 +586,11 @@ fn cmd_eval(faq: &Faq, config: &Config, queries: &Path, flags: &EvalFlags) -> Ex
             m.oos_outcomes[1],
             m.oos_outcomes[2]
         );
-        println!(
-            "  speed: {qps:.0} questions/second (one thread); index built in {build_ms:.1} ms"
-        );
+        outln!("  speed: {qps:.0} questions/second (one thread); index built in {build_ms:.1} ms");
         if sweep {
-            println!("\nanswer  right  wrong  shown  oos-ans  combined  balanced");
+            outln!("\nanswer  right  wrong  shown  oos-ans  combined  balanced");
             for (a, m) in &points {
-                println!(
+                outln!(
                     "{a:6.3} {} {} {} {}   {}    {}",
                     pct(m.answer_acc),
                     pct(m.wrong_answer),

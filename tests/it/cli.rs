@@ -377,3 +377,32 @@ fn explain_shows_score_phrasing_runner_up_and_thresholds() {
     // The reply itself still goes to stdout.
     assert!(stdout(&out).contains("Source: Host Country Responsibilities"));
 }
+
+#[test]
+fn a_reader_that_stops_early_ends_ask_quietly() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::Stdio;
+    let mut child = crate::faqbot(&["ask"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("faqbot starts");
+    let mut input = child.stdin.take().expect("stdin is piped");
+    // Far more output than a pipe holds, so faqbot is still writing when
+    // the reader goes away.
+    let writer = std::thread::spawn(move || {
+        let line = "who protects embassies\n".repeat(20_000);
+        let _ = input.write_all(line.as_bytes());
+    });
+    let mut first = String::new();
+    let mut reader = BufReader::new(child.stdout.take().expect("stdout is piped"));
+    reader.read_line(&mut first).expect("one line");
+    assert!(first.starts_with("[answer "), "{first}");
+    drop(reader);
+    let out = child.wait_with_output().expect("faqbot finishes");
+    let _ = writer.join();
+    let err = crate::stderr(&out);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(out.status.code(), Some(0), "{err}");
+}
