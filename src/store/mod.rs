@@ -29,7 +29,8 @@ use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::config::StoreConfig;
-use crate::matching::Decision;
+use crate::faq::Faq;
+use crate::matching::{Decision, Match};
 
 pub use read::{PickedQuestion, Reader, VoteTotal};
 pub use schema::SCHEMA_VERSION;
@@ -191,6 +192,40 @@ pub struct Question {
     pub runner_up: Option<(String, f32)>,
     /// How long matching took, in microseconds.
     pub latency_us: u64,
+}
+
+impl Question {
+    /// The record of `text` answered with `m` from `faq`, asked now, with a
+    /// new id: the entry is the one answered, else the best one; the
+    /// runner-up is the best other entry. Guild and channel are left for
+    /// the caller to set.
+    pub fn from_match(
+        text: &str,
+        trigger: Trigger,
+        m: &Match,
+        faq: &Faq,
+        latency: Duration,
+    ) -> Question {
+        let best = match &m.decision {
+            Decision::Answer(s) => Some(*s),
+            _ => m.top.first().copied(),
+        };
+        let id_of = |entry: usize| faq.entries.get(entry).map(|e| e.id.clone());
+        let runner_up = best.and_then(|b| m.top.iter().find(|s| s.entry != b.entry));
+        Question {
+            id: QuestionId::generate(),
+            at: now_unix(),
+            text: text.to_string(),
+            guild_id: None,
+            channel_id: None,
+            trigger,
+            outcome: Outcome::from(&m.decision),
+            entry: best.and_then(|b| id_of(b.entry)),
+            score: best.map_or(m.score, |b| b.score),
+            runner_up: runner_up.and_then(|r| id_of(r.entry).map(|id| (id, r.score))),
+            latency_us: u64::try_from(latency.as_micros()).unwrap_or(u64::MAX),
+        }
+    }
 }
 
 /// What the asker picked after a question: a suggestion or a menu item.

@@ -746,3 +746,41 @@ fn names_round_trip_and_outcomes_follow_decisions() {
     assert_eq!(Outcome::from(&d).as_str(), d.outcome());
     assert_eq!(Outcome::from(&Decision::Suggest(vec![])), Outcome::Suggest);
 }
+
+#[test]
+fn a_match_becomes_a_question_record() {
+    let faq_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("faq");
+    let config = crate::config::Config::default();
+    let engine = crate::engine::Engine::load(&faq_dir, &config).expect("bundled FAQ loads");
+    let entry_id = |s: &crate::matching::Scored| engine.faq.entries[s.entry].id.clone();
+
+    let text = "Can host country authorities enter an embassy without permission?";
+    let m = engine.matcher.ask(text);
+    let Decision::Answer(best) = &m.decision else {
+        panic!("its own question is answered: {m:?}")
+    };
+    let q = Question::from_match(
+        text,
+        Trigger::Mention,
+        &m,
+        &engine.faq,
+        Duration::from_micros(57),
+    );
+    assert_eq!(q.text, text);
+    assert_eq!(q.outcome, Outcome::Answer);
+    assert_eq!(q.entry.as_deref(), Some(entry_id(best).as_str()));
+    assert_eq!(q.score, best.score);
+    let second = m
+        .top
+        .iter()
+        .find(|s| s.entry != best.entry)
+        .expect("a runner-up");
+    assert_eq!(q.runner_up, Some((entry_id(second), second.score)));
+    assert_eq!((q.trigger, q.latency_us), (Trigger::Mention, 57));
+    assert!((q.at - now_unix()).abs() <= 1);
+
+    let nothing = engine.matcher.ask("🙂");
+    let q = Question::from_match("🙂", Trigger::Dm, &nothing, &engine.faq, Duration::ZERO);
+    assert_eq!(q.outcome, Outcome::Fallback);
+    assert_eq!((q.entry, q.runner_up, q.score), (None, None, 0.0));
+}
