@@ -32,7 +32,7 @@ use crate::config::StoreConfig;
 use crate::faq::Faq;
 use crate::matching::{Decision, Match};
 
-pub use read::{PickedQuestion, Reader, VoteTotal};
+pub use read::{PickedQuestion, ReadError, Reader, VoteTotal};
 pub use schema::SCHEMA_VERSION;
 
 /// Seconds since the Unix epoch, now (0 if the clock is before 1970).

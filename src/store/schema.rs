@@ -78,7 +78,7 @@ fn v1_tables_and_salt(tx: &Transaction<'_>) -> rusqlite::Result<()> {
 
 /// Why a database could not be opened for writing.
 #[derive(Debug, thiserror::Error)]
-pub enum OpenError {
+pub(crate) enum OpenError {
     #[error("{0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("the database is at schema version {found}, newer than this faqbot's {SCHEMA_VERSION}; run a newer faqbot or use another file")]
