@@ -1,5 +1,6 @@
 //! The operator's config file (`faqbot.toml`, or `--config PATH`): where
-//! the FAQ lives, the matcher's thresholds, and the Discord settings; and
+//! the FAQ lives, the matcher's thresholds, the Discord settings and the
+//! question store; and
 //! the bot token, read from the environment into a type that never prints
 //! it. Unknown keys are errors, and a bad file is reported with its line
 //! and column, never ignored.
@@ -35,6 +36,40 @@ pub struct Config {
     pub scoring: Params,
     /// How the bot behaves in Discord.
     pub discord: DiscordConfig,
+    /// Where questions, picks and votes are recorded.
+    pub store: StoreConfig,
+}
+
+/// The `[store]` table: the SQLite database of questions, picks and votes
+/// (see [`crate::store`]).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreConfig {
+    /// The database file, relative to the working directory; created if
+    /// missing. Empty (`path = ""`): the store is off and nothing is recorded.
+    pub path: PathBuf,
+    /// Rows older than this many days are deleted (at start, then daily);
+    /// 0 keeps everything.
+    pub retention_days: u32,
+}
+
+/// The database file when the config names none.
+pub const DEFAULT_STORE_PATH: &str = "faqbot.db";
+
+impl StoreConfig {
+    /// Whether anything is recorded (`path` is not empty).
+    pub fn enabled(&self) -> bool {
+        !self.path.as_os_str().is_empty()
+    }
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig {
+            path: PathBuf::from(DEFAULT_STORE_PATH),
+            retention_days: 30,
+        }
+    }
 }
 
 /// The `[discord]` table.
@@ -153,6 +188,7 @@ impl Default for Config {
             matching: Thresholds::default(),
             scoring: Params::default(),
             discord: DiscordConfig::default(),
+            store: StoreConfig::default(),
         }
     }
 }
@@ -282,6 +318,34 @@ mod tests {
         let e = Config::parse("[discord]\nproxy = \"127.0.0.1:9\"\n", Path::new("c.toml"))
             .expect_err("bad proxy");
         assert!(e.to_string().contains("discord.proxy"), "{e}");
+    }
+
+    #[test]
+    fn store_settings_are_read_and_an_empty_path_turns_it_off() {
+        let c = Config::parse(
+            "[store]\npath = \"/var/lib/faqbot/q.db\"\nretention_days = 7\n",
+            Path::new("c.toml"),
+        )
+        .expect("ok");
+        assert_eq!(c.store.path, PathBuf::from("/var/lib/faqbot/q.db"));
+        assert_eq!(c.store.retention_days, 7);
+        assert!(c.store.enabled());
+        assert!(Config::default().store.enabled());
+        let off = Config::parse("[store]\npath = \"\"\n", Path::new("c.toml")).expect("ok");
+        assert!(!off.store.enabled());
+        let e = Config::parse(
+            "[store]\npath = \"x.db\"\nretention = 7\n",
+            Path::new("c.toml"),
+        )
+        .expect_err("unknown key");
+        assert!(
+            e.to_string()
+                .starts_with("c.toml:3:1: error: unknown field `retention`"),
+            "{e}"
+        );
+        let e = Config::parse("[store]\nretention_days = -1\n", Path::new("c.toml"))
+            .expect_err("negative days");
+        assert!(e.to_string().starts_with("c.toml:2:"), "{e}");
     }
 
     #[test]

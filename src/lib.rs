@@ -2,7 +2,7 @@
 //!
 //! # Layout
 //!
-//! - [`config`]: the operator's config file (FAQ directory, thresholds).
+//! - [`config`]: the operator's config file (FAQ directory, thresholds, store).
 //! - [`faq`]: the knowledge base: TOML topic files -> a validated [`faq::Faq`],
 //!   with every problem reported by file, line and column.
 //! - [`matching`]: pure and synchronous: normalise, index, score, decide
@@ -17,6 +17,8 @@
 //! - [`import`]: JSON lines / CSV -> topic files.
 //! - [`eval`]: `faqbot eval`, accuracy on labelled questions (benchmark metrics).
 //! - [`engine`]: the FAQ and its matcher, built once per load.
+//! - [`store`]: the SQLite database of questions, picks and votes, written
+//!   by its own thread so that recording never slows answering.
 //! - [`discord`]: the bot; the only module that imports serenity.
 //! - [`cli`]: the command line; `main.rs` only calls [`cli::run`].
 //!
@@ -37,4 +39,5 @@ pub mod matching;
 pub mod regression;
 pub mod reply;
 pub mod report;
+pub mod store;
 pub mod why;

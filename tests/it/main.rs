@@ -9,6 +9,7 @@ mod fake_discord;
 mod fake_discord_selftest;
 mod properties;
 mod question_table;
+mod store;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
