@@ -12,6 +12,9 @@
 //! - [`import`]: JSON lines / CSV -> topic files.
 //! - [`eval`]: `faqbot eval`, accuracy on labelled questions (benchmark metrics).
 //! - [`engine`]: the FAQ and its matcher, built once per load.
+//! - [`reload`]: safe reloads: a new engine built to the side and swapped
+//!   in whole, or every error reported and the old one kept.
+//! - [`watch`]: watching the FAQ directory and reloading on each change.
 //! - [`discord`]: the bot; the only module that imports serenity.
 //! - [`cli`]: the command line; `main.rs` only calls [`cli::run`].
 //!
@@ -27,4 +30,6 @@ pub mod eval;
 pub mod faq;
 pub mod import;
 pub mod matching;
+pub mod reload;
 pub mod reply;
+pub mod watch;
