@@ -285,6 +285,7 @@ mod tests {
         .expect("ok");
         assert_eq!(c.discord.guild_ids, [1, 2]);
         assert_eq!(c.discord.mod_log_channel, None);
+        assert!(!c.discord.public_answers);
         let c = Config::parse(
             "[discord]\nmod_log_channel = 7\nwatch_faq = false\n",
             Path::new("c.toml"),
@@ -295,7 +296,6 @@ mod tests {
         let e = Config::parse("[discord]\nmod_log_channel = 0\n", Path::new("c.toml"))
             .expect_err("channel 0");
         assert!(e.to_string().contains("discord.mod_log_channel"), "{e}");
-        assert!(!c.discord.public_answers);
         let e = Config::parse("[discord]\nproxy = \"127.0.0.1:9\"\n", Path::new("c.toml"))
             .expect_err("bad proxy");
         assert!(e.to_string().contains("discord.proxy"), "{e}");

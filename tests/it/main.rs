@@ -8,6 +8,7 @@ mod fake_discord;
 mod fake_discord_selftest;
 mod properties;
 mod question_table;
+mod reload;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
