@@ -2,6 +2,7 @@
 //! fixture directories. One test crate; shared helpers live here.
 
 mod bot;
+mod bot_reload;
 mod check;
 mod cli;
 mod fake_discord;

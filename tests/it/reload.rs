@@ -229,7 +229,7 @@ fn added_removed_and_changed_are_counted_exactly() {
 
     let (new, summary) = rebuild(&source, &old).expect("the edited FAQ loads");
     assert_eq!(summary.changes.added, [PENGUIN_ID]);
-    assert_eq!(summary.changes.removed, [removed_id.clone()]);
+    assert_eq!(summary.changes.removed, std::slice::from_ref(&removed_id));
     let mut expect_changed = vec![first_answer_id];
     expect_changed.extend(in_topic_7);
     assert_eq!(summary.changes.changed, expect_changed);
