@@ -84,9 +84,15 @@ pub struct DiscordConfig {
     /// Channels where every message is matched and a confident answer is
     /// posted (needs the privileged Message Content intent).
     pub help_channels: Vec<u64>,
-    /// Roles allowed to use moderator commands (none exist yet: they come
-    /// with the moderators' tools).
+    /// Roles allowed to use the moderator commands (`/faq-reload`), besides
+    /// members with the Manage Server permission.
     pub moderator_roles: Vec<u64>,
+    /// Channel where FAQ reloads are reported to moderators (errors with
+    /// file and line, or what changed); unset: only the log and the
+    /// `/faq-reload` reply.
+    pub mod_log_channel: Option<u64>,
+    /// Whether the FAQ directory is watched and reloaded on every change.
+    pub watch_faq: bool,
     /// Seconds a user waits between two questions (0: no cooldown).
     pub user_cooldown_secs: u64,
     /// Seconds during which the same answer in the same channel points to
@@ -114,6 +120,8 @@ impl Default for DiscordConfig {
             guild_ids: Vec::new(),
             help_channels: Vec::new(),
             moderator_roles: Vec::new(),
+            mod_log_channel: None,
+            watch_faq: true,
             user_cooldown_secs: 3,
             repeat_window_secs: 60,
             public_answers: true,
@@ -219,6 +227,12 @@ impl DiscordConfig {
                     .into(),
             );
         }
+        if self.mod_log_channel == Some(0) {
+            return Err(
+                "discord.mod_log_channel = 0 is not a channel id; copy the channel's id (Developer Mode, right-click the channel, Copy Channel ID)"
+                    .into(),
+            );
+        }
         if let Some(proxy) = &self.proxy {
             if !(proxy.starts_with("http://") || proxy.starts_with("https://")) {
                 return Err(format!(
@@ -314,7 +328,18 @@ mod tests {
         )
         .expect("ok");
         assert_eq!(c.discord.guild_ids, [1, 2]);
+        assert_eq!(c.discord.mod_log_channel, None);
         assert!(!c.discord.public_answers);
+        let c = Config::parse(
+            "[discord]\nmod_log_channel = 7\nwatch_faq = false\n",
+            Path::new("c.toml"),
+        )
+        .expect("ok");
+        assert_eq!(c.discord.mod_log_channel, Some(7));
+        assert!(!c.discord.watch_faq);
+        let e = Config::parse("[discord]\nmod_log_channel = 0\n", Path::new("c.toml"))
+            .expect_err("channel 0");
+        assert!(e.to_string().contains("discord.mod_log_channel"), "{e}");
         let e = Config::parse("[discord]\nproxy = \"127.0.0.1:9\"\n", Path::new("c.toml"))
             .expect_err("bad proxy");
         assert!(e.to_string().contains("discord.proxy"), "{e}");

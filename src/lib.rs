@@ -19,6 +19,9 @@
 //! - [`engine`]: the FAQ and its matcher, built once per load.
 //! - [`store`]: the SQLite database of questions, picks and votes, written
 //!   by its own thread so that recording never slows answering.
+//! - [`reload`]: safe reloads: a new engine built to the side and swapped
+//!   in whole, or every error reported and the old one kept.
+//! - [`watch`]: watching the FAQ directory and reloading on each change.
 //! - [`discord`]: the bot; the only module that imports serenity.
 //! - [`cli`]: the command line; `main.rs` only calls [`cli::run`].
 //!
@@ -37,7 +40,9 @@ pub mod import;
 pub mod learn;
 pub mod matching;
 pub mod regression;
+pub mod reload;
 pub mod reply;
 pub mod report;
 pub mod store;
+pub mod watch;
 pub mod why;

@@ -5,7 +5,7 @@
 //! this file only decides which view answers which event and sends it.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use serenity::all::{
@@ -19,10 +19,12 @@ use serenity::async_trait;
 use serenity::builder::Builder;
 
 use super::build;
+use super::reload::{self, RELOAD_COMMAND};
 use super::view::{self, Action, Choice, View};
 use crate::config::DiscordConfig;
 use crate::engine::Engine;
 use crate::matching::{Decision, Match};
+use crate::reload::SharedEngine;
 
 /// The slash command that asks a question.
 pub const FAQ_COMMAND: &str = "faq";
@@ -54,6 +56,7 @@ pub fn commands() -> Vec<CreateCommand> {
             )),
         CreateCommand::new(TOPICS_COMMAND).description("Browse the FAQ by topic"),
         CreateCommand::new(FIND_COMMAND).kind(CommandType::Message),
+        reload::command(),
     ]
 }
 
@@ -90,7 +93,7 @@ impl Trigger {
 /// The bot's state: the engine (swappable), settings, and the small
 /// memories behind cooldowns and "answered just above".
 pub struct Bot {
-    engine: RwLock<Arc<Engine>>,
+    engine: SharedEngine,
     settings: DiscordConfig,
     me: OnceLock<UserId>,
     last_question: Mutex<HashMap<UserId, Instant>>,
@@ -100,7 +103,7 @@ pub struct Bot {
 impl Bot {
     pub fn new(engine: Engine, settings: DiscordConfig) -> Bot {
         Bot {
-            engine: RwLock::new(Arc::new(engine)),
+            engine: SharedEngine::new(engine),
             settings,
             me: OnceLock::new(),
             last_question: Mutex::new(HashMap::new()),
@@ -110,18 +113,18 @@ impl Bot {
 
     /// The current engine (the lock is held only to clone the `Arc`).
     pub fn engine(&self) -> Arc<Engine> {
-        match self.engine.read() {
-            Ok(e) => Arc::clone(&e),
-            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
-        }
+        self.engine.get()
     }
 
-    /// Replaces the engine (a reload).
+    /// Replaces the engine.
     pub fn set_engine(&self, engine: Engine) {
-        match self.engine.write() {
-            Ok(mut e) => *e = Arc::new(engine),
-            Err(poisoned) => *poisoned.into_inner() = Arc::new(engine),
-        }
+        self.engine.set(engine);
+    }
+
+    /// A handle on the engine this bot answers from, for reloading it from
+    /// elsewhere (the FAQ watcher).
+    pub fn shared_engine(&self) -> SharedEngine {
+        self.engine.clone()
     }
 
     /// `Some(wait)` when `user` asked less than the cooldown ago; else
@@ -182,6 +185,9 @@ impl Bot {
     }
 
     async fn on_command(&self, ctx: &Context, cmd: &CommandInteraction) -> serenity::Result<()> {
+        if cmd.data.name == RELOAD_COMMAND {
+            return reload::run_command(ctx, cmd, &self.engine, &self.settings).await;
+        }
         let engine = self.engine();
         match cmd.data.name.as_str() {
             FAQ_COMMAND => {

@@ -4,11 +4,14 @@
 //! - [`build`]: views -> serenity builders, every one with no pings;
 //! - [`handler`]: events in (commands, autocomplete, components,
 //!   messages), views out, with cooldowns and "answered just above";
+//! - [`reload`]: `/faq-reload`, the FAQ watcher, and their reports to the
+//!   moderator log channel;
 //! - this module: building the client (directly, or through a REST proxy)
 //!   and running it until the shutdown signal.
 
 pub mod build;
 pub mod handler;
+pub mod reload;
 pub mod view;
 
 use std::future::Future;
@@ -59,9 +62,13 @@ pub async fn run_with_http(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), serenity::Error> {
     let shards = settings.shards;
+    let bot = Bot::new(engine, settings.clone());
+    let shared = bot.shared_engine();
     let mut client = ClientBuilder::new_with_http(http.build(), intents(&settings))
-        .event_handler(Bot::new(engine, settings))
+        .event_handler(bot)
         .await?;
+    // Lives as long as the client runs; dropping it stops the watching.
+    let _watching = reload::start_watching(&shared, &settings, client.http.clone());
     let manager = client.shard_manager.clone();
     tokio::spawn(async move {
         shutdown.await;

@@ -27,8 +27,8 @@ const OTHER_USER: u64 = 1_100_000_000_000_000_301;
 const TEST_TOKEN: &str = "MTEwMDAw.test-only.bm90LWEtcmVhbC10b2tlbg";
 
 /// A bot running against a fake Discord; stopped on drop.
-struct Running {
-    fake: FakeDiscord,
+pub(crate) struct Running {
+    pub(crate) fake: FakeDiscord,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<Result<(), serenity::Error>>,
 }
@@ -67,7 +67,7 @@ fn shutdown_signal() -> (
 
 /// Starts the bot on `faq_dir` with test-friendly settings, changed by
 /// `tweak`, and waits until it has registered its commands.
-async fn start_bot_with(
+pub(crate) async fn start_bot_with(
     faq_dir: &std::path::Path,
     tweak: impl FnOnce(&mut DiscordConfig),
 ) -> Running {
@@ -132,7 +132,7 @@ async fn start_bot(tweak: impl FnOnce(&mut DiscordConfig)) -> Running {
 }
 
 /// Dispatches an interaction and returns the bot's callback request.
-async fn interact(fake: &FakeDiscord, payload: Value) -> Request {
+pub(crate) async fn interact(fake: &FakeDiscord, payload: Value) -> Request {
     let id = payload["id"].as_str().expect("interaction id").to_string();
     let from = fake.request_count();
     fake.dispatch("INTERACTION_CREATE", payload).await;
@@ -158,7 +158,7 @@ fn mention(question: &str, author: u64) -> Value {
     )
 }
 
-fn ask_slash(question: &str) -> Value {
+pub(crate) fn ask_slash(question: &str) -> Value {
     slash_command(
         "faq",
         json!([string_option("question", question)]),
@@ -183,7 +183,7 @@ async fn say(fake: &FakeDiscord, payload: Value) -> Request {
 
 /// The allowed_mentions of a body: must allow nothing.
 #[track_caller]
-fn assert_no_pings(body: &Value) {
+pub(crate) fn assert_no_pings(body: &Value) {
     let am = if body.get("data").is_some() {
         &body["data"]["allowed_mentions"]
     } else {
@@ -231,11 +231,14 @@ fn assert_answer_embed(embed: &Value, title_contains: &str, section: &str) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn registers_the_three_commands_in_the_configured_guild() {
+async fn registers_the_faq_commands_in_the_configured_guild() {
     let bot = start_bot(|_| {}).await;
     let commands = bot.fake.registered_commands(Some(GUILD_ID));
     let names: Vec<&str> = commands.iter().filter_map(|c| c["name"].as_str()).collect();
-    assert_eq!(names, ["faq", "faq-topics", "Find FAQ answer"]);
+    assert_eq!(
+        names,
+        ["faq", "faq-topics", "Find FAQ answer", "faq-reload"]
+    );
     assert_eq!(commands[0]["options"][0]["autocomplete"], true);
     assert_eq!(commands[2]["type"], 3, "a message context-menu command");
     assert!(

@@ -1861,6 +1861,18 @@ pub fn slash_command(
     Value::Object(interaction_base(2, data, user_id, channel_id, guild_id))
 }
 
+/// `interaction` (from [`slash_command`] and the like, in a guild) with
+/// its invoker's channel permissions and roles replaced, e.g. to test
+/// moderator-only commands (the default member has neither Manage Server
+/// nor any role).
+pub fn with_member_rights(mut interaction: Value, permissions: u64, roles: &[u64]) -> Value {
+    if let Some(member) = interaction.get_mut("member") {
+        member["permissions"] = json!(permissions.to_string());
+        member["roles"] = json!(roles.iter().map(u64::to_string).collect::<Vec<_>>());
+    }
+    interaction
+}
+
 /// `INTERACTION_CREATE` type 4 (autocomplete) for `/name`; `options` must
 /// hold one option with `"focused": true` (see [`focused_option`]).
 pub fn autocomplete(

@@ -2,6 +2,7 @@
 //! fixture directories. One test crate; shared helpers live here.
 
 mod bot;
+mod bot_reload;
 mod check;
 mod cli;
 mod diff;
@@ -9,6 +10,7 @@ mod fake_discord;
 mod fake_discord_selftest;
 mod properties;
 mod question_table;
+mod reload;
 mod store;
 
 use std::io::Write;

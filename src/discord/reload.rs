@@ -1,0 +1,153 @@
+//! Reloads in Discord: the moderators-only `/faq-reload` command, the
+//! watcher started with the bot, and the reports of both, sent to the
+//! moderator log channel (if one is configured) with no pings. The reload
+//! itself and its report's text are [`crate::reload`]'s.
+
+use std::num::NonZeroU64;
+use std::sync::Arc;
+
+use serenity::all::{
+    ChannelId, CommandInteraction, Context, CreateCommand, CreateInteractionResponse, Http, Member,
+    Permissions,
+};
+
+use super::build;
+use super::view::View;
+use crate::config::DiscordConfig;
+use crate::reload::{Outcome, SharedEngine, MESSAGE_CHARS};
+use crate::watch::{self, Watching};
+
+/// The moderators' command that reloads the FAQ.
+pub const RELOAD_COMMAND: &str = "faq-reload";
+
+/// What a member without the right to reload is told.
+const NOT_A_MODERATOR: &str =
+    "Only moderators (Manage Server, or a moderator role) can reload the FAQ.";
+
+/// `/faq-reload`: shown by default only to members with Manage Server, and
+/// not in DMs (server admins can change who sees it; the bot checks again
+/// when it runs).
+pub fn command() -> CreateCommand {
+    CreateCommand::new(RELOAD_COMMAND)
+        .description("Moderators: reload the FAQ files now and see what changed or what is wrong")
+        .default_member_permissions(Permissions::MANAGE_GUILD)
+        .dm_permission(false)
+}
+
+/// Whether `member` may reload: Manage Server (or Administrator) in the
+/// interaction's channel, or one of the configured moderator roles. Outside
+/// a server (no member) nobody may.
+pub fn is_moderator(member: Option<&Member>, moderator_roles: &[u64]) -> bool {
+    let Some(member) = member else {
+        return false;
+    };
+    let by_permission = member
+        .permissions
+        .is_some_and(|p| p.manage_guild() || p.administrator());
+    let by_role = member
+        .roles
+        .iter()
+        .any(|r| moderator_roles.contains(&r.get()));
+    by_permission || by_role
+}
+
+/// Runs `/faq-reload`: refuses non-moderators privately; otherwise
+/// reloads (off the async threads) and replies privately with the report,
+/// which also goes to the moderator log channel and the log.
+pub async fn run_command(
+    ctx: &Context,
+    cmd: &CommandInteraction,
+    engine: &SharedEngine,
+    settings: &DiscordConfig,
+) -> serenity::Result<()> {
+    if !is_moderator(cmd.member.as_deref(), &settings.moderator_roles) {
+        tracing::info!(
+            user = cmd.user.id.get(),
+            "/faq-reload refused: not a moderator"
+        );
+        let refusal =
+            CreateInteractionResponse::Message(build::response(&text_view(NOT_A_MODERATOR, true)));
+        return cmd.create_response(&ctx.http, refusal).await;
+    }
+    // Loading and indexing can take longer than the 3 s Discord gives a
+    // response: acknowledge first, privately, then edit in the report.
+    cmd.defer_ephemeral(&ctx.http).await?;
+    let shared = engine.clone();
+    let outcome = match tokio::task::spawn_blocking(move || shared.reload()).await {
+        Ok(outcome) => outcome,
+        Err(e) => {
+            tracing::error!(error = %e, "the FAQ reload stopped unexpectedly");
+            let v = text_view(
+                "Something went wrong while reloading; the FAQ did not change. See the bot's log.",
+                true,
+            );
+            cmd.edit_response(&ctx.http, build::edit(&v)).await?;
+            return Ok(());
+        }
+    };
+    outcome.log(&format!("/faq-reload by {}", cmd.user.id));
+    let report = outcome.render(MESSAGE_CHARS);
+    cmd.edit_response(&ctx.http, build::edit(&text_view(&report, true)))
+        .await?;
+    if !matches!(outcome, Outcome::NoSource) {
+        announce(&ctx.http, settings.mod_log_channel, &report).await;
+    }
+    Ok(())
+}
+
+/// Starts watching the FAQ the engine was loaded from, if the settings
+/// ask for it: each reload's outcome is logged, and when worth it posted to
+/// the moderator log channel. Watching stops when the returned value is
+/// dropped. `None` when not watching (off, no directory, or the watcher
+/// could not start: logged, the bot answers anyway).
+pub fn start_watching(
+    engine: &SharedEngine,
+    settings: &DiscordConfig,
+    http: Arc<Http>,
+) -> Option<Watching> {
+    if !settings.watch_faq {
+        return None;
+    }
+    let dir = engine.get().source.as_ref()?.dir.clone();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Outcome>();
+    let watching = match watch::watch(&dir, engine.clone(), move |outcome| {
+        let _ = tx.send(outcome);
+    }) {
+        Ok(w) => w,
+        Err(e) => {
+            tracing::warn!(dir = %dir.display(), error = %e, "cannot watch the FAQ directory; edits need /faq-reload");
+            return None;
+        }
+    };
+    let channel = settings.mod_log_channel;
+    tokio::spawn(async move {
+        while let Some(outcome) = rx.recv().await {
+            if outcome.worth_announcing() {
+                announce(&http, channel, &outcome.render(MESSAGE_CHARS)).await;
+            }
+        }
+    });
+    Some(watching)
+}
+
+/// Posts `report` to the moderator log channel, if one is configured.
+/// A failure is logged, never raised: the reload itself has happened.
+pub async fn announce(http: &Http, channel: Option<u64>, report: &str) {
+    let Some(channel) = channel.and_then(NonZeroU64::new).map(ChannelId::from) else {
+        return;
+    };
+    let msg = build::message(&text_view(report, false));
+    if let Err(e) = channel.send_message(http, msg).await {
+        tracing::warn!(channel = channel.get(), error = %e, "could not post the FAQ reload report to the moderator log channel");
+    }
+}
+
+fn text_view(text: &str, ephemeral: bool) -> View {
+    View {
+        content: Some(super::view::cut(text, super::view::limits::CONTENT)),
+        embed: None,
+        rows: Vec::new(),
+        ephemeral,
+        answers: None,
+    }
+}
