@@ -89,17 +89,44 @@ pub struct Summary {
     pub topics: usize,
     pub changes: Changes,
     /// Questions that now get a different answer, one line each; see
-    /// [`routing_changes`] (empty until it is built).
+    /// [`routing_changes`].
     pub routing_changes: Vec<String>,
 }
 
-/// The place for "routing changes": which questions (say, every phrasing
-/// of both versions) are now answered differently, one line per question.
-/// Not built yet (another part of the issue builds that diff); it returns
-/// nothing, and its lines are reported after the entry changes when it
-/// does.
-pub fn routing_changes(_old: &Engine, _new: &Engine) -> Vec<String> {
-    Vec::new()
+/// Questions that a reload routes differently (answer, suggestions or the
+/// topic menu), one line each as `faqbot diff` prints them: the regression
+/// questions of `dir` (its `tests.toml`), plus every phrasing of the
+/// entries added, removed or changed, in both versions. Replaying only
+/// those keeps a reload of a big FAQ quick; an edit's effect shows first
+/// on its own entries' phrasings and on the cases moderators wrote.
+pub fn routing_changes(
+    dir: &std::path::Path,
+    old: &Engine,
+    new: &Engine,
+    changes: &Changes,
+) -> Vec<String> {
+    let mut questions = crate::diff::regression_questions(dir, dir);
+    let touched: std::collections::HashSet<&str> = changes
+        .added
+        .iter()
+        .chain(&changes.removed)
+        .chain(&changes.changed)
+        .map(String::as_str)
+        .collect();
+    for faq in [&old.faq, &new.faq] {
+        for e in faq
+            .entries
+            .iter()
+            .filter(|e| touched.contains(e.id.as_str()))
+        {
+            questions.extend(e.phrasings().map(str::to_string));
+        }
+    }
+    crate::diff::replay(old, new, questions.iter().map(String::as_str))
+        .changes
+        .iter()
+        .map(ToString::to_string)
+        .collect()
 }
 
 /// The pure core of a reload: loads, validates and indexes the FAQ that
@@ -108,11 +135,12 @@ pub fn routing_changes(_old: &Engine, _new: &Engine) -> Vec<String> {
 /// them.
 pub fn rebuild(source: &Source, current: &Engine) -> Result<(Engine, Summary), Vec<Diagnostic>> {
     let new = Engine::load_from(source)?;
+    let changes = compare(&current.faq, &new.faq);
     let summary = Summary {
         entries: new.faq.entries.len(),
         topics: new.faq.topics.len(),
-        changes: compare(&current.faq, &new.faq),
-        routing_changes: routing_changes(current, &new),
+        routing_changes: routing_changes(&source.dir, current, &new, &changes),
+        changes,
     };
     Ok((new, summary))
 }

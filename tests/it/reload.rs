@@ -169,7 +169,16 @@ fn a_broken_edit_names_every_error_and_keeps_the_old_engine() {
     assert!(after_failure);
     assert_eq!(summary.changes.added, [PENGUIN_ID]);
     assert!(summary.changes.removed.is_empty() && summary.changes.changed.is_empty());
-    assert!(summary.routing_changes.is_empty(), "not built yet");
+    // The added entry's phrasings are answered by it now.
+    assert!(
+        summary
+            .routing_changes
+            .iter()
+            .all(|l| l.ends_with(&format!("→ answer `{PENGUIN_ID}` (score 1.00)"))),
+        "{:?}",
+        summary.routing_changes
+    );
+    assert_eq!(summary.routing_changes.len(), 4, "{:?}", summary.routing_changes);
     let now = shared.get();
     assert_eq!(
         answered_id(&now, PENGUIN_QUESTION).as_deref(),
@@ -257,6 +266,32 @@ fn added_removed_and_changed_are_counted_exactly() {
     );
     assert!(report.contains(&format!("+ {PENGUIN_ID}")), "{report}");
     assert!(report.contains(&format!("- {removed_id}")), "{report}");
+    // Routing changes: the new entry's phrasings are now answered by it,
+    // and the removed entry's own question is no longer answered by it.
+    // Unchanged entries' phrasings are not replayed.
+    let removed_question = old
+        .faq
+        .entry_by_id(&removed_id)
+        .expect("in the old FAQ")
+        .question
+        .clone();
+    let gained = format!("\"{PENGUIN_QUESTION}\": ");
+    let lost = format!("{removed_question:?}: answer `{removed_id}`");
+    assert!(
+        summary
+            .routing_changes
+            .iter()
+            .any(|l| l.starts_with(&gained)
+                && l.ends_with(&format!("→ answer `{PENGUIN_ID}` (score 1.00)"))),
+        "{:?}",
+        summary.routing_changes
+    );
+    assert!(
+        summary.routing_changes.iter().any(|l| l.starts_with(&lost)),
+        "{:?}",
+        summary.routing_changes
+    );
+    assert!(report.contains(&lost), "{report}");
 
     // Nothing changed: nothing to report.
     let (_, again) = rebuild(&source, &new).expect("loads");
