@@ -137,6 +137,48 @@ pub enum Command {
         /// Print the changes and the counts as one JSON object.
         #[arg(long)]
         json: bool,
+        /// Also replay what people asked (recorded in the store) this far
+        /// back, when the store's database exists: 30d, 2weeks…
+        #[arg(long, default_value = "30d", value_name = "DURATION")]
+        since: String,
+        /// The store's database (default: the config's `[store] path`).
+        #[arg(long, value_name = "FILE")]
+        store: Option<PathBuf>,
+    },
+    /// What to improve next, from the questions the bot recorded: most
+    /// asked entries, unanswered questions (near duplicates grouped), near
+    /// misses, most 👎, and suggested alternatives.
+    Report {
+        #[arg(long, value_name = "DIR")]
+        faq: Option<PathBuf>,
+        /// How far back to look: 7d, 24h, 2weeks…
+        #[arg(long, default_value = "7d", value_name = "DURATION")]
+        since: String,
+        /// The store's database (default: the config's `[store] path`).
+        #[arg(long, value_name = "FILE")]
+        store: Option<PathBuf>,
+        /// Picks of one entry that make a question its alternative.
+        #[arg(long, default_value_t = 2, value_name = "N")]
+        min_picks: usize,
+        /// Print the report as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the suggested alternatives as TOML, or with --apply write them
+    /// into the FAQ files (comments and layout kept; the folder must still
+    /// pass `check`, else nothing is written).
+    Learn {
+        #[arg(long, value_name = "DIR")]
+        faq: Option<PathBuf>,
+        #[arg(long, default_value = "30d", value_name = "DURATION")]
+        since: String,
+        #[arg(long, value_name = "FILE")]
+        store: Option<PathBuf>,
+        #[arg(long, default_value_t = 2, value_name = "N")]
+        min_picks: usize,
+        /// Write the alternatives into the FAQ files.
+        #[arg(long)]
+        apply: bool,
     },
     /// Run the Discord bot. The token comes from the environment variable
     /// named by `[discord] token_env` (default DISCORD_TOKEN).
@@ -242,7 +284,45 @@ pub fn run(cli: Cli) -> ExitCode {
             new,
             questions,
             json,
-        } => cmd_diff(&old, &new, &questions, json, &config),
+            since,
+            store,
+        } => match recorded_questions(&since, store, &config) {
+            Ok(recorded) => cmd_diff(&old, &new, &questions, recorded, json, &config),
+            Err(code) => code,
+        },
+        Command::Report {
+            faq,
+            since,
+            store,
+            min_picks,
+            json,
+        } => {
+            let dir = faq_dir(faq);
+            match learned(&dir, &since, store, min_picks, &config) {
+                Ok(report) => {
+                    if json {
+                        outln!("{}", serde_json::to_string(&report).unwrap_or_default());
+                    } else {
+                        out!("{}", report.to_text());
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(code) => code,
+            }
+        }
+        Command::Learn {
+            faq,
+            since,
+            store,
+            min_picks,
+            apply,
+        } => {
+            let dir = faq_dir(faq);
+            match learned(&dir, &since, store, min_picks, &config) {
+                Ok(report) => cmd_learn(&dir, &report.proposals, apply, &config),
+                Err(code) => code,
+            }
+        }
         Command::Run { faq } => cmd_run(&faq_dir(faq), &config),
         Command::Import {
             file,
@@ -295,6 +375,7 @@ fn cmd_diff(
     old_dir: &Path,
     new_dir: &Path,
     files: &[PathBuf],
+    recorded: Vec<String>,
     json: bool,
     config: &Config,
 ) -> ExitCode {
@@ -311,6 +392,7 @@ fn cmd_diff(
             }
         }
     }
+    questions.extend(recorded);
     let old = crate::engine::Engine::new(old_faq, config);
     let new = crate::engine::Engine::new(new_faq, config);
     let diff = crate::diff::replay(&old, &new, questions.iter().map(String::as_str));
@@ -341,6 +423,136 @@ fn cmd_diff(
         outln!("{}", diff.summary());
     }
     ExitCode::SUCCESS
+}
+
+/// The questions recorded in the store since `since`, for `diff`; none
+/// when there is no store (off, or no database yet, unless --store named
+/// one).
+fn recorded_questions(
+    since: &str,
+    store: Option<PathBuf>,
+    config: &Config,
+) -> Result<Vec<String>, ExitCode> {
+    let span = humantime::parse_duration(since).map_err(|e| {
+        eprintln!("faqbot: --since {since}: {e}; write it like 30d or 2weeks");
+        ExitCode::from(EXIT_USAGE)
+    })?;
+    let explicit = store.is_some();
+    let path = store.unwrap_or_else(|| config.store.path.clone());
+    if path.as_os_str().is_empty() || (!explicit && !path.is_file()) {
+        return Ok(Vec::new());
+    }
+    let reader = crate::store::Reader::open(&path).map_err(|e| {
+        eprintln!("faqbot: {e}");
+        ExitCode::FAILURE
+    })?;
+    let from =
+        crate::store::now_unix().saturating_sub(i64::try_from(span.as_secs()).unwrap_or(i64::MAX));
+    Ok(reader
+        .questions_since(from)
+        .map_err(|e| {
+            eprintln!("faqbot: {}: {e}", path.display());
+            ExitCode::FAILURE
+        })?
+        .into_iter()
+        .map(|q| q.text)
+        .collect())
+}
+
+/// The report over the store's questions since `since` (a duration such
+/// as `7d`), for `report` and `learn`; on failure the message is printed
+/// and the exit code returned.
+fn learned(
+    dir: &Path,
+    since: &str,
+    store: Option<PathBuf>,
+    min_picks: usize,
+    config: &Config,
+) -> Result<crate::report::Report, ExitCode> {
+    let span = humantime::parse_duration(since).map_err(|e| {
+        eprintln!("faqbot: --since {since}: {e}; write it like 7d, 24h or 2weeks");
+        ExitCode::from(EXIT_USAGE)
+    })?;
+    let path = store.unwrap_or_else(|| config.store.path.clone());
+    if path.as_os_str().is_empty() {
+        eprintln!("faqbot: the store is off (`[store] path = \"\"`); give one with --store FILE");
+        return Err(ExitCode::from(EXIT_USAGE));
+    }
+    let reader = crate::store::Reader::open(&path).map_err(|e| {
+        eprintln!("faqbot: {e}");
+        ExitCode::FAILURE
+    })?;
+    let from =
+        crate::store::now_unix().saturating_sub(i64::try_from(span.as_secs()).unwrap_or(i64::MAX));
+    let (asked, votes) = crate::report::read_store(&reader, from).map_err(|e| {
+        eprintln!("faqbot: {}: {e}", path.display());
+        ExitCode::FAILURE
+    })?;
+    let faq = load_faq(dir).ok_or(ExitCode::FAILURE)?;
+    let engine = crate::engine::Engine::new(faq, config);
+    let limits = crate::report::Limits {
+        min_picks: min_picks.max(1),
+        ..crate::report::Limits::default()
+    };
+    Ok(crate::report::build(&engine, &asked, &votes, limits))
+}
+
+fn cmd_learn(
+    dir: &Path,
+    proposals: &[crate::report::Proposal],
+    apply: bool,
+    config: &Config,
+) -> ExitCode {
+    if !apply {
+        return match crate::learn::to_toml(dir, proposals) {
+            Ok(text) => {
+                out!("{text}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("faqbot: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    let options = crate::check::Options {
+        thresholds: config.matching,
+        params: config.scoring,
+        review_after_days: 0,
+        today: None,
+    };
+    // Every check and the regression questions must still pass.
+    let validate = |dir: &Path| -> Vec<String> {
+        check_dir(dir, options)
+            .load
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(ToString::to_string)
+            .collect()
+    };
+    match crate::learn::apply(dir, proposals, validate) {
+        Ok(applied) if applied.is_empty() => {
+            outln!("nothing to learn: no new alternatives");
+            ExitCode::SUCCESS
+        }
+        Ok(applied) => {
+            for a in &applied {
+                outln!(
+                    "{}: added {} alternative{}",
+                    a.file.display(),
+                    a.added,
+                    plural(a.added)
+                );
+            }
+            outln!("the FAQ passes `faqbot check {}`", dir.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("faqbot: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 fn plural(n: usize) -> &'static str {

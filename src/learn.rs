@@ -127,10 +127,26 @@ pub struct Applied {
     pub added: usize,
 }
 
-/// Writes the proposals into the FAQ files of `dir`. On any failure (a
-/// file that cannot be read or written, or a folder that no longer loads
-/// cleanly) every file written is restored and the error returned.
-pub fn apply(dir: &Path, proposals: &[Proposal]) -> Result<Vec<Applied>, String> {
+/// The errors loading `dir` finds (the least an applied change must pass).
+pub fn load_errors(dir: &Path) -> Vec<String> {
+    load_dir(dir)
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(ToString::to_string)
+        .collect()
+}
+
+/// Writes the proposals into the FAQ files of `dir`, then runs `validate`
+/// on the folder (its errors, as lines; `faqbot learn --apply` runs every
+/// check and the regression questions). On any failure (a file that cannot
+/// be read or written, or errors from `validate`) every file written is
+/// restored and the error returned.
+pub fn apply(
+    dir: &Path,
+    proposals: &[Proposal],
+    validate: impl Fn(&Path) -> Vec<String>,
+) -> Result<Vec<Applied>, String> {
     let mut originals: Vec<(PathBuf, String)> = Vec::new();
     let mut applied = Vec::new();
     let restore = |originals: &[(PathBuf, String)]| {
@@ -166,17 +182,11 @@ pub fn apply(dir: &Path, proposals: &[Proposal]) -> Result<Vec<Applied>, String>
         }
         applied.push(Applied { file, added });
     }
-    let after = load_dir(dir);
-    if after.has_errors() {
+    let errors = validate(dir);
+    if !errors.is_empty() {
         restore(&originals);
-        let errors: Vec<String> = after
-            .diagnostics
-            .iter()
-            .filter(|d| d.is_error())
-            .map(ToString::to_string)
-            .collect();
         return Err(format!(
-            "the FAQ would not load after learning, so nothing was changed:\n{}",
+            "the FAQ would not pass its checks after learning, so nothing was changed:\n{}",
             errors.join("\n")
         ));
     }
@@ -209,6 +219,7 @@ mod tests {
                 proposal("parking", "car park?"),
                 proposal("hours", "opening hours"),
             ],
+            load_errors,
         )
         .expect("applies");
         assert_eq!(
@@ -246,5 +257,18 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("[[entry]]\nid = \"hours\"\nalternatives = [\n  'when do \"you\" open',  # picked 2 times\n]"), "{text}");
+    }
+
+    #[test]
+    fn a_failed_validation_puts_every_file_back() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("01-visits.toml");
+        std::fs::write(&path, FILE).expect("write");
+        let err = apply(dir.path(), &[proposal("hours", "when do you open")], |_| {
+            vec!["tests.toml:3:1: error: expected this, got that".to_string()]
+        })
+        .expect_err("validation fails");
+        assert!(err.contains("nothing was changed"), "{err}");
+        assert_eq!(std::fs::read_to_string(&path).expect("read"), FILE);
     }
 }

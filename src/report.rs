@@ -269,6 +269,45 @@ fn proposals(
     out
 }
 
+/// Reads what the report needs from the store: questions asked since
+/// `since` (Unix seconds), each with the entry its asker picked afterwards
+/// (the last pick, if several), and the votes per entry.
+pub fn read_store(
+    reader: &crate::store::Reader,
+    since: i64,
+) -> Result<(Vec<Asked>, Vec<Votes>), crate::store::ReadError> {
+    let questions = reader.questions_since(since)?;
+    let mut picked: HashMap<u64, (i64, String)> = HashMap::new();
+    for p in reader.picks_since(since)? {
+        let slot = picked
+            .entry(p.question.0)
+            .or_insert((p.at, p.picked.clone()));
+        if p.at >= slot.0 {
+            *slot = (p.at, p.picked);
+        }
+    }
+    let asked = questions
+        .into_iter()
+        .map(|q| Asked {
+            picked: picked.remove(&q.id.0).map(|(_, e)| e),
+            text: q.text,
+            outcome: q.outcome.as_str().to_string(),
+            entry: q.entry,
+            score: q.score,
+        })
+        .collect();
+    let votes = reader
+        .vote_totals(since)?
+        .into_iter()
+        .map(|v| Votes {
+            entry: v.entry,
+            up: u32::try_from(v.up).unwrap_or(u32::MAX),
+            down: u32::try_from(v.down).unwrap_or(u32::MAX),
+        })
+        .collect();
+    Ok((asked, votes))
+}
+
 impl Report {
     /// The report as a moderator reads it in a terminal.
     pub fn to_text(&self) -> String {

@@ -8,6 +8,7 @@ mod cli;
 mod diff;
 mod fake_discord;
 mod fake_discord_selftest;
+mod learn;
 mod properties;
 mod question_table;
 mod reload;

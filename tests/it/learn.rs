@@ -1,0 +1,216 @@
+//! The moderators' loop end to end, on the store and the command line: a
+//! scripted session of questions, picks and votes is recorded as the bot
+//! records them; `faqbot report` shows the unanswered groups, the most 👎
+//! and the suggested alternative; `faqbot learn` prints it as TOML;
+//! `learn --apply` writes it into the FAQ, `check` still passes, and the
+//! next such question gets a direct answer.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use faqbot::config::Config;
+use faqbot::engine::Engine;
+use faqbot::store::{Options, Pick, Question, Store, Trigger, Via, Vote};
+
+use crate::{faqbot, root, stdout};
+
+/// The question askers keep asking in other words, and the entry they
+/// pick from the suggestions afterwards.
+const ASKED: [&str; 3] = [
+    "is there a un agency for diplomat safety",
+    "is there a UN agency for diplomat safety?",
+    "is there an un agency for diplomats safety",
+];
+const PICKED: &str = "un-undss";
+
+fn copy_faq(to: &Path) {
+    for e in std::fs::read_dir(root().join("faq")).expect("faq/") {
+        let path = e.expect("entry").path();
+        std::fs::copy(&path, to.join(path.file_name().expect("name"))).expect("copy");
+    }
+}
+
+/// Records `text` as the bot would: matched with the FAQ as it is, then
+/// what the asker did next.
+fn ask(store: &Store, engine: &Engine, text: &str, trigger: Trigger) -> Question {
+    let m = engine.matcher.ask(text);
+    let q = Question::from_match(text, trigger, &m, &engine.faq, Duration::from_micros(40));
+    store.record_question(q.clone());
+    q
+}
+
+fn run_in(dir: &Path, args: &[&str]) -> std::process::Output {
+    faqbot(args).current_dir(dir).output().expect("faqbot runs")
+}
+
+#[test]
+fn a_session_of_picks_becomes_an_alternative_that_answers_next_time() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let faq_dir: PathBuf = tmp.path().join("faq");
+    std::fs::create_dir(&faq_dir).expect("mkdir");
+    copy_faq(&faq_dir);
+    let db = tmp.path().join("faqbot.db");
+    let engine = Engine::load(&faq_dir, &Config::default()).expect("the FAQ loads");
+
+    // Before: the question only gets suggestions.
+    let before = engine.matcher.ask(ASKED[0]);
+    assert_eq!(before.decision.outcome(), "suggest");
+
+    {
+        let store = Store::open(&db, Options::default());
+        // Three askers, three wordings, each picks the same suggestion.
+        for text in ASKED {
+            let q = ask(&store, &engine, text, Trigger::Slash);
+            store.record_pick(Pick {
+                question: q.id,
+                entry: PICKED.into(),
+                via: Via::Suggestion,
+                at: q.at,
+            });
+        }
+        // Unanswered, no pick: the same question twice and another once.
+        for text in [
+            "where do i get a visa",
+            "where do I get a visa?",
+            "how do i renew my visa",
+        ] {
+            ask(&store, &engine, text, Trigger::Mention);
+        }
+        // Answered, then voted on: one voter changes their mind (👍 then
+        // 👎), one votes 👎 twice, one votes 👍: 2 👎 and 1 👍.
+        let answered = ask(
+            &store,
+            &engine,
+            "can cops raid an embassy",
+            Trigger::HelpChannel,
+        );
+        assert_eq!(answered.outcome.as_str(), "answer");
+        for (voter, up) in [
+            (111, true),
+            (111, false),
+            (222, false),
+            (222, false),
+            (333, true),
+        ] {
+            store.record_vote(Vote {
+                question: answered.id,
+                voter,
+                up,
+                at: answered.at,
+            });
+        }
+        store.flush();
+    }
+
+    let db_arg = db.to_str().expect("utf-8 path");
+    let faq_arg = faq_dir.to_str().expect("utf-8 path");
+    let report = run_in(tmp.path(), &["report", "--store", db_arg, "--faq", faq_arg]);
+    let text = stdout(&report);
+    assert!(report.status.success(), "{text}{}", crate::stderr(&report));
+    // Shown with `cargo test a_session_of_picks -- --nocapture`.
+    println!("$ faqbot report\n{text}");
+    assert!(text.starts_with("7 questions, 1 answered"), "{text}");
+    // The three wordings are one group (two of them differ only in case
+    // and punctuation, so they are one wording); the visa questions are
+    // two groups.
+    assert!(
+        text.contains(
+            "      3  \"is there a un agency for diplomat safety\" (and 1 similar wording)"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("      2  \"where do i get a visa\"\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("      1  \"how do i renew my visa\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("      2 👎     1 👍  host-country-no-entry-without-consent"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("  {PICKED}  +\"{}\"  (3 picks)", ASKED[0])),
+        "{text}"
+    );
+
+    let learn = run_in(tmp.path(), &["learn", "--store", db_arg, "--faq", faq_arg]);
+    let toml = stdout(&learn);
+    assert!(learn.status.success(), "{toml}");
+    println!("$ faqbot learn\n{toml}");
+    assert!(
+        toml.contains("05-un-security.toml: add to these entries' alternatives"),
+        "{toml}"
+    );
+    assert!(
+        toml.contains(&format!(
+            "[[entry]]\nid = \"{PICKED}\"\nalternatives = [\n  \"{}\",  # picked 3 times\n]",
+            ASKED[0]
+        )),
+        "{toml}"
+    );
+
+    let apply = run_in(
+        tmp.path(),
+        &["learn", "--apply", "--store", db_arg, "--faq", faq_arg],
+    );
+    let applied = stdout(&apply);
+    assert!(apply.status.success(), "{applied}{}", crate::stderr(&apply));
+    println!("$ faqbot learn --apply\n{applied}");
+    assert!(
+        applied.contains("05-un-security.toml: added 1 alternative"),
+        "{applied}"
+    );
+    let file = std::fs::read_to_string(faq_dir.join("05-un-security.toml")).expect("read");
+    assert!(file.contains(&format!("  \"{}\",\n", ASKED[0])), "{file}");
+
+    let check = run_in(tmp.path(), &["check", "--strict", faq_arg]);
+    assert!(check.status.success(), "{}", stdout(&check));
+
+    // After: the next such question gets a direct answer.
+    let after = run_in(tmp.path(), &["ask", "--json", "--faq", faq_arg, ASKED[0]]);
+    let v: serde_json::Value = serde_json::from_str(stdout(&after).trim()).expect("JSON");
+    println!(
+        "before: {} (score {:.2}); after: {} `{}` (score {})",
+        before.decision.outcome(),
+        before.score,
+        v["outcome"],
+        v["id"],
+        v["score"]
+    );
+    assert_eq!(v["outcome"], "answer", "{v}");
+    assert_eq!(v["id"], PICKED, "{v}");
+
+    // `diff` replays what people asked (from the store) against the FAQ
+    // before and after: the learned question now gets its answer.
+    let bundled = root().join("faq");
+    let diff = run_in(
+        tmp.path(),
+        &[
+            "diff",
+            bundled.to_str().expect("utf-8"),
+            faq_arg,
+            "--store",
+            db_arg,
+        ],
+    );
+    let changed = stdout(&diff);
+    assert!(
+        changed.contains(&format!(
+            "\"{}\": suggestions `faq-un-support`, `un-undss`",
+            ASKED[0]
+        )) && changed.contains(&format!("→ answer `{PICKED}` (score 1.00)")),
+        "{changed}"
+    );
+    println!("$ faqbot diff faq/ learned-faq/\n{changed}");
+
+    // Learning again proposes nothing: the question is a phrasing now.
+    let again = run_in(tmp.path(), &["learn", "--store", db_arg, "--faq", faq_arg]);
+    assert!(
+        stdout(&again).starts_with("# No alternatives to suggest yet"),
+        "{}",
+        stdout(&again)
+    );
+}
