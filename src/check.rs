@@ -84,6 +84,40 @@ pub fn check_dir(dir: &Path, options: Options) -> CheckReport {
     }
 }
 
+/// The best [`RIVALS`] entries for each phrasing, in order, ranked on one
+/// thread per core.
+fn rank_all(index: &Index, phrasings: &[(usize, &str)]) -> Vec<Vec<crate::matching::Scored>> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = phrasings.len().div_ceil(threads).max(1);
+    let rank = |part: &[(usize, &str)]| -> Vec<Vec<crate::matching::Scored>> {
+        part.iter()
+            .map(|&(_, text)| index.rank_top(text, RIVALS))
+            .collect()
+    };
+    std::thread::scope(|s| {
+        let mut parts = phrasings.chunks(chunk);
+        let first = parts.next().unwrap_or(&[]);
+        // A thread that cannot start leaves its part to this one.
+        let helpers: Vec<_> = parts
+            .map(|part| {
+                (
+                    part,
+                    std::thread::Builder::new().spawn_scoped(s, move || rank(part)),
+                )
+            })
+            .collect();
+        let mut out = rank(first);
+        for (part, helper) in helpers {
+            match helper.map(|h| h.join()) {
+                Ok(Ok(mut ranked)) => out.append(&mut ranked),
+                Ok(Err(panic)) => std::panic::resume_unwind(panic),
+                Err(_) => out.append(&mut rank(part)),
+            }
+        }
+        out
+    })
+}
+
 /// Entries whose `reviewed` date is more than `after_days` before `today`
 /// (or after it: a typo), oldest review first within each file's order.
 fn review_warnings(
@@ -161,37 +195,44 @@ fn similarity_warnings(
 
     // Phrasings of one entry that another entry matches about as well.
     let index = Index::build(faq);
-    for (e, entry) in faq.entries.iter().enumerate() {
-        for text in entry.phrasings() {
-            // The few best are enough: a rival must score near the top.
-            let ranked = index.rank_top(text, RIVALS);
-            let own = ranked
-                .iter()
-                .find(|s| s.entry == e)
-                .map_or(0.0, |s| s.score);
-            for other in ranked {
-                if other.score < CONFUSABLE_SIMILARITY || other.score < own - t.margin {
-                    break;
-                }
-                let pair = (e.min(other.entry), e.max(other.entry));
-                if other.entry == e || !warned.insert(pair) {
-                    continue;
-                }
-                let o = &faq.entries[other.entry];
-                let their = o.phrasings().nth(other.phrasing).unwrap_or(&o.question);
-                out.push(Diagnostic::warning(
-                    &origins[e].0,
-                    origins[e].1,
-                    format!(
-                        "entries `{}` and `{}` ({}) are too alike for the matcher to tell apart: `{text}` scores {:.2} for its own entry and {:.2} for the other (via `{their}`), so it gets no answer; reword one so they differ in their key words",
-                        entry.id,
-                        o.id,
-                        here(other.entry),
-                        own,
-                        other.score
-                    ),
-                ));
+    let phrasings: Vec<(usize, &str)> = faq
+        .entries
+        .iter()
+        .enumerate()
+        .flat_map(|(e, entry)| entry.phrasings().map(move |text| (e, text)))
+        .collect();
+    // The few best are enough: a rival must score near the top. Ranking
+    // every phrasing is most of check's time on a big FAQ, and each is
+    // independent: one thread per core, results kept in order.
+    let rankings = rank_all(&index, &phrasings);
+    for (&(e, text), ranked) in phrasings.iter().zip(rankings) {
+        let entry = &faq.entries[e];
+        let own = ranked
+            .iter()
+            .find(|s| s.entry == e)
+            .map_or(0.0, |s| s.score);
+        for other in ranked {
+            if other.score < CONFUSABLE_SIMILARITY || other.score < own - t.margin {
+                break;
             }
+            let pair = (e.min(other.entry), e.max(other.entry));
+            if other.entry == e || !warned.insert(pair) {
+                continue;
+            }
+            let o = &faq.entries[other.entry];
+            let their = o.phrasings().nth(other.phrasing).unwrap_or(&o.question);
+            out.push(Diagnostic::warning(
+                &origins[e].0,
+                origins[e].1,
+                format!(
+                    "entries `{}` and `{}` ({}) are too alike for the matcher to tell apart: `{text}` scores {:.2} for its own entry and {:.2} for the other (via `{their}`), so it gets no answer; reword one so they differ in their key words",
+                    entry.id,
+                    o.id,
+                    here(other.entry),
+                    own,
+                    other.score
+                ),
+            ));
         }
     }
     out
