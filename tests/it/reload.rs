@@ -178,7 +178,12 @@ fn a_broken_edit_names_every_error_and_keeps_the_old_engine() {
         "{:?}",
         summary.routing_changes
     );
-    assert_eq!(summary.routing_changes.len(), 4, "{:?}", summary.routing_changes);
+    assert_eq!(
+        summary.routing_changes.len(),
+        4,
+        "{:?}",
+        summary.routing_changes
+    );
     let now = shared.get();
     assert_eq!(
         answered_id(&now, PENGUIN_QUESTION).as_deref(),
