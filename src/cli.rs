@@ -877,12 +877,22 @@ fn cmd_run(dir: &Path, config: &Config) -> ExitCode {
         }
     };
     let settings = config.discord.clone();
-    match runtime.block_on(crate::discord::run(
+    // Held here, so that it is dropped (writing what is queued) after the
+    // runtime has stopped, not on one of its threads.
+    let store = std::sync::Arc::new(crate::store::Store::from_config(&config.store));
+    if let Some(path) = store.path() {
+        tracing::info!(path = %path.display(), "recording questions, picks and votes");
+    }
+    let result = runtime.block_on(crate::discord::run(
         engine,
         settings,
+        store.clone(),
         token,
         shutdown_signal(),
-    )) {
+    ));
+    drop(runtime);
+    drop(store);
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("faqbot: the Discord connection failed: {e}");

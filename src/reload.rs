@@ -287,7 +287,8 @@ fn plural(n: usize) -> &'static str {
 
 /// `head`, then `lines` in a code block, in at most `limit` characters:
 /// the lines that do not fit are counted in a last "… and N more" line.
-fn with_lines(head: &str, lines: &[String], limit: usize) -> String {
+/// Also how `/faq-stats` fits its report in one message.
+pub fn with_lines(head: &str, lines: &[String], limit: usize) -> String {
     const OPEN: &str = "\n```\n";
     const CLOSE: &str = "\n```";
     let head = cut(head, limit);

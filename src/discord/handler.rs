@@ -3,8 +3,14 @@
 //! buttons, and messages that mention the bot, reply to it, arrive by DM or
 //! in a help channel. Matching and rendering are done by the pure modules;
 //! this file only decides which view answers which event and sends it.
+//!
+//! It also feeds the moderators' loop: every question matched is recorded
+//! in the store (non-blocking) under a new question id, which the
+//! question's buttons and menus carry, so that a pick (suggestion or menu)
+//! and a 👍/👎 are recorded against it, and Why? can explain it.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -19,12 +25,16 @@ use serenity::async_trait;
 use serenity::builder::Builder;
 
 use super::build;
+use super::recent::RecentQuestions;
 use super::reload::{self, RELOAD_COMMAND};
+use super::stats::{self, STATS_COMMAND};
 use super::view::{self, Action, Choice, View};
 use crate::config::DiscordConfig;
 use crate::engine::Engine;
 use crate::matching::{Decision, Match};
 use crate::reload::SharedEngine;
+use crate::store::{self, now_unix, Pick, Question, QuestionId, Reader, Store, Via, Vote};
+use crate::why::Why;
 
 /// The slash command that asks a question.
 pub const FAQ_COMMAND: &str = "faq";
@@ -35,6 +45,13 @@ pub const FIND_COMMAND: &str = "Find FAQ answer";
 
 /// What users are told when something on our side failed.
 const SOMETHING_WENT_WRONG: &str = "Something went wrong on my side; please try again in a moment.";
+/// The reply to a 👍 or 👎.
+pub const VOTE_NOTED: &str = "Thanks — noted.";
+/// ... when votes are not recorded (the store is off).
+const VOTE_NOT_RECORDED: &str = "Thanks! (Votes are not recorded on this bot right now.)";
+/// What Why? says when the question is no longer known.
+pub const WHY_TOO_OLD: &str =
+    "This answer is too old to explain; ask again and press Why? on the new answer.";
 /// ... and when Discord refused for lack of permissions in the channel.
 const MISSING_PERMISSIONS: &str = "I don't have permission to post in this channel; ask a moderator to give me View Channel, Send Messages, Embed Links and Read Message History here.";
 
@@ -57,10 +74,12 @@ pub fn commands() -> Vec<CreateCommand> {
         CreateCommand::new(TOPICS_COMMAND).description("Browse the FAQ by topic"),
         CreateCommand::new(FIND_COMMAND).kind(CommandType::Message),
         reload::command(),
+        stats::command(),
     ]
 }
 
-/// How a question reached the bot (for the logs).
+/// How a question reached the bot (for the logs), or how an entry was
+/// picked.
 #[derive(Debug, Clone, Copy)]
 enum Trigger {
     Slash,
@@ -88,26 +107,52 @@ impl Trigger {
             Trigger::Menu => "menu",
         }
     }
+
+    /// The store's name for a trigger that brings a question; `None` for
+    /// picks (they are recorded as picks, not questions).
+    fn stored(self) -> Option<store::Trigger> {
+        match self {
+            Trigger::Slash => Some(store::Trigger::Slash),
+            Trigger::ContextMenu => Some(store::Trigger::ContextMenu),
+            Trigger::Mention => Some(store::Trigger::Mention),
+            Trigger::Reply => Some(store::Trigger::Reply),
+            Trigger::Dm => Some(store::Trigger::Dm),
+            Trigger::HelpChannel => Some(store::Trigger::HelpChannel),
+            Trigger::Picked | Trigger::Button | Trigger::Menu => None,
+        }
+    }
 }
 
-/// The bot's state: the engine (swappable), settings, and the small
-/// memories behind cooldowns and "answered just above".
+/// Where a question was asked, as the store keeps it.
+#[derive(Debug, Clone, Copy)]
+struct Place {
+    guild: Option<GuildId>,
+    channel: ChannelId,
+}
+
+/// The bot's state: the engine (swappable), settings, the question store,
+/// and the small memories behind cooldowns, "answered just above" and
+/// Why?.
 pub struct Bot {
     engine: SharedEngine,
     settings: DiscordConfig,
+    store: Arc<Store>,
     me: OnceLock<UserId>,
     last_question: Mutex<HashMap<UserId, Instant>>,
     recent_answers: Mutex<HashMap<(ChannelId, String), (Instant, String)>>,
+    recent_questions: Mutex<RecentQuestions>,
 }
 
 impl Bot {
-    pub fn new(engine: Engine, settings: DiscordConfig) -> Bot {
+    pub fn new(engine: Engine, settings: DiscordConfig, store: Arc<Store>) -> Bot {
         Bot {
             engine: SharedEngine::new(engine),
             settings,
+            store,
             me: OnceLock::new(),
             last_question: Mutex::new(HashMap::new()),
             recent_answers: Mutex::new(HashMap::new()),
+            recent_questions: Mutex::new(RecentQuestions::default()),
         }
     }
 
@@ -175,19 +220,103 @@ impl Bot {
         map.insert((channel, entry.to_string()), (Instant::now(), link));
     }
 
-    /// Matches a question and logs the one line per question.
-    fn ask(&self, engine: &Engine, question: &str, trigger: Trigger) -> Match {
-        let started = Instant::now();
+    /// Matches a question, logs the one line per question, records it in
+    /// the store (without waiting) and remembers its text for Why?.
+    /// `received`: when the event arrived, for the latency.
+    fn ask(
+        &self,
+        engine: &Engine,
+        question: &str,
+        trigger: Trigger,
+        place: Place,
+        received: Instant,
+    ) -> (Match, QuestionId) {
         let m = engine.matcher.ask(question);
-        log_question(engine, &m, trigger, started);
+        let latency = received.elapsed();
+        log_question(engine, &m, trigger, latency);
         tracing::debug!(question, "question text");
-        m
+        let id = match trigger.stored() {
+            Some(stored) => {
+                let mut q = Question::from_match(question, stored, &m, &engine.faq, latency);
+                // A DM channel stands for one person: kept for no DM.
+                if let Some(guild) = place.guild {
+                    q.guild_id = Some(guild.get());
+                    q.channel_id = Some(place.channel.get());
+                }
+                let id = q.id;
+                self.store.record_question(q);
+                id
+            }
+            None => QuestionId::generate(),
+        };
+        self.recent_questions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id, question);
+        (m, id)
     }
 
-    async fn on_command(&self, ctx: &Context, cmd: &CommandInteraction) -> serenity::Result<()> {
+    /// Whether answers get 👍/👎: only when votes are recorded.
+    fn votes(&self) -> bool {
+        self.store.enabled()
+    }
+
+    /// Records that the asker of `question` picked `entry`; nothing when
+    /// there was no question (browsing the menu).
+    fn record_pick(&self, question: Option<QuestionId>, entry: &str, via: Via) {
+        if let Some(question) = question {
+            self.store.record_pick(Pick {
+                question,
+                entry: entry.to_string(),
+                via,
+                at: now_unix(),
+            });
+        }
+    }
+
+    /// The text of question `id`: from memory, else from the store (read
+    /// off the async threads).
+    async fn question_text(&self, id: QuestionId) -> Option<String> {
+        let remembered = self
+            .recent_questions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(id)
+            .map(str::to_string);
+        if remembered.is_some() {
+            return remembered;
+        }
+        let path: PathBuf = self.store.path()?.to_path_buf();
+        let read = tokio::task::spawn_blocking(move || Reader::open(&path)?.question(id)).await;
+        match read {
+            Ok(Ok(q)) => q.map(|q| q.text),
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "Why?: cannot read the question from the store");
+                None
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "Why?: the store lookup stopped unexpectedly");
+                None
+            }
+        }
+    }
+
+    async fn on_command(
+        &self,
+        ctx: &Context,
+        cmd: &CommandInteraction,
+        received: Instant,
+    ) -> serenity::Result<()> {
         if cmd.data.name == RELOAD_COMMAND {
             return reload::run_command(ctx, cmd, &self.engine, &self.settings).await;
         }
+        if cmd.data.name == STATS_COMMAND {
+            return stats::run_command(ctx, cmd, &self.engine, &self.store, &self.settings).await;
+        }
+        let place = Place {
+            guild: cmd.guild_id,
+            channel: cmd.channel_id,
+        };
         let engine = self.engine();
         match cmd.data.name.as_str() {
             FAQ_COMMAND => {
@@ -214,17 +343,22 @@ impl Bot {
                         view::answer(&engine.faq.entries[e], !public)
                     }
                     None if question.trim().is_empty() => {
-                        view::topic_menu(&engine.faq, 0, view::NO_WORDS)
+                        view::topic_menu(&engine.faq, 0, view::NO_WORDS, None)
                     }
                     None => {
-                        let m = self.ask(&engine, question, Trigger::Slash);
-                        view::for_match(&engine.faq, &m, public)
+                        let (m, id) = self.ask(&engine, question, Trigger::Slash, place, received);
+                        view::for_match(&engine.faq, &m, public, Some(id), self.votes())
                     }
                 };
                 self.respond_answer(ctx, cmd, v).await
             }
             TOPICS_COMMAND => {
-                let v = view::topic_menu(&engine.faq, 0, "Pick a topic to browse its questions:");
+                let v = view::topic_menu(
+                    &engine.faq,
+                    0,
+                    "Pick a topic to browse its questions:",
+                    None,
+                );
                 respond(ctx, cmd, &v).await
             }
             FIND_COMMAND => {
@@ -238,7 +372,17 @@ impl Bot {
                     let text = "That message has no text I can see to look up (if it was sent before I joined, or is only an image, I can't read it).";
                     return respond(ctx, cmd, &note(text)).await;
                 }
-                let m = self.ask(&engine, &target.content, Trigger::ContextMenu);
+                let place = Place {
+                    channel: target.channel_id,
+                    ..place
+                };
+                let (m, id) = self.ask(
+                    &engine,
+                    &target.content,
+                    Trigger::ContextMenu,
+                    place,
+                    received,
+                );
                 match &m.decision {
                     Decision::Answer(s) => {
                         let entry = &engine.faq.entries[s.entry];
@@ -251,7 +395,7 @@ impl Bot {
                             target.channel_id.send_message(&ctx.http, msg).await?;
                             return Ok(());
                         }
-                        let v = view::answer(entry, false);
+                        let v = view::with_feedback(view::answer(entry, false), id, self.votes());
                         let sent = target
                             .channel_id
                             .send_message(&ctx.http, build::message(&v).reference_message(target))
@@ -259,7 +403,10 @@ impl Bot {
                         self.remember_answer(target.channel_id, &entry.id, sent.link());
                         Ok(())
                     }
-                    _ => respond(ctx, cmd, &view::for_match(&engine.faq, &m, false)).await,
+                    _ => {
+                        let v = view::for_match(&engine.faq, &m, false, Some(id), self.votes());
+                        respond(ctx, cmd, &v).await
+                    }
                 }
             }
             other => {
@@ -323,6 +470,14 @@ impl Bot {
         ctx: &Context,
         comp: &ComponentInteraction,
     ) -> serenity::Result<()> {
+        let action = Action::parse(&comp.data.custom_id);
+        match action {
+            Some(Action::Vote { question, up }) => {
+                return self.on_vote(ctx, comp, question, up).await
+            }
+            Some(Action::Why(question)) => return self.on_why(ctx, comp, question).await,
+            _ => {}
+        }
         let engine = self.engine();
         let faq = &engine.faq;
         let chosen = match &comp.data.kind {
@@ -331,44 +486,52 @@ impl Bot {
             }
             _ => None,
         };
-        let stale = || {
+        let stale = |question| {
             view::topic_menu(
                 faq,
                 0,
                 "That menu is out of date (the FAQ changed). Pick a topic again:",
+                question,
             )
         };
-        let v = match (Action::parse(&comp.data.custom_id), chosen) {
-            (Some(Action::Answer(id)), _) => match faq.entries.iter().position(|e| e.id == id) {
-                Some(e) => {
-                    log_pick(&engine, e, Trigger::Button);
-                    // A suggestion click answers privately, whoever clicks.
-                    let v = view::answer(&faq.entries[e], true);
-                    return comp
-                        .create_response(
-                            &ctx.http,
-                            CreateInteractionResponse::Message(build::response(&v)),
-                        )
-                        .await;
+        let v = match (action, chosen) {
+            (Some(Action::Answer { entry, question }), _) => {
+                match faq.entries.iter().position(|e| e.id == entry) {
+                    Some(e) => {
+                        log_pick(&engine, e, Trigger::Button);
+                        self.record_pick(question, &entry, Via::Suggestion);
+                        // A suggestion click answers privately, whoever clicks.
+                        let v = view::answer(&faq.entries[e], true);
+                        return comp
+                            .create_response(
+                                &ctx.http,
+                                CreateInteractionResponse::Message(build::response(&v)),
+                            )
+                            .await;
+                    }
+                    None => stale(question),
                 }
-                None => stale(),
-            },
-            (Some(Action::TopicMenu { .. }), Some(Choice::Topic(t))) => {
-                view::question_menu(faq, t, 0).unwrap_or_else(stale)
             }
-            (Some(Action::TopicMenu { .. }), Some(Choice::Page(p))) => {
-                view::topic_menu(faq, p, "Pick a topic to browse its questions:")
+            (Some(Action::TopicMenu { question, .. }), Some(Choice::Topic(t))) => {
+                view::question_menu(faq, t, 0, question).unwrap_or_else(|| stale(question))
             }
-            (Some(Action::QuestionMenu { topic, .. }), Some(Choice::Page(p))) => {
-                view::question_menu(faq, topic, p).unwrap_or_else(stale)
+            (Some(Action::TopicMenu { question, .. }), Some(Choice::Page(p))) => {
+                view::topic_menu(faq, p, "Pick a topic to browse its questions:", question)
             }
-            (Some(Action::QuestionMenu { .. }), Some(Choice::Entry(id))) => {
+            (
+                Some(Action::QuestionMenu {
+                    topic, question, ..
+                }),
+                Some(Choice::Page(p)),
+            ) => view::question_menu(faq, topic, p, question).unwrap_or_else(|| stale(question)),
+            (Some(Action::QuestionMenu { question, .. }), Some(Choice::Entry(id))) => {
                 match faq.entries.iter().position(|e| e.id == id) {
                     Some(e) => {
                         log_pick(&engine, e, Trigger::Menu);
+                        self.record_pick(question, &id, Via::Menu);
                         view::answer(&faq.entries[e], true)
                     }
-                    None => stale(),
+                    None => stale(question),
                 }
             }
             _ => {
@@ -394,8 +557,58 @@ impl Bot {
         comp.create_response(&ctx.http, response).await
     }
 
+    /// 👍 or 👎 on an answer: recorded (the store hashes the voter's id;
+    /// a later vote by the same person replaces it) and thanked privately.
+    async fn on_vote(
+        &self,
+        ctx: &Context,
+        comp: &ComponentInteraction,
+        question: QuestionId,
+        up: bool,
+    ) -> serenity::Result<()> {
+        let text = if self.store.enabled() {
+            self.store.record_vote(Vote {
+                question,
+                voter: comp.user.id.get(),
+                up,
+                at: now_unix(),
+            });
+            VOTE_NOTED
+        } else {
+            VOTE_NOT_RECORDED
+        };
+        let response = CreateInteractionResponse::Message(build::response(&note(text)));
+        comp.create_response(&ctx.http, response).await
+    }
+
+    /// Why?: the numbers behind the reply to a question, privately, as the
+    /// FAQ is now.
+    async fn on_why(
+        &self,
+        ctx: &Context,
+        comp: &ComponentInteraction,
+        question: QuestionId,
+    ) -> serenity::Result<()> {
+        let v = match self.question_text(question).await {
+            Some(text) => {
+                let engine = self.engine();
+                let why = Why::new(&engine.faq, &engine.matcher, &text).to_text();
+                let asked = view::cut(&text.replace(['\n', '\r'], " "), 300);
+                note(&format!("Why this reply to \"{asked}\":\n{why}"))
+            }
+            None => note(WHY_TOO_OLD),
+        };
+        let response = CreateInteractionResponse::Message(build::response(&v));
+        comp.create_response(&ctx.http, response).await
+    }
+
     /// Messages: mentions of the bot, replies to it, DMs, help channels.
-    async fn on_message(&self, ctx: &Context, msg: &Message) -> serenity::Result<()> {
+    async fn on_message(
+        &self,
+        ctx: &Context,
+        msg: &Message,
+        received: Instant,
+    ) -> serenity::Result<()> {
         if msg.author.bot {
             return Ok(());
         }
@@ -421,18 +634,20 @@ impl Bot {
         // Mentions are not words: the matcher's normaliser drops them.
         let question = msg.content.as_str();
         let engine = self.engine();
+        let place = Place {
+            guild: msg.guild_id,
+            channel: msg.channel_id,
+        };
         if matches!(trigger, Trigger::HelpChannel) {
             // Only a confident answer, never a menu, and no cooldown notes.
-            let m = self.ask(&engine, question, trigger);
+            let (m, id) = self.ask(&engine, question, trigger, place, received);
             if let Decision::Answer(s) = m.decision {
                 let entry = &engine.faq.entries[s.entry];
                 if self.recent_answer(msg.channel_id, &entry.id).is_none() {
+                    let v = view::with_feedback(view::answer(entry, false), id, self.votes());
                     let sent = msg
                         .channel_id
-                        .send_message(
-                            &ctx.http,
-                            build::message(&view::answer(entry, false)).reference_message(msg),
-                        )
+                        .send_message(&ctx.http, build::message(&v).reference_message(msg))
                         .await?;
                     self.remember_answer(msg.channel_id, &entry.id, sent.link());
                 }
@@ -446,8 +661,8 @@ impl Bot {
                 .await?;
             return Ok(());
         }
-        let m = self.ask(&engine, question, trigger);
-        let v = view::for_match(&engine.faq, &m, true);
+        let (m, id) = self.ask(&engine, question, trigger, place, received);
+        let v = view::for_match(&engine.faq, &m, true, Some(id), self.votes());
         if let Some(id) = v.answers.clone() {
             if let Some(link) = self.recent_answer(msg.channel_id, &id) {
                 let v = note(&format!("This was answered a moment ago: {link}"));
@@ -496,9 +711,10 @@ impl EventHandler for Bot {
     }
 
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
+        let received = Instant::now();
         let (result, channel, guild) = match &interaction {
             Interaction::Command(cmd) => (
-                self.on_command(&ctx, cmd).await,
+                self.on_command(&ctx, cmd, received).await,
                 cmd.channel_id,
                 cmd.guild_id,
             ),
@@ -545,7 +761,7 @@ impl EventHandler for Bot {
     }
 
     async fn message(&self, ctx: Context, msg: Message) {
-        if let Err(e) = self.on_message(&ctx, &msg).await {
+        if let Err(e) = self.on_message(&ctx, &msg, Instant::now()).await {
             report(&e, msg.channel_id, msg.guild_id);
         }
     }
@@ -598,7 +814,7 @@ fn cooldown_view(wait: Duration) -> View {
     ))
 }
 
-fn log_question(engine: &Engine, m: &Match, trigger: Trigger, started: Instant) {
+fn log_question(engine: &Engine, m: &Match, trigger: Trigger, latency: Duration) {
     let entry = match &m.decision {
         Decision::Answer(s) => engine.faq.entries[s.entry].id.as_str(),
         _ => "",
@@ -608,7 +824,7 @@ fn log_question(engine: &Engine, m: &Match, trigger: Trigger, started: Instant) 
         outcome = m.decision.outcome(),
         entry,
         score = m.score,
-        latency_us = started.elapsed().as_micros() as u64,
+        latency_us = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX),
         "question handled"
     );
 }

@@ -6,20 +6,26 @@
 //!   messages), views out, with cooldowns and "answered just above";
 //! - [`reload`]: `/faq-reload`, the FAQ watcher, and their reports to the
 //!   moderator log channel;
+//! - [`stats`]: `/faq-stats`, the moderators' summary read from the store;
+//! - [`recent`]: the texts of recent questions, for the Why? button;
 //! - this module: building the client (directly, or through a REST proxy)
 //!   and running it until the shutdown signal.
 
 pub mod build;
 pub mod handler;
+pub mod recent;
 pub mod reload;
+pub mod stats;
 pub mod view;
 
 use std::future::Future;
+use std::sync::Arc;
 
 use serenity::all::{ClientBuilder, GatewayIntents, HttpBuilder};
 
 use crate::config::{DiscordConfig, Token};
 use crate::engine::Engine;
+use crate::store::Store;
 use handler::Bot;
 
 /// The gateway intents: none of them privileged, unless help channels are
@@ -36,9 +42,13 @@ pub fn intents(settings: &DiscordConfig) -> GatewayIntents {
 /// Connects to Discord and answers until `shutdown` completes, then closes
 /// the shards cleanly. With `settings.proxy`, every REST call (the gateway
 /// look-up included) goes through the proxy, which owns rate limiting.
+/// Questions, picks and votes go to `store` ([`Store::from_config`];
+/// [`Store::disabled`] records nothing); the caller keeps a handle, so
+/// that the store is dropped (and its queue written) outside the runtime.
 pub async fn run(
     engine: Engine,
     settings: DiscordConfig,
+    store: Arc<Store>,
     token: Token,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), serenity::Error> {
@@ -48,7 +58,7 @@ pub async fn run(
             .proxy(proxy.trim_end_matches('/'))
             .ratelimiter_disabled(true);
     }
-    run_with_http(engine, settings, http, shutdown).await
+    run_with_http(engine, settings, store, http, shutdown).await
 }
 
 /// [`run`] with the HTTP client already set up: the seam where tests hand
@@ -58,11 +68,12 @@ pub async fn run(
 pub async fn run_with_http(
     engine: Engine,
     settings: DiscordConfig,
+    store: Arc<Store>,
     http: HttpBuilder,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), serenity::Error> {
     let shards = settings.shards;
-    let bot = Bot::new(engine, settings.clone());
+    let bot = Bot::new(engine, settings.clone(), store);
     let shared = bot.shared_engine();
     let mut client = ClientBuilder::new_with_http(http.build(), intents(&settings))
         .event_handler(bot)

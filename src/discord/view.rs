@@ -1,11 +1,28 @@
 //! What the bot shows in Discord, as plain data: the answer embed, the
 //! "Did you mean…" buttons, the topic and question menus, autocomplete
-//! choices, and the ids that tie a click back to an action. Pure functions
-//! of the FAQ and the matcher's outcome, with every text cut to Discord's
-//! limits; [`super::build`] turns a [`View`] into serenity's builders.
+//! choices, the 👍/👎/Why? row under an answer, and the ids that tie a
+//! click back to an action (and to the question that led to it). Pure
+//! functions of the FAQ and the matcher's outcome, with every text cut to
+//! Discord's limits; [`super::build`] turns a [`View`] into serenity's
+//! builders.
+//!
+//! Custom ids (at most 100 characters), all starting with `faq:`; `Q` is
+//! the decimal [`QuestionId`] of the question that led there, omitted
+//! when there is none (a menu opened by browsing) or in ids made before
+//! questions had ids:
+//!
+//! - `faq:answer:ENTRY[:Q]`: a "Did you mean…" button;
+//! - `faq:topics:PAGE[:Q]`: the topic menu;
+//! - `faq:topic:TOPIC:PAGE[:Q]`: a topic's question menu;
+//! - `faq:up:Q`, `faq:down:Q`: 👍 and 👎 under an answer;
+//! - `faq:why:Q`: "Why?" under an answer.
+//!
+//! Anything else (another bot's id, a malformed or truncated one) parses
+//! to `None` and is ignored.
 
 use crate::faq::{Entry, Faq};
 use crate::matching::{Decision, Match, Matcher};
+use crate::store::QuestionId;
 
 /// Discord's limits on what a message may hold (characters, or counts).
 pub mod limits {
@@ -81,46 +98,121 @@ pub struct OptionView {
     pub emoji: Option<String>,
 }
 
-/// What a click on one of the bot's components asks for.
+/// What a click on one of the bot's components asks for. `question` is
+/// the question that led to the component, when there was one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     /// Show this entry's answer (a suggestion button).
-    Answer(String),
+    Answer {
+        entry: String,
+        question: Option<QuestionId>,
+    },
     /// The topic menu, page N; `value` is the chosen option.
-    TopicMenu { page: usize },
+    TopicMenu {
+        page: usize,
+        question: Option<QuestionId>,
+    },
     /// A topic's question menu, page N; `value` is the chosen option.
-    QuestionMenu { topic: usize, page: usize },
+    QuestionMenu {
+        topic: usize,
+        page: usize,
+        question: Option<QuestionId>,
+    },
+    /// 👍 (`up`) or 👎 on the answer to a question.
+    Vote { question: QuestionId, up: bool },
+    /// "Why this answer?" for a question.
+    Why(QuestionId),
 }
 
 const PREFIX: &str = "faq";
 
+/// `:Q`, or nothing.
+fn question_suffix(question: Option<QuestionId>) -> String {
+    question.map_or_else(String::new, |q| format!(":{q}"))
+}
+
+/// The question id at the end of an id: `None` when absent, `Err` when
+/// present but not a number (a malformed id).
+fn parse_question(part: Option<&str>) -> Result<Option<QuestionId>, ()> {
+    match part {
+        None => Ok(None),
+        Some(q) => q.parse().map(Some).map_err(|_| ()),
+    }
+}
+
 impl Action {
+    /// The custom id. An id that would pass Discord's 100 characters
+    /// (only an answer button with a very long entry id could) leaves the
+    /// question id out rather than be cut: the click still answers, it
+    /// is just not recorded as a pick.
     pub fn custom_id(&self) -> String {
         let id = match self {
-            Action::Answer(entry) => format!("{PREFIX}:answer:{entry}"),
-            Action::TopicMenu { page } => format!("{PREFIX}:topics:{page}"),
-            Action::QuestionMenu { topic, page } => format!("{PREFIX}:topic:{topic}:{page}"),
+            Action::Answer { entry, question } => {
+                let with = format!("{PREFIX}:answer:{entry}{}", question_suffix(*question));
+                if with.chars().count() <= limits::CUSTOM_ID {
+                    with
+                } else {
+                    format!("{PREFIX}:answer:{entry}")
+                }
+            }
+            Action::TopicMenu { page, question } => {
+                format!("{PREFIX}:topics:{page}{}", question_suffix(*question))
+            }
+            Action::QuestionMenu {
+                topic,
+                page,
+                question,
+            } => format!(
+                "{PREFIX}:topic:{topic}:{page}{}",
+                question_suffix(*question)
+            ),
+            Action::Vote { question, up: true } => format!("{PREFIX}:up:{question}"),
+            Action::Vote {
+                question,
+                up: false,
+            } => format!("{PREFIX}:down:{question}"),
+            Action::Why(question) => format!("{PREFIX}:why:{question}"),
         };
         cut(&id, limits::CUSTOM_ID)
     }
 
+    /// The action a custom id names; `None` for anything that is not one
+    /// of ours, or is malformed.
     pub fn parse(custom_id: &str) -> Option<Action> {
         let rest = custom_id.strip_prefix(PREFIX)?.strip_prefix(':')?;
-        let mut parts = rest.splitn(2, ':');
-        match (parts.next()?, parts.next()?) {
-            ("answer", entry) if !entry.is_empty() => Some(Action::Answer(entry.to_string())),
-            ("topics", page) => Some(Action::TopicMenu {
+        let mut parts = rest.split(':');
+        let kind = parts.next()?;
+        let args: Vec<&str> = parts.collect();
+        let action = match (kind, args.as_slice()) {
+            ("answer", [entry, question @ ..]) if !entry.is_empty() && question.len() <= 1 => {
+                Action::Answer {
+                    entry: (*entry).to_string(),
+                    question: parse_question(question.first().copied()).ok()?,
+                }
+            }
+            ("topics", [page, question @ ..]) if question.len() <= 1 => Action::TopicMenu {
                 page: page.parse().ok()?,
-            }),
-            ("topic", rest) => {
-                let (topic, page) = rest.split_once(':')?;
-                Some(Action::QuestionMenu {
+                question: parse_question(question.first().copied()).ok()?,
+            },
+            ("topic", [topic, page, question @ ..]) if question.len() <= 1 => {
+                Action::QuestionMenu {
                     topic: topic.parse().ok()?,
                     page: page.parse().ok()?,
-                })
+                    question: parse_question(question.first().copied()).ok()?,
+                }
             }
-            _ => None,
-        }
+            ("up", [question]) => Action::Vote {
+                question: question.parse().ok()?,
+                up: true,
+            },
+            ("down", [question]) => Action::Vote {
+                question: question.parse().ok()?,
+                up: false,
+            },
+            ("why", [question]) => Action::Why(question.parse().ok()?),
+            _ => return None,
+        };
+        Some(action)
     }
 }
 
@@ -178,8 +270,40 @@ pub fn answer(entry: &Entry, ephemeral: bool) -> View {
     }
 }
 
-/// "Did you mean…" with one button per suggested entry.
-pub fn suggestions(entries: &[&Entry]) -> View {
+/// Button labels under an answer.
+pub const UP_LABEL: &str = "👍";
+pub const DOWN_LABEL: &str = "👎";
+pub const WHY_LABEL: &str = "Why?";
+
+/// `view` (an answer to `question`) with a row of 👍 and 👎 (when `votes`:
+/// only when votes are recorded) and "Why?".
+pub fn with_feedback(mut view: View, question: QuestionId, votes: bool) -> View {
+    let mut buttons = Vec::new();
+    if votes {
+        buttons.push(ButtonView {
+            custom_id: Action::Vote { question, up: true }.custom_id(),
+            label: UP_LABEL.into(),
+        });
+        buttons.push(ButtonView {
+            custom_id: Action::Vote {
+                question,
+                up: false,
+            }
+            .custom_id(),
+            label: DOWN_LABEL.into(),
+        });
+    }
+    buttons.push(ButtonView {
+        custom_id: Action::Why(question).custom_id(),
+        label: WHY_LABEL.into(),
+    });
+    view.rows.push(Row::Buttons(buttons));
+    view
+}
+
+/// "Did you mean…" with one button per suggested entry; the buttons carry
+/// `question`, so that a click is recorded as a pick after it.
+pub fn suggestions(entries: &[&Entry], question: Option<QuestionId>) -> View {
     let mut content = String::from("I'm not sure which one you mean. Did you mean:");
     for (i, e) in entries.iter().enumerate() {
         content.push_str(&format!("\n{}. {}", i + 1, e.question));
@@ -188,7 +312,11 @@ pub fn suggestions(entries: &[&Entry]) -> View {
         .iter()
         .enumerate()
         .map(|(i, e)| ButtonView {
-            custom_id: Action::Answer(e.id.clone()).custom_id(),
+            custom_id: Action::Answer {
+                entry: e.id.clone(),
+                question,
+            }
+            .custom_id(),
             label: cut(&format!("{}. {}", i + 1, e.question), limits::BUTTON_LABEL),
         })
         .collect::<Vec<_>>();
@@ -232,8 +360,10 @@ fn more_option(next: usize) -> OptionView {
     }
 }
 
-/// The topic menu: `intro` above a select of topics.
-pub fn topic_menu(faq: &Faq, page: usize, intro: &str) -> View {
+/// The topic menu: `intro` above a select of topics. `question` is the
+/// question that fell back to it (none when browsing), carried through
+/// the menu to the answer picked.
+pub fn topic_menu(faq: &Faq, page: usize, intro: &str, question: Option<QuestionId>) -> View {
     let topics: Vec<usize> = (0..faq.topics.len()).collect();
     let (shown, next) = page_of(&topics, page);
     let mut options: Vec<OptionView> = shown
@@ -253,7 +383,7 @@ pub fn topic_menu(faq: &Faq, page: usize, intro: &str) -> View {
         content: Some(cut(intro, limits::CONTENT)),
         embed: None,
         rows: vec![Row::Select(SelectView {
-            custom_id: Action::TopicMenu { page }.custom_id(),
+            custom_id: Action::TopicMenu { page, question }.custom_id(),
             placeholder: "Choose a topic".into(),
             options,
         })],
@@ -263,7 +393,13 @@ pub fn topic_menu(faq: &Faq, page: usize, intro: &str) -> View {
 }
 
 /// A topic's questions as a select menu; `None` if there is no such topic.
-pub fn question_menu(faq: &Faq, topic: usize, page: usize) -> Option<View> {
+/// `question` as for [`topic_menu`].
+pub fn question_menu(
+    faq: &Faq,
+    topic: usize,
+    page: usize,
+    question: Option<QuestionId>,
+) -> Option<View> {
     let t = faq.topics.get(topic)?;
     let (shown, next) = page_of(&t.entries, page);
     let mut options: Vec<OptionView> = shown
@@ -290,7 +426,12 @@ pub fn question_menu(faq: &Faq, topic: usize, page: usize) -> Option<View> {
         content: Some(cut(&heading, limits::CONTENT)),
         embed: None,
         rows: vec![Row::Select(SelectView {
-            custom_id: Action::QuestionMenu { topic, page }.custom_id(),
+            custom_id: Action::QuestionMenu {
+                topic,
+                page,
+                question,
+            }
+            .custom_id(),
             placeholder: cut("Choose a question", limits::SELECT_PLACEHOLDER),
             options,
         })],
@@ -306,13 +447,27 @@ pub const NO_MATCH: &str =
 pub const NO_WORDS: &str = "Ask me a question in words, or pick a topic to browse its questions:";
 
 /// The reply to a matched question. `public_answer` says whether an answer
-/// is shown to everyone; suggestions and menus are always private.
-pub fn for_match(faq: &Faq, m: &Match, public_answer: bool) -> View {
+/// is shown to everyone; suggestions and menus are always private. With
+/// the question's id, an answer gets the 👍/👎 (when `votes`) and Why?
+/// buttons, and suggestions and menus carry the id to the pick.
+pub fn for_match(
+    faq: &Faq,
+    m: &Match,
+    public_answer: bool,
+    question: Option<QuestionId>,
+    votes: bool,
+) -> View {
     match &m.decision {
-        Decision::Answer(s) => answer(&faq.entries[s.entry], !public_answer),
+        Decision::Answer(s) => {
+            let v = answer(&faq.entries[s.entry], !public_answer);
+            match question {
+                Some(q) => with_feedback(v, q, votes),
+                None => v,
+            }
+        }
         Decision::Suggest(list) => {
             let entries: Vec<&Entry> = list.iter().map(|s| &faq.entries[s.entry]).collect();
-            suggestions(&entries)
+            suggestions(&entries, question)
         }
         Decision::Fallback(reason) => topic_menu(
             faq,
@@ -321,6 +476,7 @@ pub fn for_match(faq: &Faq, m: &Match, public_answer: bool) -> View {
                 crate::matching::FallbackReason::NoWords => NO_WORDS,
                 crate::matching::FallbackReason::NoMatch => NO_MATCH,
             },
+            question,
         ),
     }
 }
@@ -447,7 +603,7 @@ mod tests {
             .description
             .ends_with("Source: Host Country Responsibilities"));
         assert!(e.title.chars().count() + e.description.chars().count() <= limits::EMBED_TOTAL);
-        let v = suggestions(&[&long, &long]);
+        let v = suggestions(&[&long, &long], Some(QuestionId(u64::MAX)));
         for row in &v.rows {
             if let Row::Buttons(b) = row {
                 assert!(b
@@ -462,17 +618,17 @@ mod tests {
     fn suggestions_are_numbered_buttons_that_answer() {
         let a = entry("a-1", "First?", "x");
         let b = entry("b-2", "Second?", "y");
-        let v = suggestions(&[&a, &b]);
+        let v = suggestions(&[&a, &b], Some(QuestionId(42)));
         assert!(v.ephemeral);
         assert_eq!(
             v.rows,
             vec![Row::Buttons(vec![
                 ButtonView {
-                    custom_id: "faq:answer:a-1".into(),
+                    custom_id: "faq:answer:a-1:42".into(),
                     label: "1. First?".into()
                 },
                 ButtonView {
-                    custom_id: "faq:answer:b-2".into(),
+                    custom_id: "faq:answer:b-2:42".into(),
                     label: "2. Second?".into()
                 },
             ])]
@@ -480,14 +636,86 @@ mod tests {
     }
 
     #[test]
+    fn an_answer_to_a_question_gets_votes_and_why() {
+        let e = entry("a-1", "First?", "x");
+        let q = QuestionId(7);
+        let v = with_feedback(answer(&e, false), q, true);
+        assert_eq!(
+            v.rows,
+            vec![Row::Buttons(vec![
+                ButtonView {
+                    custom_id: "faq:up:7".into(),
+                    label: "👍".into()
+                },
+                ButtonView {
+                    custom_id: "faq:down:7".into(),
+                    label: "👎".into()
+                },
+                ButtonView {
+                    custom_id: "faq:why:7".into(),
+                    label: "Why?".into()
+                },
+            ])]
+        );
+        // Votes not recorded: only Why?.
+        let v = with_feedback(answer(&e, false), q, false);
+        assert_eq!(
+            v.rows,
+            vec![Row::Buttons(vec![ButtonView {
+                custom_id: "faq:why:7".into(),
+                label: "Why?".into()
+            }])]
+        );
+    }
+
+    #[test]
     fn custom_ids_round_trip() {
+        let q = Some(QuestionId(u64::MAX));
         for a in [
-            Action::Answer("host-country_x".into()),
-            Action::TopicMenu { page: 2 },
-            Action::QuestionMenu { topic: 3, page: 1 },
+            Action::Answer {
+                entry: "host-country_x".into(),
+                question: None,
+            },
+            Action::Answer {
+                entry: "host-country_x".into(),
+                question: q,
+            },
+            // The longest entry id there can be (64) with the longest
+            // question id still fits.
+            Action::Answer {
+                entry: "x".repeat(64),
+                question: q,
+            },
+            Action::TopicMenu {
+                page: 2,
+                question: None,
+            },
+            Action::TopicMenu {
+                page: 2,
+                question: q,
+            },
+            Action::QuestionMenu {
+                topic: 3,
+                page: 1,
+                question: None,
+            },
+            Action::QuestionMenu {
+                topic: 3,
+                page: 1,
+                question: q,
+            },
+            Action::Vote {
+                question: QuestionId(u64::MAX),
+                up: true,
+            },
+            Action::Vote {
+                question: QuestionId(1),
+                up: false,
+            },
+            Action::Why(QuestionId(123)),
         ] {
             let id = a.custom_id();
-            assert!(id.len() <= limits::CUSTOM_ID);
+            assert!(id.len() <= limits::CUSTOM_ID, "{id}");
             assert_eq!(Action::parse(&id), Some(a));
         }
         for c in [
@@ -499,29 +727,67 @@ mod tests {
         }
         assert_eq!(Action::parse("other:answer:x"), None);
         assert_eq!(Action::parse("faq:topics:x"), None);
+        // Ids from before questions had ids still work.
+        assert_eq!(
+            Action::parse("faq:answer:a-1"),
+            Some(Action::Answer {
+                entry: "a-1".into(),
+                question: None
+            })
+        );
+        assert_eq!(
+            Action::parse("faq:topic:3:0"),
+            Some(Action::QuestionMenu {
+                topic: 3,
+                page: 0,
+                question: None
+            })
+        );
+        // Malformed, truncated or foreign ids are ignored, never a panic.
+        for bad in [
+            "",
+            "faq",
+            "faq:",
+            "faq:up:",
+            "faq:up:-1",
+            "faq:why:12a",
+            "faq:why:1:2",
+            "faq:down:99999999999999999999999",
+            "faq:answer:",
+            "faq:answer:a:b",
+            "faq:answer:a:1:2",
+            "faq:topics:1:x",
+            "faq:topic:1",
+            "faq:topic:1:2:3:4",
+            "faq:up:12…",
+            "faq:vote:up:1",
+        ] {
+            assert_eq!(Action::parse(bad), None, "{bad}");
+        }
         assert_eq!(Choice::parse("e:"), None);
     }
 
     #[test]
     fn menus_with_more_than_25_options_page_with_more() {
         let faq = faq_with(1, 60);
-        let first = question_menu(&faq, 0, 0).expect("topic 0");
+        let first = question_menu(&faq, 0, 0, None).expect("topic 0");
         let Row::Select(s) = &first.rows[0] else {
             panic!("a select")
         };
         assert_eq!(s.options.len(), 25);
         assert_eq!(s.options[24].label, "More…");
         assert_eq!(s.options[24].value, "more:1");
-        let last = question_menu(&faq, 0, 2).expect("topic 0");
+        let last = question_menu(&faq, 0, 2, None).expect("topic 0");
         let Row::Select(s) = &last.rows[0] else {
             panic!("a select")
         };
         assert_eq!(s.options.len(), 60 - 48 + 1);
         assert_eq!(s.options.last().map(|o| o.value.as_str()), Some("more:0"));
-        assert!(question_menu(&faq, 5, 0).is_none());
+        assert!(question_menu(&faq, 5, 0, None).is_none());
 
         let small = faq_with(3, 2);
-        let v = topic_menu(&small, 0, NO_MATCH);
+        let v = topic_menu(&small, 0, NO_MATCH, Some(QuestionId(9)));
+        assert!(matches!(&v.rows[0], Row::Select(s) if s.custom_id == "faq:topics:0:9"));
         let Row::Select(s) = &v.rows[0] else {
             panic!("a select")
         };

@@ -7,10 +7,12 @@
 //! as `https://discord.com`.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use faqbot::config::{Config, DiscordConfig, Token};
+use faqbot::config::{Config, DiscordConfig, StoreConfig, Token};
 use faqbot::engine::Engine;
+use faqbot::store::Store;
 use serde_json::{json, Value};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -22,7 +24,7 @@ use crate::fake_discord::{
 };
 use crate::root;
 
-const OTHER_USER: u64 = 1_100_000_000_000_000_301;
+pub(crate) const OTHER_USER: u64 = 1_100_000_000_000_000_301;
 /// Shaped like a token; the fake takes any.
 const TEST_TOKEN: &str = "MTEwMDAw.test-only.bm90LWEtcmVhbC10b2tlbg";
 
@@ -65,10 +67,30 @@ fn shutdown_signal() -> (
     })
 }
 
+/// The store as `[store] path = ""` makes it: off.
+fn store_off() -> Arc<Store> {
+    let config = StoreConfig {
+        path: "".into(),
+        ..StoreConfig::default()
+    };
+    Arc::new(Store::from_config(&config))
+}
+
 /// Starts the bot on `faq_dir` with test-friendly settings, changed by
-/// `tweak`, and waits until it has registered its commands.
+/// `tweak`, and the store off (so every test here also shows that the
+/// store being off changes nothing in answering); waits until it has
+/// registered its commands.
 pub(crate) async fn start_bot_with(
     faq_dir: &std::path::Path,
+    tweak: impl FnOnce(&mut DiscordConfig),
+) -> Running {
+    start_bot_with_store(faq_dir, store_off(), tweak).await
+}
+
+/// [`start_bot_with`] recording to `store`.
+pub(crate) async fn start_bot_with_store(
+    faq_dir: &std::path::Path,
+    store: Arc<Store>,
     tweak: impl FnOnce(&mut DiscordConfig),
 ) -> Running {
     let fake = FakeDiscord::start().await;
@@ -78,7 +100,9 @@ pub(crate) async fn start_bot_with(
     tweak(&mut settings);
     let token = Token::parse(TEST_TOKEN).expect("token shape");
     let (stop, shutdown) = shutdown_signal();
-    let task = tokio::spawn(faqbot::discord::run(engine, settings, token, shutdown));
+    let task = tokio::spawn(faqbot::discord::run(
+        engine, settings, store, token, shutdown,
+    ));
     wait_started(fake, stop, task).await
 }
 
@@ -94,7 +118,11 @@ async fn start_bot_direct() -> Running {
     let http = fake.direct_http(TEST_TOKEN);
     let (stop, shutdown) = shutdown_signal();
     let task = tokio::spawn(faqbot::discord::run_with_http(
-        engine, settings, http, shutdown,
+        engine,
+        settings,
+        store_off(),
+        http,
+        shutdown,
     ));
     wait_started(fake, stop, task).await
 }
@@ -146,7 +174,7 @@ pub(crate) async fn interact(fake: &FakeDiscord, payload: Value) -> Request {
 }
 
 /// A guild message from `author` that mentions the bot.
-fn mention(question: &str, author: u64) -> Value {
+pub(crate) fn mention(question: &str, author: u64) -> Value {
     let content = format!("<@{}> {question}", crate::fake_discord::BOT_USER_ID);
     message(
         &content,
@@ -169,7 +197,7 @@ pub(crate) fn ask_slash(question: &str) -> Value {
 }
 
 /// Dispatches a message and returns the bot's message in the channel.
-async fn say(fake: &FakeDiscord, payload: Value) -> Request {
+pub(crate) async fn say(fake: &FakeDiscord, payload: Value) -> Request {
     let from = fake.request_count();
     fake.dispatch("MESSAGE_CREATE", payload).await;
     fake.wait_for_from(
@@ -201,7 +229,7 @@ pub(crate) fn assert_no_pings(body: &Value) {
 
 /// Every message-bearing request the bot sent forbids every mention.
 #[track_caller]
-fn assert_every_body_has_no_pings(fake: &FakeDiscord) {
+pub(crate) fn assert_every_body_has_no_pings(fake: &FakeDiscord) {
     let mut checked = 0;
     for r in fake.requests() {
         let carries_message = (r.is("POST", "/interactions/*/*/callback")
@@ -237,7 +265,13 @@ async fn registers_the_faq_commands_in_the_configured_guild() {
     let names: Vec<&str> = commands.iter().filter_map(|c| c["name"].as_str()).collect();
     assert_eq!(
         names,
-        ["faq", "faq-topics", "Find FAQ answer", "faq-reload"]
+        [
+            "faq",
+            "faq-topics",
+            "Find FAQ answer",
+            "faq-reload",
+            "faq-stats"
+        ]
     );
     assert_eq!(commands[0]["options"][0]["autocomplete"], true);
     assert_eq!(commands[2]["type"], 3, "a message context-menu command");
@@ -949,9 +983,10 @@ async fn the_faqbot_binary_runs_against_the_fake_and_never_logs_the_token() {
     std::fs::write(
         &config,
         format!(
-            "faq_dir = {:?}\n[discord]\nguild_ids = [{GUILD_ID}]\nproxy = {:?}\nuser_cooldown_secs = 0\n",
+            "faq_dir = {:?}\n[discord]\nguild_ids = [{GUILD_ID}]\nproxy = {:?}\nuser_cooldown_secs = 0\n[store]\npath = {:?}\n",
             root().join("faq"),
-            fake.base_url()
+            fake.base_url(),
+            dir.path().join("faqbot.db"),
         ),
     )
     .expect("write config");
@@ -1018,4 +1053,12 @@ async fn the_faqbot_binary_runs_against_the_fake_and_never_logs_the_token() {
     for secret in [token, "s3cr3t-t0ken-that-must-never-be-logged", "Gx7Yzq"] {
         assert!(!logged.contains(secret), "the token leaked into the log");
     }
+    // The store the config names was opened, and the question written
+    // before the process ended.
+    let reader =
+        faqbot::store::Reader::open(&dir.path().join("faqbot.db")).expect("the store exists");
+    let asked = reader.questions_since(0).expect("read");
+    assert_eq!(asked.len(), 1, "{asked:?}");
+    assert_eq!(asked[0].text, "can cops just walk into an embassy");
+    assert_eq!(asked[0].trigger, faqbot::store::Trigger::Slash);
 }

@@ -3,6 +3,7 @@
 
 mod bot;
 mod bot_reload;
+mod bot_store;
 mod check;
 mod cli;
 mod diff;

@@ -1,0 +1,262 @@
+//! `/faq-stats`: the moderators' summary of what people asked lately,
+//! read from the question store and built by [`crate::report`]: counts,
+//! most asked entries, unanswered questions, near misses, the most 👎 and
+//! proposed alternatives, in one private message.
+//!
+//! Who may run it is [`super::reload::is_moderator`]'s rule, as for
+//! `/faq-reload`. Turning store rows into the report's rows is plain code
+//! ([`asked_rows`], [`vote_rows`], [`render`]), tested without Discord.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use serenity::all::{
+    CommandInteraction, CommandOptionType, Context, CreateCommand, CreateCommandOption,
+    CreateInteractionResponse, Permissions, ResolvedValue,
+};
+
+use super::build;
+use super::reload::is_moderator;
+use super::view::{cut, limits, View};
+use crate::config::DiscordConfig;
+use crate::engine::Engine;
+use crate::reload::{with_lines, SharedEngine};
+use crate::report::{self, Asked, Limits, Report, Votes};
+use crate::store::{now_unix, PickedQuestion, Question, ReadError, Reader, Store, VoteTotal};
+
+/// The moderators' command that shows the stats.
+pub const STATS_COMMAND: &str = "faq-stats";
+/// The period shown when no `days` is given.
+pub const DEFAULT_DAYS: i64 = 7;
+/// The longest period one can ask for (retention usually deletes rows
+/// well before that).
+pub const MAX_DAYS: i64 = 3650;
+
+const NOT_A_MODERATOR: &str =
+    "Only moderators (Manage Server, or a moderator role) can see the FAQ stats.";
+const STORE_OFF: &str = "The question store is off (`[store] path = \"\"` in the bot's config), so there are no stats to show.";
+const CANNOT_READ: &str =
+    "I could not read the question store; see the bot's log. Answering is not affected.";
+
+/// `/faq-stats [days]`: shown by default only to members with Manage
+/// Server, and not in DMs; the bot checks again when it runs.
+pub fn command() -> CreateCommand {
+    CreateCommand::new(STATS_COMMAND)
+        .description("Moderators: what people asked lately, what went unanswered, the most 👎")
+        .default_member_permissions(Permissions::MANAGE_GUILD)
+        .dm_permission(false)
+        .add_option(
+            CreateCommandOption::new(
+                CommandOptionType::Integer,
+                "days",
+                "How many days back (default 7)",
+            )
+            .min_int_value(1)
+            .max_int_value(MAX_DAYS as u64),
+        )
+}
+
+/// The report's rows: each question with the entry last picked after it
+/// (from the suggestions or the menu), if any.
+pub fn asked_rows(questions: &[Question], picks: &[PickedQuestion]) -> Vec<Asked> {
+    // Picks come oldest first: the last one for a question wins.
+    let picked: HashMap<_, &str> = picks
+        .iter()
+        .map(|p| (p.question, p.picked.as_str()))
+        .collect();
+    questions
+        .iter()
+        .map(|q| Asked {
+            text: q.text.clone(),
+            outcome: q.outcome.as_str().to_string(),
+            entry: q.entry.clone(),
+            score: q.score,
+            picked: picked.get(&q.id).map(|e| (*e).to_string()),
+        })
+        .collect()
+}
+
+/// The report's vote rows.
+pub fn vote_rows(totals: &[VoteTotal]) -> Vec<Votes> {
+    totals
+        .iter()
+        .map(|t| Votes {
+            entry: t.entry.clone(),
+            up: u32::try_from(t.up).unwrap_or(u32::MAX),
+            down: u32::try_from(t.down).unwrap_or(u32::MAX),
+        })
+        .collect()
+}
+
+/// The report as one Discord message: the counts first, then the lists in
+/// a code block; what does not fit ends in "… and N more".
+pub fn render(report: &Report, days: i64) -> String {
+    let text = report.to_text();
+    let mut lines = text.lines();
+    let counts = lines.next().unwrap_or_default();
+    let head = format!(
+        "FAQ stats, last {days} day{}: {counts}",
+        if days == 1 { "" } else { "s" }
+    );
+    let rest: Vec<String> = lines
+        .skip_while(|l| l.trim().is_empty())
+        .map(str::to_string)
+        .collect();
+    with_lines(&head, &rest, limits::CONTENT)
+}
+
+/// Reads the last `days` days from the database at `path` and builds the
+/// report against the FAQ as it is now. Blocking: run it off the async
+/// threads.
+pub fn summary(engine: &Engine, path: &std::path::Path, days: i64) -> Result<String, ReadError> {
+    let since = now_unix().saturating_sub(days.saturating_mul(24 * 60 * 60));
+    let reader = Reader::open(path)?;
+    let questions = reader.questions_since(since)?;
+    let picks = reader.picks_since(since)?;
+    let votes = reader.vote_totals(since)?;
+    let report = report::build(
+        engine,
+        &asked_rows(&questions, &picks),
+        &vote_rows(&votes),
+        Limits::default(),
+    );
+    Ok(render(&report, days))
+}
+
+/// Runs `/faq-stats`: refuses non-moderators privately; otherwise reads
+/// the store (off the async threads) and replies privately.
+pub async fn run_command(
+    ctx: &Context,
+    cmd: &CommandInteraction,
+    engine: &SharedEngine,
+    store: &Store,
+    settings: &DiscordConfig,
+) -> serenity::Result<()> {
+    if !is_moderator(cmd.member.as_deref(), &settings.moderator_roles) {
+        tracing::info!("/faq-stats refused: not a moderator");
+        return reply(ctx, cmd, NOT_A_MODERATOR).await;
+    }
+    let Some(path) = store.path().map(PathBuf::from) else {
+        return reply(ctx, cmd, STORE_OFF).await;
+    };
+    let days = cmd
+        .data
+        .options()
+        .into_iter()
+        .find_map(|o| match (o.name, o.value) {
+            ("days", ResolvedValue::Integer(d)) => Some(d),
+            _ => None,
+        })
+        .unwrap_or(DEFAULT_DAYS)
+        .clamp(1, MAX_DAYS);
+    // Reading and grouping a month of questions can pass the 3 s Discord
+    // gives a response: acknowledge first, privately, then edit.
+    cmd.defer_ephemeral(&ctx.http).await?;
+    let engine = engine.get();
+    let text = match tokio::task::spawn_blocking(move || summary(&engine, &path, days)).await {
+        Ok(Ok(text)) => text,
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "/faq-stats: cannot read the store");
+            CANNOT_READ.to_string()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "/faq-stats stopped unexpectedly");
+            CANNOT_READ.to_string()
+        }
+    };
+    cmd.edit_response(&ctx.http, build::edit(&private(&text)))
+        .await?;
+    Ok(())
+}
+
+async fn reply(ctx: &Context, cmd: &CommandInteraction, text: &str) -> serenity::Result<()> {
+    let response = CreateInteractionResponse::Message(build::response(&private(text)));
+    cmd.create_response(&ctx.http, response).await
+}
+
+fn private(text: &str) -> View {
+    View {
+        content: Some(cut(text, limits::CONTENT)),
+        ephemeral: true,
+        ..View::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{Outcome, QuestionId, Trigger, Via};
+
+    fn question(id: u64, text: &str, outcome: Outcome, entry: Option<&str>) -> Question {
+        Question {
+            id: QuestionId(id),
+            at: 0,
+            text: text.into(),
+            guild_id: None,
+            channel_id: None,
+            trigger: Trigger::Slash,
+            outcome,
+            entry: entry.map(Into::into),
+            score: 0.5,
+            runner_up: None,
+            latency_us: 10,
+        }
+    }
+
+    fn pick(id: u64, entry: &str) -> PickedQuestion {
+        PickedQuestion {
+            question: QuestionId(id),
+            text: None,
+            best_entry: None,
+            picked: entry.into(),
+            via: Via::Menu,
+            at: 0,
+        }
+    }
+
+    #[test]
+    fn picks_are_joined_to_their_question_the_last_one_counting() {
+        let rows = asked_rows(
+            &[
+                question(1, "a", Outcome::Fallback, None),
+                question(2, "b", Outcome::Suggest, Some("x")),
+                question(3, "c", Outcome::Answer, Some("y")),
+            ],
+            &[
+                pick(2, "first"),
+                pick(2, "second"),
+                pick(1, "z"),
+                pick(9, "w"),
+            ],
+        );
+        let picked: Vec<Option<&str>> = rows.iter().map(|r| r.picked.as_deref()).collect();
+        assert_eq!(picked, [Some("z"), Some("second"), None]);
+        assert_eq!(rows[1].outcome, "suggest");
+        assert_eq!(rows[1].entry.as_deref(), Some("x"));
+    }
+
+    #[test]
+    fn a_long_report_fits_one_message_and_says_how_much_is_left_out() {
+        let report = Report {
+            questions: 500,
+            answered: 100,
+            unanswered: (0..200)
+                .map(|i| report::Group {
+                    example: format!("question number {i} that nobody could answer ``` at all"),
+                    count: 1,
+                    wordings: vec![String::new()],
+                })
+                .collect(),
+            ..Report::default()
+        };
+        let text = render(&report, 7);
+        assert!(text.chars().count() <= limits::CONTENT, "{text}");
+        assert!(
+            text.starts_with("FAQ stats, last 7 days: 500 questions, 100 answered (20 %)"),
+            "{text}"
+        );
+        assert!(text.contains("… and "), "{text}");
+        assert!(text.ends_with("```"), "the code block is closed: {text}");
+        assert_eq!(text.matches("```").count(), 2, "{text}");
+    }
+}
