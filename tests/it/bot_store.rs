@@ -558,3 +558,43 @@ async fn with_the_store_off_answers_have_no_votes_and_stats_say_so() {
         off.body
     );
 }
+
+/// A database that cannot be written (here a directory where the file
+/// should be) loses the record, not the answers: the bot answers, shows
+/// its buttons, takes votes without erroring, and the store counts the
+/// lost events.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_that_cannot_be_written_does_not_stop_answering() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Arc::new(Store::open(dir.path(), Options::default()));
+    let bot = start_bot_with_store(&root().join("faq"), store.clone(), |_| {}).await;
+    let fake = &bot.fake;
+    for _ in 0..3 {
+        let cb = interact(fake, ask_slash(ANSWERED)).await;
+        assert!(
+            cb.body["data"]["embeds"][0]["description"]
+                .as_str()
+                .is_some_and(|d| !d.is_empty()),
+            "{}",
+            cb.body
+        );
+        let (_, down) = buttons(&cb.body["data"])
+            .into_iter()
+            .find(|b| b.0 == "👎")
+            .expect("a 👎 button");
+        let voted = interact(fake, component(&down, None, &shown(fake, &cb))).await;
+        assert!(
+            content(&voted.body["data"]).contains("noted"),
+            "{}",
+            voted.body
+        );
+    }
+    let stats = tokio::task::spawn_blocking(move || {
+        store.flush();
+        store.stats()
+    })
+    .await
+    .expect("flush");
+    assert_eq!(stats.written, 0, "{stats:?}");
+    assert!(stats.failed >= 6, "3 questions and 3 votes lost: {stats:?}");
+}
