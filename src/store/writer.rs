@@ -176,9 +176,9 @@ impl Writer {
         self.counters.failed.fetch_add(count, Ordering::Relaxed);
         let Some(error) = error else { return };
         self.failed_since_warning += count;
-        let due = self.last_failure_warning.map_or(true, |at| {
-            at.elapsed() >= Duration::from_secs(WARN_EVERY_SECS.unsigned_abs())
-        });
+        let due = self
+            .last_failure_warning
+            .is_none_or(|at| at.elapsed() >= Duration::from_secs(WARN_EVERY_SECS.unsigned_abs()));
         if due {
             tracing::warn!(
                 path = %self.path.display(),

@@ -103,6 +103,8 @@ async fn a_broken_edit_is_reported_to_moderators_and_the_fix_answers_within_two_
     assert!(text.contains("1 added, 0 removed, 0 changed"), "{text}");
     assert!(text.contains("+ reload-embassy-penguins"), "{text}");
     assert_no_pings(&report.body);
+    // Shown with `cargo test broken_edit_is_reported -- --nocapture`.
+    println!("fix saved -> reload reported in the moderator log: {took:?}");
     assert!(
         took <= Duration::from_secs(2),
         "reported {took:?} after the fix"
@@ -114,6 +116,7 @@ async fn a_broken_edit_is_reported_to_moderators_and_the_fix_answers_within_two_
             .is_some_and(|a| a.contains(PENGUIN_ANSWER)),
         "the new entry answers: {penguins:?}"
     );
+    println!("fix saved -> new entry answered: {:?}", fixed_at.elapsed());
     assert!(
         fixed_at.elapsed() <= Duration::from_secs(2),
         "answered from the new FAQ {:?} after the fix",

@@ -58,13 +58,14 @@ fn a_session_of_picks_becomes_an_alternative_that_answers_next_time() {
 
     {
         let store = Store::open(&db, Options::default());
-        // Three askers, three wordings, each picks the same suggestion.
-        for text in ASKED {
+        // Three askers, three wordings, each picks the same entry: two
+        // from the suggestions, one through the topic menu.
+        for (i, text) in ASKED.into_iter().enumerate() {
             let q = ask(&store, &engine, text, Trigger::Slash);
             store.record_pick(Pick {
                 question: q.id,
                 entry: PICKED.into(),
-                via: Via::Suggestion,
+                via: if i == 2 { Via::Menu } else { Via::Suggestion },
                 at: q.at,
             });
         }
