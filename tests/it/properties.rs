@@ -165,7 +165,7 @@ fn near_spelling_faq(seed: u64, n: usize) -> (Faq, Vec<String>) {
             // The first member is common, the others rarer and rarer; a
             // phrasing may hold several members of one family.
             for (i, m) in members.iter().enumerate() {
-                if next() % (2 + 3 * i as u64) == 0 {
+                if next().is_multiple_of(2 + 3 * i as u64) {
                     words.push(m);
                 }
             }
