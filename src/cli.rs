@@ -478,6 +478,13 @@ fn learned(
         eprintln!("faqbot: the store is off (`[store] path = \"\"`); give one with --store FILE");
         return Err(ExitCode::from(EXIT_USAGE));
     }
+    if !path.exists() {
+        eprintln!(
+            "faqbot: {}: no store yet; `faqbot run` records questions there (`[store] path`), or pass --store FILE",
+            path.display()
+        );
+        return Err(ExitCode::FAILURE);
+    }
     let reader = crate::store::Reader::open(&path).map_err(|e| {
         eprintln!("faqbot: {e}");
         ExitCode::FAILURE

@@ -215,3 +215,26 @@ fn a_session_of_picks_becomes_an_alternative_that_answers_next_time() {
         stdout(&again)
     );
 }
+
+#[test]
+fn report_without_a_store_says_where_it_looked_and_what_to_do() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let missing = tmp.path().join("none.db");
+    let faq = root().join("faq");
+    let out = run_in(
+        tmp.path(),
+        &[
+            "report",
+            "--faq",
+            faq.to_str().expect("utf-8"),
+            "--store",
+            missing.to_str().expect("utf-8"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = crate::stderr(&out);
+    assert!(err.contains("none.db: no store yet"), "{err}");
+    let bad = run_in(tmp.path(), &["report", "--since", "7x"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(crate::stderr(&bad).contains("write it like 7d"));
+}
