@@ -149,17 +149,11 @@ pub enum Command {
     /// asked entries, unanswered questions (near duplicates grouped), near
     /// misses, most 👎, and suggested alternatives.
     Report {
-        #[arg(long, value_name = "DIR")]
-        faq: Option<PathBuf>,
+        #[command(flatten)]
+        from: StoreArgs,
         /// How far back to look: 7d, 24h, 2weeks…
         #[arg(long, default_value = "7d", value_name = "DURATION")]
         since: String,
-        /// The store's database (default: the config's `[store] path`).
-        #[arg(long, value_name = "FILE")]
-        store: Option<PathBuf>,
-        /// Picks of one entry that make a question its alternative.
-        #[arg(long, default_value_t = 2, value_name = "N")]
-        min_picks: usize,
         /// Print the report as one JSON object.
         #[arg(long)]
         json: bool,
@@ -168,14 +162,11 @@ pub enum Command {
     /// into the FAQ files (comments and layout kept; the folder must still
     /// pass `check`, else nothing is written).
     Learn {
-        #[arg(long, value_name = "DIR")]
-        faq: Option<PathBuf>,
+        #[command(flatten)]
+        from: StoreArgs,
+        /// How far back to look: 30d, 2weeks…
         #[arg(long, default_value = "30d", value_name = "DURATION")]
         since: String,
-        #[arg(long, value_name = "FILE")]
-        store: Option<PathBuf>,
-        #[arg(long, default_value_t = 2, value_name = "N")]
-        min_picks: usize,
         /// Write the alternatives into the FAQ files.
         #[arg(long)]
         apply: bool,
@@ -200,6 +191,21 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+}
+
+/// What `report` and `learn` read: the FAQ, the store, and how many picks
+/// make a question an alternative.
+#[derive(Debug, clap::Args)]
+pub struct StoreArgs {
+    /// The FAQ directory (default: the config's `faq_dir`).
+    #[arg(long, value_name = "DIR")]
+    faq: Option<PathBuf>,
+    /// The store's database (default: the config's `[store] path`).
+    #[arg(long, value_name = "FILE")]
+    store: Option<PathBuf>,
+    /// Picks of one entry that make a question its alternative.
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    min_picks: usize,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -290,15 +296,9 @@ pub fn run(cli: Cli) -> ExitCode {
             Ok(recorded) => cmd_diff(&old, &new, &questions, recorded, json, &config),
             Err(code) => code,
         },
-        Command::Report {
-            faq,
-            since,
-            store,
-            min_picks,
-            json,
-        } => {
-            let dir = faq_dir(faq);
-            match learned(&dir, &since, store, min_picks, &config) {
+        Command::Report { from, since, json } => {
+            let dir = faq_dir(from.faq);
+            match learned(&dir, &since, from.store, from.min_picks, &config) {
                 Ok(report) => {
                     if json {
                         outln!("{}", serde_json::to_string(&report).unwrap_or_default());
@@ -310,15 +310,9 @@ pub fn run(cli: Cli) -> ExitCode {
                 Err(code) => code,
             }
         }
-        Command::Learn {
-            faq,
-            since,
-            store,
-            min_picks,
-            apply,
-        } => {
-            let dir = faq_dir(faq);
-            match learned(&dir, &since, store, min_picks, &config) {
+        Command::Learn { from, since, apply } => {
+            let dir = faq_dir(from.faq);
+            match learned(&dir, &since, from.store, from.min_picks, &config) {
                 Ok(report) => cmd_learn(&dir, &report.proposals, apply, &config),
                 Err(code) => code,
             }

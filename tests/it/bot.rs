@@ -159,6 +159,36 @@ async fn start_bot(tweak: impl FnOnce(&mut DiscordConfig)) -> Running {
     start_bot_with(&root().join("faq"), tweak).await
 }
 
+/// A message body's text content ("" when it has none).
+pub(crate) fn content(body: &Value) -> &str {
+    body["content"].as_str().unwrap_or("")
+}
+
+/// Sends a moderator command that answers privately in two steps (a
+/// deferred response, then the text edited into it: reloading or reading
+/// the store can take longer than Discord's 3 s) and returns that text.
+pub(crate) async fn deferred_private_reply(
+    fake: &FakeDiscord,
+    payload: Value,
+    timeout: std::time::Duration,
+) -> String {
+    let token = payload["token"].as_str().expect("token").to_string();
+    let from = fake.request_count();
+    let cb = interact(fake, payload).await;
+    assert_eq!(cb.body["type"], 5, "deferred first: {}", cb.body);
+    assert_eq!(cb.body["data"]["flags"], 64, "privately: {}", cb.body);
+    let edit = fake
+        .wait_for_from(
+            from,
+            |r| r.method == "PATCH" && r.path.ends_with(&format!("/{token}/messages/@original")),
+            timeout,
+        )
+        .await
+        .expect("the reply is edited into the deferred response");
+    assert_no_pings(&edit.body);
+    content(&edit.body).to_string()
+}
+
 /// Dispatches an interaction and returns the bot's callback request.
 pub(crate) async fn interact(fake: &FakeDiscord, payload: Value) -> Request {
     let id = payload["id"].as_str().expect("interaction id").to_string();

@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::bot::{ask_slash, assert_no_pings, interact, start_bot_with};
+use crate::bot::{
+    ask_slash, assert_no_pings, content, deferred_private_reply, interact, start_bot_with,
+};
 use crate::fake_discord::{
     slash_command, with_member_rights, FakeDiscord, Request, CHANNEL_ID, DEFAULT_TIMEOUT, GUILD_ID,
     USER_ID,
@@ -25,10 +27,6 @@ const REPORT_TIMEOUT: Duration = Duration::from_secs(15);
 
 fn is_mod_log_post(r: &Request) -> bool {
     r.is("POST", &format!("/channels/{MOD_LOG}/messages"))
-}
-
-fn content(body: &Value) -> &str {
-    body["content"].as_str().unwrap_or("")
 }
 
 /// Asks with `/faq` and returns the answer's embed description, if the
@@ -133,24 +131,9 @@ fn reload_command(permissions: u64, roles: &[u64]) -> Value {
     )
 }
 
-/// Sends `/faq-reload` as a moderator and returns the private report (the
-/// deferred response, edited).
+/// Sends the command as a moderator and returns the private reply.
 async fn reload_as_moderator(fake: &FakeDiscord, payload: Value) -> String {
-    let token = payload["token"].as_str().expect("token").to_string();
-    let from = fake.request_count();
-    let cb = interact(fake, payload).await;
-    assert_eq!(cb.body["type"], 5, "deferred first: {}", cb.body);
-    assert_eq!(cb.body["data"]["flags"], 64, "privately: {}", cb.body);
-    let edit = fake
-        .wait_for_from(
-            from,
-            |r| r.method == "PATCH" && r.path.ends_with(&format!("/{token}/messages/@original")),
-            REPORT_TIMEOUT,
-        )
-        .await
-        .expect("the report is edited into the response");
-    assert_no_pings(&edit.body);
-    content(&edit.body).to_string()
+    deferred_private_reply(fake, payload, REPORT_TIMEOUT).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

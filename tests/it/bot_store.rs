@@ -15,8 +15,8 @@ use faqbot::store::{self, Options, Outcome, Question, Reader, Store, Trigger, Vi
 use serde_json::{json, Value};
 
 use crate::bot::{
-    ask_slash, assert_every_body_has_no_pings, assert_no_pings, interact, mention, say,
-    start_bot_with, start_bot_with_store, Running, OTHER_USER,
+    ask_slash, assert_every_body_has_no_pings, assert_no_pings, content, deferred_private_reply,
+    interact, mention, say, start_bot_with, start_bot_with_store, Running, OTHER_USER,
 };
 use crate::fake_discord::{
     component, message, slash_command, user, with_member_rights, FakeDiscord, Request, CHANNEL_ID,
@@ -134,10 +134,6 @@ fn clicked_by(mut payload: Value, user_id: u64) -> Value {
         _ => payload["user"] = clicker,
     }
     payload
-}
-
-fn content(body: &Value) -> &str {
-    body["content"].as_str().unwrap_or("")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -470,24 +466,9 @@ fn stats_command(permissions: u64, days: Option<i64>) -> Value {
     )
 }
 
-/// Sends `/faq-stats` as a moderator and returns the private reply (the
-/// deferred response, edited).
+/// Sends the command as a moderator and returns the private reply.
 async fn stats_as_moderator(fake: &FakeDiscord, payload: Value) -> String {
-    let token = payload["token"].as_str().expect("token").to_string();
-    let from = fake.request_count();
-    let cb = interact(fake, payload).await;
-    assert_eq!(cb.body["type"], 5, "deferred first: {}", cb.body);
-    assert_eq!(cb.body["data"]["flags"], 64, "privately: {}", cb.body);
-    let edit = fake
-        .wait_for_from(
-            from,
-            |r| r.method == "PATCH" && r.path.ends_with(&format!("/{token}/messages/@original")),
-            STORE_TIMEOUT,
-        )
-        .await
-        .expect("the stats are edited into the response");
-    assert_no_pings(&edit.body);
-    content(&edit.body).to_string()
+    deferred_private_reply(fake, payload, STORE_TIMEOUT).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
