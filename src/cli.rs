@@ -419,6 +419,24 @@ fn cmd_diff(
     ExitCode::SUCCESS
 }
 
+/// `--since 7d` as a Unix time: now minus the duration; a bad duration
+/// is said and is a usage error.
+fn since_unix(since: &str) -> Result<i64, ExitCode> {
+    let span = humantime::parse_duration(since).map_err(|e| {
+        eprintln!("faqbot: --since {since}: {e}; write it like 7d, 24h or 2weeks");
+        ExitCode::from(EXIT_USAGE)
+    })?;
+    Ok(crate::store::now_unix().saturating_sub(i64::try_from(span.as_secs()).unwrap_or(i64::MAX)))
+}
+
+/// Opens the store's database for reading; a failure is said.
+fn open_store(path: &Path) -> Result<crate::store::Reader, ExitCode> {
+    crate::store::Reader::open(path).map_err(|e| {
+        eprintln!("faqbot: {e}");
+        ExitCode::FAILURE
+    })
+}
+
 /// The questions recorded in the store since `since`, for `diff`; none
 /// when there is no store (off, or no database yet, unless --store named
 /// one).
@@ -427,21 +445,13 @@ fn recorded_questions(
     store: Option<PathBuf>,
     config: &Config,
 ) -> Result<Vec<String>, ExitCode> {
-    let span = humantime::parse_duration(since).map_err(|e| {
-        eprintln!("faqbot: --since {since}: {e}; write it like 30d or 2weeks");
-        ExitCode::from(EXIT_USAGE)
-    })?;
+    let from = since_unix(since)?;
     let explicit = store.is_some();
     let path = store.unwrap_or_else(|| config.store.path.clone());
     if path.as_os_str().is_empty() || (!explicit && !path.is_file()) {
         return Ok(Vec::new());
     }
-    let reader = crate::store::Reader::open(&path).map_err(|e| {
-        eprintln!("faqbot: {e}");
-        ExitCode::FAILURE
-    })?;
-    let from =
-        crate::store::now_unix().saturating_sub(i64::try_from(span.as_secs()).unwrap_or(i64::MAX));
+    let reader = open_store(&path)?;
     Ok(reader
         .questions_since(from)
         .map_err(|e| {
@@ -463,10 +473,7 @@ fn learned(
     min_picks: usize,
     config: &Config,
 ) -> Result<crate::report::Report, ExitCode> {
-    let span = humantime::parse_duration(since).map_err(|e| {
-        eprintln!("faqbot: --since {since}: {e}; write it like 7d, 24h or 2weeks");
-        ExitCode::from(EXIT_USAGE)
-    })?;
+    let from = since_unix(since)?;
     let path = store.unwrap_or_else(|| config.store.path.clone());
     if path.as_os_str().is_empty() {
         eprintln!("faqbot: the store is off (`[store] path = \"\"`); give one with --store FILE");
@@ -479,12 +486,7 @@ fn learned(
         );
         return Err(ExitCode::FAILURE);
     }
-    let reader = crate::store::Reader::open(&path).map_err(|e| {
-        eprintln!("faqbot: {e}");
-        ExitCode::FAILURE
-    })?;
-    let from =
-        crate::store::now_unix().saturating_sub(i64::try_from(span.as_secs()).unwrap_or(i64::MAX));
+    let reader = open_store(&path)?;
     let (asked, votes) = crate::report::read_store(&reader, from).map_err(|e| {
         eprintln!("faqbot: {}: {e}", path.display());
         ExitCode::FAILURE
