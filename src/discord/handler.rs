@@ -261,6 +261,17 @@ impl Bot {
         self.store.enabled()
     }
 
+    /// The private answer to an entry picked from suggestions or menus:
+    /// with 👍/👎 naming that entry when it followed a question (browsing
+    /// has none) and votes are recorded.
+    fn picked_answer(&self, entry: &crate::faq::Entry, question: Option<QuestionId>) -> View {
+        let v = view::answer(entry, true);
+        match question {
+            Some(q) if self.votes() => view::with_feedback(v, q, true, Some(&entry.id)),
+            _ => v,
+        }
+    }
+
     /// Records that the asker of `question` picked `entry`; nothing when
     /// there was no question (browsing the menu).
     fn record_pick(&self, question: Option<QuestionId>, entry: &str, via: Via) {
@@ -395,7 +406,8 @@ impl Bot {
                             target.channel_id.send_message(&ctx.http, msg).await?;
                             return Ok(());
                         }
-                        let v = view::with_feedback(view::answer(entry, false), id, self.votes());
+                        let v =
+                            view::with_feedback(view::answer(entry, false), id, self.votes(), None);
                         let sent = target
                             .channel_id
                             .send_message(&ctx.http, build::message(&v).reference_message(target))
@@ -472,9 +484,11 @@ impl Bot {
     ) -> serenity::Result<()> {
         let action = Action::parse(&comp.data.custom_id);
         match action {
-            Some(Action::Vote { question, up }) => {
-                return self.on_vote(ctx, comp, question, up).await
-            }
+            Some(Action::Vote {
+                question,
+                up,
+                entry,
+            }) => return self.on_vote(ctx, comp, question, up, entry).await,
             Some(Action::Why(question)) => return self.on_why(ctx, comp, question).await,
             _ => {}
         }
@@ -501,7 +515,7 @@ impl Bot {
                         log_pick(&engine, e, Trigger::Button);
                         self.record_pick(question, &entry, Via::Suggestion);
                         // A suggestion click answers privately, whoever clicks.
-                        let v = view::answer(&faq.entries[e], true);
+                        let v = self.picked_answer(&faq.entries[e], question);
                         return comp
                             .create_response(
                                 &ctx.http,
@@ -529,7 +543,7 @@ impl Bot {
                     Some(e) => {
                         log_pick(&engine, e, Trigger::Menu);
                         self.record_pick(question, &id, Via::Menu);
-                        view::answer(&faq.entries[e], true)
+                        self.picked_answer(&faq.entries[e], question)
                     }
                     None => stale(question),
                 }
@@ -565,12 +579,14 @@ impl Bot {
         comp: &ComponentInteraction,
         question: QuestionId,
         up: bool,
+        entry: Option<String>,
     ) -> serenity::Result<()> {
         let text = if self.store.enabled() {
             self.store.record_vote(Vote {
                 question,
                 voter: comp.user.id.get(),
                 up,
+                entry,
                 at: now_unix(),
             });
             VOTE_NOTED
@@ -644,7 +660,7 @@ impl Bot {
             if let Decision::Answer(s) = m.decision {
                 let entry = &engine.faq.entries[s.entry];
                 if self.recent_answer(msg.channel_id, &entry.id).is_none() {
-                    let v = view::with_feedback(view::answer(entry, false), id, self.votes());
+                    let v = view::with_feedback(view::answer(entry, false), id, self.votes(), None);
                     let sent = msg
                         .channel_id
                         .send_message(&ctx.http, build::message(&v).reference_message(msg))

@@ -118,8 +118,13 @@ pub enum Action {
         page: usize,
         question: Option<QuestionId>,
     },
-    /// 👍 (`up`) or 👎 on the answer to a question.
-    Vote { question: QuestionId, up: bool },
+    /// 👍 (`up`) or 👎 on the answer to a question: its own answer, or
+    /// `entry` when the asker picked that one from suggestions or menus.
+    Vote {
+        question: QuestionId,
+        up: bool,
+        entry: Option<String>,
+    },
     /// "Why this answer?" for a question.
     Why(QuestionId),
 }
@@ -166,11 +171,15 @@ impl Action {
                 "{PREFIX}:topic:{topic}:{page}{}",
                 question_suffix(*question)
             ),
-            Action::Vote { question, up: true } => format!("{PREFIX}:up:{question}"),
             Action::Vote {
                 question,
-                up: false,
-            } => format!("{PREFIX}:down:{question}"),
+                up,
+                entry,
+            } => format!(
+                "{PREFIX}:{}:{question}{}",
+                if *up { "up" } else { "down" },
+                entry.as_ref().map_or_else(String::new, |e| format!(":{e}"))
+            ),
             Action::Why(question) => format!("{PREFIX}:why:{question}"),
         };
         cut(&id, limits::CUSTOM_ID)
@@ -201,14 +210,15 @@ impl Action {
                     question: parse_question(question.first().copied()).ok()?,
                 }
             }
-            ("up", [question]) => Action::Vote {
-                question: question.parse().ok()?,
-                up: true,
-            },
-            ("down", [question]) => Action::Vote {
-                question: question.parse().ok()?,
-                up: false,
-            },
+            (vote @ ("up" | "down"), [question, entry @ ..])
+                if entry.len() <= 1 && entry.first().is_none_or(|e| !e.is_empty()) =>
+            {
+                Action::Vote {
+                    question: question.parse().ok()?,
+                    up: vote == "up",
+                    entry: entry.first().map(|e| (*e).to_string()),
+                }
+            }
             ("why", [question]) => Action::Why(question.parse().ok()?),
             _ => return None,
         };
@@ -276,27 +286,38 @@ pub const DOWN_LABEL: &str = "👎";
 pub const WHY_LABEL: &str = "Why?";
 
 /// `view` (an answer to `question`) with a row of 👍 and 👎 (when `votes`:
-/// only when votes are recorded) and "Why?".
-pub fn with_feedback(mut view: View, question: QuestionId, votes: bool) -> View {
+/// only when votes are recorded) and "Why?". `picked`: the entry the asker
+/// picked from suggestions or menus, which the votes then name; Why?
+/// explains the bot's own reply, so a picked answer does not get it.
+pub fn with_feedback(
+    mut view: View,
+    question: QuestionId,
+    votes: bool,
+    picked: Option<&str>,
+) -> View {
     let mut buttons = Vec::new();
     if votes {
+        for (up, label) in [(true, UP_LABEL), (false, DOWN_LABEL)] {
+            buttons.push(ButtonView {
+                custom_id: Action::Vote {
+                    question,
+                    up,
+                    entry: picked.map(str::to_string),
+                }
+                .custom_id(),
+                label: label.into(),
+            });
+        }
+    }
+    if picked.is_none() {
         buttons.push(ButtonView {
-            custom_id: Action::Vote { question, up: true }.custom_id(),
-            label: UP_LABEL.into(),
-        });
-        buttons.push(ButtonView {
-            custom_id: Action::Vote {
-                question,
-                up: false,
-            }
-            .custom_id(),
-            label: DOWN_LABEL.into(),
+            custom_id: Action::Why(question).custom_id(),
+            label: WHY_LABEL.into(),
         });
     }
-    buttons.push(ButtonView {
-        custom_id: Action::Why(question).custom_id(),
-        label: WHY_LABEL.into(),
-    });
+    if buttons.is_empty() {
+        return view;
+    }
     view.rows.push(Row::Buttons(buttons));
     view
 }
@@ -461,7 +482,7 @@ pub fn for_match(
         Decision::Answer(s) => {
             let v = answer(&faq.entries[s.entry], !public_answer);
             match question {
-                Some(q) => with_feedback(v, q, votes),
+                Some(q) => with_feedback(v, q, votes, None),
                 None => v,
             }
         }
@@ -639,7 +660,7 @@ mod tests {
     fn an_answer_to_a_question_gets_votes_and_why() {
         let e = entry("a-1", "First?", "x");
         let q = QuestionId(7);
-        let v = with_feedback(answer(&e, false), q, true);
+        let v = with_feedback(answer(&e, false), q, true, None);
         assert_eq!(
             v.rows,
             vec![Row::Buttons(vec![
@@ -658,7 +679,7 @@ mod tests {
             ])]
         );
         // Votes not recorded: only Why?.
-        let v = with_feedback(answer(&e, false), q, false);
+        let v = with_feedback(answer(&e, false), q, false, None);
         assert_eq!(
             v.rows,
             vec![Row::Buttons(vec![ButtonView {
@@ -707,10 +728,18 @@ mod tests {
             Action::Vote {
                 question: QuestionId(u64::MAX),
                 up: true,
+                entry: None,
             },
             Action::Vote {
                 question: QuestionId(1),
                 up: false,
+                entry: None,
+            },
+            // A picked answer's vote names its entry; the longest id fits.
+            Action::Vote {
+                question: QuestionId(u64::MAX),
+                up: false,
+                entry: Some("e".repeat(crate::faq::limits::ID_CHARS)),
             },
             Action::Why(QuestionId(123)),
         ] {

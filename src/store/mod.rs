@@ -247,6 +247,9 @@ pub struct Vote {
     pub question: QuestionId,
     pub voter: u64,
     pub up: bool,
+    /// The entry voted on, when it is not the question's own (an answer
+    /// the asker picked from the suggestions or the menu).
+    pub entry: Option<String>,
     /// Unix seconds.
     pub at: i64,
 }

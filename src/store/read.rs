@@ -148,12 +148,12 @@ impl Reader {
     /// still stored; entries in id order.
     pub fn vote_totals(&self, since: i64) -> Result<Vec<VoteTotal>, ReadError> {
         let mut stmt = self.conn.prepare(
-            "SELECT q.entry,
+            "SELECT COALESCE(v.entry, q.entry) AS e,
                     SUM(CASE WHEN v.value > 0 THEN 1 ELSE 0 END),
                     SUM(CASE WHEN v.value < 0 THEN 1 ELSE 0 END)
-             FROM votes v JOIN questions q ON q.id = v.question_id
-             WHERE v.at >= ?1 AND q.entry IS NOT NULL
-             GROUP BY q.entry ORDER BY q.entry",
+             FROM votes v LEFT JOIN questions q ON q.id = v.question_id
+             WHERE v.at >= ?1 AND e IS NOT NULL
+             GROUP BY e ORDER BY e",
         )?;
         let rows = stmt.query_map(params![since], |row| {
             Ok(VoteTotal {

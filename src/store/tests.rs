@@ -86,6 +86,7 @@ fn record_from_thread(store: &Arc<Store>, n: usize) {
                 question: QuestionId(i as u64),
                 voter: 7,
                 up: true,
+                entry: None,
                 at: now_unix(),
             });
         }
@@ -157,6 +158,7 @@ fn what_is_recorded_is_read_back_exactly() {
         question: answered.id,
         voter: 555,
         up: true,
+        entry: None,
         at: now,
     });
     store.flush();
@@ -216,6 +218,83 @@ fn what_is_recorded_is_read_back_exactly() {
 }
 
 #[test]
+fn a_version_1_database_keeps_its_votes_through_migration_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("faqbot.db");
+    let now = now_unix();
+    {
+        let mut conn = Connection::open(&path).expect("open");
+        super::schema::migrate_up_to(&mut conn, 1).expect("version 1");
+        conn.execute(
+            "INSERT INTO questions (id, at, text, trigger, outcome, entry, score, latency_us)
+             VALUES (7, ?1, 'who guards embassies?', 'slash', 'answer', 'old-entry', 0.9, 10)",
+            [now],
+        )
+        .expect("a version-1 question");
+        conn.execute(
+            "INSERT INTO votes (question_id, voter, value, at) VALUES (7, x'00', -1, ?1)",
+            [now],
+        )
+        .expect("a version-1 vote");
+    }
+    let store = Store::open(&path, test_options());
+    store.flush();
+    let r = Reader::open(&path).expect("migrated to the current version");
+    assert_eq!(
+        r.vote_totals(0).expect("votes"),
+        [VoteTotal {
+            entry: "old-entry".into(),
+            up: 0,
+            down: 1
+        }],
+        "a vote without an entry counts for its question's entry"
+    );
+}
+
+#[test]
+fn a_vote_on_a_picked_answer_counts_for_the_picked_entry() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("faqbot.db");
+    let store = Store::open(&path, test_options());
+    let now = now_unix();
+    // The bot's best entry was host-country-duties; the asker picked
+    // who-pays from the suggestions and voted on that answer.
+    let q = question("who guards embassies?", now);
+    store.record_question(q.clone());
+    store.record_vote(Vote {
+        question: q.id,
+        voter: 1,
+        up: false,
+        entry: Some("who-pays".into()),
+        at: now,
+    });
+    store.record_vote(Vote {
+        question: q.id,
+        voter: 2,
+        up: true,
+        entry: None,
+        at: now,
+    });
+    store.flush();
+    let r = Reader::open(&path).expect("reader");
+    assert_eq!(
+        r.vote_totals(0).expect("votes"),
+        [
+            VoteTotal {
+                entry: "host-country-duties".into(),
+                up: 1,
+                down: 0
+            },
+            VoteTotal {
+                entry: "who-pays".into(),
+                up: 0,
+                down: 1
+            },
+        ]
+    );
+}
+
+#[test]
 fn one_vote_per_voter_per_answer_and_no_user_id_in_the_file() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("faqbot.db");
@@ -231,6 +310,7 @@ fn one_vote_per_voter_per_answer_and_no_user_id_in_the_file() {
         question: question.id,
         voter,
         up,
+        entry: None,
         at: now,
     };
     // Alice changes her mind on q1: only her last vote counts.
@@ -339,6 +419,7 @@ fn retention_deletes_old_rows_at_open_and_keeps_new_ones() {
                 question: q.id,
                 voter: 1,
                 up: true,
+                entry: None,
                 at: q.at,
             });
         }

@@ -310,14 +310,16 @@ fn insert_pick(conn: &Connection, p: &Pick) -> rusqlite::Result<()> {
 /// One vote per voter per question: a second vote replaces the first.
 fn upsert_vote(conn: &Connection, v: &Vote, salt: &[u8]) -> rusqlite::Result<()> {
     conn.prepare_cached(
-        "INSERT INTO votes (question_id, voter, value, at) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (question_id, voter) DO UPDATE SET value = excluded.value, at = excluded.at",
+        "INSERT INTO votes (question_id, voter, value, at, entry) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (question_id, voter) DO UPDATE
+         SET value = excluded.value, at = excluded.at, entry = excluded.entry",
     )?
     .execute(params![
         to_sql_int(v.question.0),
         voter_hash(salt, v.voter).as_slice(),
         if v.up { 1 } else { -1 },
         v.at,
+        v.entry,
     ])?;
     Ok(())
 }

@@ -331,19 +331,41 @@ async fn picks_from_the_menu_and_the_suggestions_are_tied_to_their_question() {
         answer.body
     );
 
-    // Unsure: a suggestion click.
+    // Unsure: a suggestion click, on the second suggestion (not the
+    // question's best entry).
     let cb = interact(fake, ask_slash(UNSURE)).await;
     let unsure = rec.questions(2).await;
-    let unsure_id = question(&unsure, UNSURE).id;
-    let (_, first) = buttons(&cb.body["data"])
+    let unsure_q = question(&unsure, UNSURE);
+    let unsure_id = unsure_q.id;
+    assert_eq!(unsure_q.entry.as_deref(), Some("faq-who-is-responsible"));
+    let (_, second) = buttons(&cb.body["data"])
         .into_iter()
-        .next()
-        .expect("a suggestion button");
+        .nth(1)
+        .expect("a second suggestion button");
     assert_eq!(
-        first,
-        format!("faq:answer:faq-who-is-responsible:{unsure_id}")
+        second,
+        format!("faq:answer:treaties-reciprocity:{unsure_id}")
     );
-    interact(fake, component(&first, None, &shown(fake, &cb))).await;
+    let picked_answer = interact(fake, component(&second, None, &shown(fake, &cb))).await;
+    // The picked answer takes votes for the entry picked (not the
+    // question's best entry), and has no Why? (the bot did not choose it).
+    let feedback = buttons(&picked_answer.body["data"]);
+    let labels: Vec<&str> = feedback.iter().map(|b| b.0.as_str()).collect();
+    assert_eq!(labels, ["👍", "👎"], "{}", picked_answer.body);
+    assert_eq!(
+        feedback[1].1,
+        format!("faq:down:{unsure_id}:treaties-reciprocity")
+    );
+    let voted = interact(
+        fake,
+        component(&feedback[1].1, None, &shown(fake, &picked_answer)),
+    )
+    .await;
+    assert!(
+        content(&voted.body["data"]).contains("noted"),
+        "{}",
+        voted.body
+    );
 
     // Browsing with /faq-topics is no question: its pick is not recorded.
     let cb = interact(
@@ -373,7 +395,17 @@ async fn picks_from_the_menu_and_the_suggestions_are_tied_to_their_question() {
     )
     .await;
 
-    let picks = rec.reader().await.picks_since(0).expect("read");
+    let reader = rec.reader().await;
+    let votes = reader.vote_totals(0).expect("read");
+    assert_eq!(
+        votes
+            .iter()
+            .map(|v| (v.entry.as_str(), v.up, v.down))
+            .collect::<Vec<_>>(),
+        [("treaties-reciprocity", 0, 1)],
+        "the vote counts for the entry picked, not the question's best"
+    );
+    let picks = reader.picks_since(0).expect("read");
     let summary: Vec<(u64, &str, Via, Option<&str>)> = picks
         .iter()
         .map(|p| (p.question.0, p.picked.as_str(), p.via, p.text.as_deref()))
@@ -384,7 +416,7 @@ async fn picks_from_the_menu_and_the_suggestions_are_tied_to_their_question() {
             (fallback_id.0, picked_entry, Via::Menu, Some(NOTHING_FITS)),
             (
                 unsure_id.0,
-                "faq-who-is-responsible",
+                "treaties-reciprocity",
                 Via::Suggestion,
                 Some(UNSURE)
             ),

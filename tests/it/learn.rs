@@ -97,6 +97,7 @@ fn a_session_of_picks_becomes_an_alternative_that_answers_next_time() {
                 question: answered.id,
                 voter,
                 up,
+                entry: None,
                 at: answered.at,
             });
         }

@@ -65,6 +65,7 @@ fn store_from_the_config_file_records_from_async_tasks_and_a_report_reads_it() {
                         question: id,
                         voter: 1000 + n,
                         up: n % 4 == 0,
+                        entry: None,
                         at: now_unix(),
                     });
                 }
