@@ -376,7 +376,7 @@ fn cmd_diff(
     let (Some(old_faq), Some(new_faq)) = (load_faq(old_dir), load_faq(new_dir)) else {
         return ExitCode::FAILURE;
     };
-    let mut questions = crate::diff::regression_questions(old_dir, new_dir);
+    let mut questions = crate::diff::regression_questions(&[old_dir, new_dir]);
     for file in files {
         match crate::diff::read_questions(file) {
             Ok(mut more) => questions.append(&mut more),

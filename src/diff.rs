@@ -110,12 +110,11 @@ pub fn replay<'a>(
     diff
 }
 
-/// The regression questions of both folders (old first), for replaying.
-/// Problems in those files are not this command's business (`check`
-/// reports them); unreadable ones add nothing.
-pub fn regression_questions(old_dir: &Path, new_dir: &Path) -> Vec<String> {
-    [old_dir, new_dir]
-        .iter()
+/// The regression questions of `dirs`, in order, for replaying. Problems
+/// in those files are not this command's business (`check` reports them);
+/// unreadable ones add nothing.
+pub fn regression_questions(dirs: &[&Path]) -> Vec<String> {
+    dirs.iter()
         .filter_map(|dir| regression::load(dir, None))
         .flat_map(|(cases, _)| cases.into_iter().map(|c| c.question))
         .collect()

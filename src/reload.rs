@@ -105,7 +105,7 @@ pub fn routing_changes(
     new: &Engine,
     changes: &Changes,
 ) -> Vec<String> {
-    let mut questions = crate::diff::regression_questions(dir, dir);
+    let mut questions = crate::diff::regression_questions(&[dir]);
     let touched: std::collections::HashSet<&str> = changes
         .added
         .iter()
