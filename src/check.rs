@@ -9,9 +9,11 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
+use crate::config::MatchingConfig;
+use crate::engine::{build_matcher, model_diagnostic};
 use crate::faq::{load_dir, Diagnostic, LoadReport};
 use crate::matching::normalize::normalize;
-use crate::matching::{Index, Matcher, Params, Thresholds};
+use crate::matching::{Index, Params, Thresholds};
 use crate::regression;
 
 /// Two entries are confusable when one of them, asked with its own
@@ -28,9 +30,9 @@ const RIVALS: usize = 5;
 
 /// What `faqbot check` runs with: the bot's decision rule and scoring, so
 /// that regression questions are routed as the bot would route them.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Options {
-    pub thresholds: Thresholds,
+    pub matching: MatchingConfig,
     pub params: Params,
     /// Warn about entries reviewed longer ago than this (0: never).
     pub review_after_days: u32,
@@ -52,7 +54,14 @@ pub fn check_dir(dir: &Path, options: Options) -> CheckReport {
     let mut report = load_dir(dir);
     let mut cases = None;
     if let Some(faq) = &report.faq {
-        let warnings = similarity_warnings(faq, &report.origins, options.thresholds);
+        // The confusable-entries warning reads words: it keeps the fuzzy
+        // matcher's scale whatever the semantic stage does.
+        let by_words = if options.matching.semantic {
+            Thresholds::default()
+        } else {
+            options.matching.thresholds()
+        };
+        let warnings = similarity_warnings(faq, &report.origins, by_words);
         report.diagnostics.extend(warnings);
         if options.review_after_days > 0 {
             let today = options.today.unwrap_or_else(|| {
@@ -64,7 +73,16 @@ pub fn check_dir(dir: &Path, options: Options) -> CheckReport {
             report.diagnostics.extend(stale);
         }
         if let Some((valid, mut problems)) = regression::load(dir, Some(faq)) {
-            let matcher = Matcher::with_params(faq, options.thresholds, options.params);
+            let matcher = match build_matcher(faq, &options.matching, options.params) {
+                Ok(m) => m,
+                Err(e) => {
+                    report.diagnostics.push(model_diagnostic(&e));
+                    return CheckReport {
+                        load: report,
+                        cases,
+                    };
+                }
+            };
             let failures = regression::run(&valid, faq, &matcher);
             let path = dir.join(regression::FILE);
             problems.extend(failures.iter().map(|f| f.diagnostic(&path)));

@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::check::check_dir;
 use crate::config::Config;
+use crate::engine::build_matcher;
 use crate::eval;
 use crate::faq::{diagnostic, load_dir, Faq};
 use crate::import::{import, Format};
@@ -240,7 +241,7 @@ pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Check { dir, faq, strict } => {
             let options = crate::check::Options {
-                thresholds: config.matching,
+                matching: config.matching.clone(),
                 params: config.scoring,
                 review_after_days: config.review_after_days,
                 today: None,
@@ -254,7 +255,10 @@ pub fn run(cli: Cli) -> ExitCode {
             question,
         } => match load_faq(&faq_dir(faq)) {
             Some(faq) => {
-                let matcher = Matcher::with_params(&faq, config.matching, config.scoring);
+                let matcher = match build_matcher(&faq, &config.matching, config.scoring) {
+                    Ok(m) => m,
+                    Err(e) => return model_failed(&e),
+                };
                 if explain && !question.is_empty() {
                     print_explanation(&faq, &matcher, &question.join(" "));
                 }
@@ -387,8 +391,13 @@ fn cmd_diff(
         }
     }
     questions.extend(recorded);
-    let old = crate::engine::Engine::new(old_faq, config);
-    let new = crate::engine::Engine::new(new_faq, config);
+    let (old, new) = match (
+        crate::engine::Engine::new(old_faq, config),
+        crate::engine::Engine::new(new_faq, config),
+    ) {
+        (Ok(old), Ok(new)) => (old, new),
+        (Err(e), _) | (_, Err(e)) => return model_failed(&e),
+    };
     let diff = crate::diff::replay(&old, &new, questions.iter().map(String::as_str));
     if json {
         let changes: Vec<serde_json::Value> = diff
@@ -492,7 +501,7 @@ fn learned(
         ExitCode::FAILURE
     })?;
     let faq = load_faq(dir).ok_or(ExitCode::FAILURE)?;
-    let engine = crate::engine::Engine::new(faq, config);
+    let engine = crate::engine::Engine::new(faq, config).map_err(|e| model_failed(&e))?;
     let limits = crate::report::Limits {
         min_picks: min_picks.max(1),
         ..crate::report::Limits::default()
@@ -519,14 +528,14 @@ fn cmd_learn(
         };
     }
     let options = crate::check::Options {
-        thresholds: config.matching,
+        matching: config.matching.clone(),
         params: config.scoring,
         review_after_days: 0,
         today: None,
     };
     // Every check and the regression questions must still pass.
     let validate = |dir: &Path| -> Vec<String> {
-        check_dir(dir, options)
+        check_dir(dir, options.clone())
             .load
             .diagnostics
             .iter()
@@ -719,6 +728,14 @@ fn cmd_import(file: &Path, format: Format, out: &Path, force: bool) -> ExitCode 
     }
 }
 
+/// A semantic model that cannot be loaded: said once, naming the file.
+fn model_failed(e: &crate::matching::semantic::ModelError) -> ExitCode {
+    eprintln!(
+        "faqbot: {e}\nfaqbot: fix or remove `[matching] model`, or set `[matching] semantic = false` to match by words only"
+    );
+    ExitCode::from(EXIT_USAGE)
+}
+
 /// The output switches of `faqbot eval`.
 struct EvalFlags {
     json: bool,
@@ -736,9 +753,12 @@ fn cmd_eval(faq: &Faq, config: &Config, queries: &Path, flags: &EvalFlags) -> Ex
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    let t = config.matching;
+    let t = config.matching.thresholds();
     let built = Instant::now();
-    let matcher = Matcher::with_params(faq, t, config.scoring);
+    let matcher = match build_matcher(faq, &config.matching, config.scoring) {
+        Ok(m) => m,
+        Err(e) => return model_failed(&e),
+    };
     let build_ms = built.elapsed().as_secs_f64() * 1000.0;
     let (ranked, qps) = eval::rank_all(&matcher, &cases);
     let m = eval::metrics(faq, &cases, &ranked, t);
@@ -802,6 +822,20 @@ fn cmd_eval(faq: &Faq, config: &Config, queries: &Path, flags: &EvalFlags) -> Ex
             m.oos_outcomes[2]
         );
         outln!("  speed: {qps:.0} questions/second (one thread); index built in {build_ms:.1} ms");
+        if matcher.semantic().is_some() {
+            // A question the words settle skips the model (see
+            // `matching::fusion`): its best entry has no semantic score.
+            let skipped = ranked
+                .iter()
+                .filter(|r| r.top.first().is_some_and(|s| s.semantic.is_none()))
+                .count();
+            outln!(
+                "  semantic stage: on; {skipped} of {} questions settled by words alone (model skipped)",
+                cases.len()
+            );
+        } else {
+            outln!("  semantic stage: off (words only)");
+        }
         if sweep {
             outln!("\nanswer  right  wrong  shown  oos-ans  combined  balanced");
             for (a, m) in &points {
@@ -841,8 +875,19 @@ fn print_explanation(faq: &Faq, matcher: &Matcher, question: &str) {
     eprintln!("best entries:");
     for s in matcher.rank_top(question, 5).iter() {
         let e = &faq.entries[s.entry];
-        let matched = e.phrasings().nth(s.phrasing).unwrap_or(&e.question);
-        eprintln!("  {:.3} {} (via {:?})", s.score, e.id, matched);
+        let phrasing = |p: usize| e.phrasings().nth(p).unwrap_or(&e.question);
+        match s.semantic {
+            Some(hit) => eprintln!(
+                "  {:.3} {} (via {:?}; words {:.2}, semantic {:.2} via {:?})",
+                s.score,
+                e.id,
+                phrasing(s.phrasing),
+                s.fuzzy,
+                hit.cosine,
+                phrasing(hit.phrasing)
+            ),
+            None => eprintln!("  {:.3} {} (via {:?})", s.score, e.id, phrasing(s.phrasing)),
+        }
     }
 }
 

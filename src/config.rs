@@ -30,14 +30,97 @@ pub struct Config {
     /// `faqbot check` warns about entries whose `reviewed` date is older
     /// than this many days (0: never).
     pub review_after_days: u32,
-    /// Overrides of the matcher's decision thresholds.
-    pub matching: Thresholds,
+    /// The matcher: its decision thresholds and its semantic stage.
+    pub matching: MatchingConfig,
     /// Overrides of the matcher's scoring weights.
     pub scoring: Params,
     /// How the bot behaves in Discord.
     pub discord: DiscordConfig,
     /// Where questions, picks and votes are recorded.
     pub store: StoreConfig,
+}
+
+/// The `[matching]` table: how the matcher decides, and whether it reads
+/// meaning as well as words.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MatchingConfig {
+    /// Overrides of the decision thresholds; unset, the defaults of the
+    /// matcher in use (they differ with and without the semantic stage).
+    pub answer: Option<f32>,
+    pub margin: Option<f32>,
+    pub suggest: Option<f32>,
+    /// Whether the sentence-embedding model adds meaning to the words.
+    /// false: the fuzzy matcher alone.
+    pub semantic: bool,
+    /// A folder with another model of the same architecture (config.json,
+    /// tokenizer.json, model.safetensors); unset: the bundled model.
+    pub model: Option<PathBuf>,
+    /// Where phrasings' vectors are cached between runs; unset: the user's
+    /// cache folder (`$XDG_CACHE_HOME/faqbot`, else `~/.cache/faqbot`).
+    /// `""` turns the cache off.
+    pub cache: Option<PathBuf>,
+    /// FAQs with more entries than this are matched by words alone (the
+    /// model's cold build grows with the FAQ); 0: no limit.
+    pub semantic_max_entries: usize,
+}
+
+/// Above this many entries the semantic stage is off unless the config
+/// says otherwise: embedding 100,000 entries' phrasings takes hours on
+/// two cores, 20,000 about 20 minutes once, then the cache serves.
+pub const DEFAULT_SEMANTIC_MAX_ENTRIES: usize = 20_000;
+
+impl Default for MatchingConfig {
+    fn default() -> Self {
+        MatchingConfig {
+            answer: None,
+            margin: None,
+            suggest: None,
+            semantic: true,
+            model: None,
+            cache: None,
+            semantic_max_entries: DEFAULT_SEMANTIC_MAX_ENTRIES,
+        }
+    }
+}
+
+impl MatchingConfig {
+    /// The decision thresholds: the overrides, else the defaults of the
+    /// matcher in use.
+    pub fn thresholds(&self) -> Thresholds {
+        let d = if self.semantic {
+            Thresholds::semantic()
+        } else {
+            Thresholds::default()
+        };
+        Thresholds {
+            answer: self.answer.unwrap_or(d.answer),
+            margin: self.margin.unwrap_or(d.margin),
+            suggest: self.suggest.unwrap_or(d.suggest),
+        }
+    }
+
+    /// The vector cache's folder, if there is one.
+    pub fn cache_dir(&self) -> Option<PathBuf> {
+        match &self.cache {
+            Some(p) if p.as_os_str().is_empty() => None,
+            Some(p) => Some(p.clone()),
+            None => std::env::var_os("XDG_CACHE_HOME")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+                .or_else(|| {
+                    std::env::var_os("HOME")
+                        .filter(|v| !v.is_empty())
+                        .map(|h| PathBuf::from(h).join(".cache"))
+                })
+                .map(|c| c.join("faqbot")),
+        }
+    }
+
+    /// Whether an FAQ of `entries` entries gets the semantic stage.
+    pub fn semantic_for(&self, entries: usize) -> bool {
+        self.semantic && (self.semantic_max_entries == 0 || entries <= self.semantic_max_entries)
+    }
 }
 
 /// The `[store]` table: the SQLite database of questions, picks and votes
@@ -193,7 +276,7 @@ impl Default for Config {
         Config {
             faq_dir: PathBuf::from(DEFAULT_FAQ_DIR),
             review_after_days: DEFAULT_REVIEW_AFTER_DAYS,
-            matching: Thresholds::default(),
+            matching: MatchingConfig::default(),
             scoring: Params::default(),
             discord: DiscordConfig::default(),
             store: StoreConfig::default(),
@@ -278,6 +361,7 @@ impl Config {
         })?;
         config
             .matching
+            .thresholds()
             .validate()
             .and_then(|()| config.discord.validate())
             .map_err(|message| ConfigError::Invalid {
@@ -389,8 +473,12 @@ mod tests {
         )
         .expect("ok");
         assert_eq!(c.faq_dir, PathBuf::from("x"));
-        assert_eq!(c.matching.answer, 0.7);
-        assert_eq!(c.matching.suggest, Thresholds::default().suggest);
+        assert_eq!(c.matching.answer, Some(0.7));
+        assert_eq!(c.matching.thresholds().answer, 0.7);
+        assert_eq!(
+            c.matching.thresholds().suggest,
+            Thresholds::semantic().suggest
+        );
     }
 
     #[test]

@@ -16,7 +16,9 @@
 //! - [`diff`]: `faqbot diff`, the questions an FAQ edit routes differently.
 //! - [`import`]: JSON lines / CSV -> topic files.
 //! - [`eval`]: `faqbot eval`, accuracy on labelled questions (benchmark metrics).
-//! - [`engine`]: the FAQ and its matcher, built once per load.
+//! - [`engine`]: the FAQ and its matcher, built once per load (the
+//!   semantic stage's model and phrasing vectors set up there).
+//! - [`vector_cache`]: the phrasings' sentence vectors on disk.
 //! - [`store`]: the SQLite database of questions, picks and votes, written
 //!   by its own thread so that recording never slows answering.
 //! - [`reload`]: safe reloads: a new engine built to the side and swapped
@@ -44,5 +46,6 @@ pub mod reload;
 pub mod reply;
 pub mod report;
 pub mod store;
+pub mod vector_cache;
 pub mod watch;
 pub mod why;

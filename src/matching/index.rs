@@ -169,7 +169,15 @@ pub struct Params {
     /// "meaning"; `src/matching/synonyms.txt`), as a similarity. 0 turns
     /// synonyms off.
     pub synonym: f32,
+    /// The semantic score's share of the final score, when the semantic
+    /// stage is on (see [`super::fusion`]); the fuzzy score has the rest.
+    pub semantic_weight: f32,
 }
+
+/// The semantic score's share of the final score. Chosen on the tuning
+/// sets (CLINC150 val and the seed FAQ's dev2) together: see
+/// `docs/matching.md` for the sweep.
+pub const SEMANTIC_WEIGHT: f32 = 0.6;
 
 impl Default for Params {
     fn default() -> Self {
@@ -179,6 +187,7 @@ impl Default for Params {
             evidence: 1.5,
             english_cap: 4.0,
             synonym: SYNONYM_SIMILARITY,
+            semantic_weight: SEMANTIC_WEIGHT,
         }
     }
 }
@@ -199,7 +208,13 @@ pub struct WordReading {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Scored {
     pub entry: usize,
+    /// The final score: what the decision uses. The fuzzy score alone, or
+    /// fused with the semantic one (see [`super::Matcher`]).
     pub score: f32,
+    /// The score of the words alone (soft TF-IDF, near copies lifted).
+    pub fuzzy: f32,
+    /// The best phrasing by meaning, when the semantic stage ran.
+    pub semantic: Option<super::semantic::SemanticHit>,
     pub phrasing: usize,
     /// How much of the question the entry explains, in [0, 1].
     pub question_coverage: f32,
@@ -575,6 +590,11 @@ impl Index {
             .into_iter()
             .map(|t| (t, ONE_EDIT_SIMILARITY))
             .collect()
+    }
+
+    /// How many entries the index holds.
+    pub fn entries(&self) -> usize {
+        self.entry_start.len().saturating_sub(1)
     }
 
     /// How near a copy of the question the entry's nearest phrasing is,
@@ -1096,6 +1116,8 @@ impl Index {
         (score > 0.0).then_some(Scored {
             entry: e,
             score,
+            fuzzy: score,
+            semantic: None,
             phrasing,
             question_coverage,
             phrasing_coverage,

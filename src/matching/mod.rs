@@ -5,12 +5,16 @@
 //! - [`english`]: how common a word is in everyday English;
 //! - [`index`]: the index built once per FAQ load, and soft TF-IDF scoring;
 //! - [`spelling`]: re-ranking the best entries by whole-question spelling;
+//! - [`semantic`]: the sentence-embedding model and the phrasings' vectors;
+//! - [`fusion`]: the fuzzy and semantic scores combined into one;
 //! - this module: the decision between answering, suggesting and falling
 //!   back to the topic menu, with its [`Thresholds`].
 
 pub mod english;
+pub mod fusion;
 pub mod index;
 pub mod normalize;
+pub mod semantic;
 pub mod spelling;
 
 use serde::{Deserialize, Serialize};
@@ -65,7 +69,23 @@ impl Default for Thresholds {
     }
 }
 
+/// The defaults with the semantic stage on, where the final score fuses
+/// words and meaning. Chosen like the fuzzy ones, on the tuning sets only
+/// (CLINC150 val and dev2): see `docs/matching.md`.
+pub const SEMANTIC_ANSWER_THRESHOLD: f32 = 0.525;
+pub const SEMANTIC_ANSWER_MARGIN: f32 = 0.08;
+pub const SEMANTIC_SUGGEST_THRESHOLD: f32 = 0.23;
+
 impl Thresholds {
+    /// The defaults with the semantic stage on.
+    pub fn semantic() -> Thresholds {
+        Thresholds {
+            answer: SEMANTIC_ANSWER_THRESHOLD,
+            margin: SEMANTIC_ANSWER_MARGIN,
+            suggest: SEMANTIC_SUGGEST_THRESHOLD,
+        }
+    }
+
     /// Checks the values make sense; the message names the bad key.
     pub fn validate(&self) -> Result<(), String> {
         for (name, v) in [
@@ -133,6 +153,8 @@ pub struct Matcher {
     thresholds: Thresholds,
     /// See [`spelling::rerank_depth`].
     rerank_depth: usize,
+    /// The semantic stage, when it is on (see [`fusion`]).
+    semantic: Option<fusion::Fusion>,
 }
 
 impl Matcher {
@@ -145,7 +167,29 @@ impl Matcher {
             index: Index::build_with(faq, params),
             thresholds,
             rerank_depth: spelling::rerank_depth(faq.entries.len()),
+            semantic: None,
         }
+    }
+
+    /// The same matcher with the semantic stage: `semantic` holds the
+    /// vectors of this FAQ's phrasings, `weight` is the semantic score's
+    /// share of the final score.
+    pub fn with_semantic(mut self, semantic: semantic::Semantic, weight: f32) -> Matcher {
+        self.semantic = Some(fusion::Fusion::new(semantic, weight));
+        self
+    }
+
+    /// The FAQ's background cosine and the semantic share of the final
+    /// score, when the semantic stage is on.
+    pub fn fusion_settings(&self) -> Option<(f32, f32)> {
+        self.semantic
+            .as_ref()
+            .map(|f| (f.semantic().background(), f.weight()))
+    }
+
+    /// The semantic stage, if it is on.
+    pub fn semantic(&self) -> Option<&semantic::Semantic> {
+        self.semantic.as_ref().map(fusion::Fusion::semantic)
     }
 
     pub fn thresholds(&self) -> Thresholds {
@@ -163,12 +207,27 @@ impl Matcher {
         // The question is read once, for its words and for its spelling.
         let words = normalize::words(question);
         let typed = spelling::Typed::new(&words);
-        let mut ranked = self.respell(
-            &typed,
-            self.index.rank_top_words(words, k.max(self.rerank_depth)),
-        );
-        ranked.truncate(k);
-        ranked
+        let Some(fusion) = &self.semantic else {
+            let mut ranked = self.respell(
+                &typed,
+                self.index.rank_top_words(words, k.max(self.rerank_depth)),
+            );
+            ranked.truncate(k);
+            return ranked;
+        };
+        if words.is_empty() {
+            // Nothing to read, by words or by meaning (emoji, a mention).
+            return Vec::new();
+        }
+        let depth = fusion
+            .fuzzy_depth(self.index_entries(), k)
+            .max(self.rerank_depth);
+        let fuzzy = self.respell(&typed, self.index.rank_top_words(words, depth));
+        fusion.fuse(question, fuzzy, k)
+    }
+
+    fn index_entries(&self) -> usize {
+        self.index.entries()
     }
 
     /// Lifts near copies of the question among the best
@@ -182,6 +241,7 @@ impl Matcher {
             let near = self.index.near_copy(typed, s.entry);
             if near > 0.0 {
                 s.score = spelling::Spelling::lift(s.score, near);
+                s.fuzzy = s.score;
             }
         }
         ranked[..depth].sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
@@ -240,6 +300,8 @@ mod tests {
         Scored {
             entry,
             score,
+            fuzzy: score,
+            semantic: None,
             phrasing: 0,
             question_coverage: score,
             phrasing_coverage: score,

@@ -214,26 +214,7 @@ const CHAT_WORDS: &[(&str, &str)] = &[
 /// NFKC, lower case, markup and punctuation removed; words separated by
 /// single spaces. Reads at most [`MAX_QUESTION_CHARS`] characters.
 pub fn normalize(text: &str) -> String {
-    // At most MAX_QUESTION_CHARS characters (no byte count is below the
-    // character count, so short texts need no counting).
-    let text = if text.len() > MAX_QUESTION_CHARS {
-        text.char_indices()
-            .nth(MAX_QUESTION_CHARS)
-            .map_or(text, |(cut, _)| &text[..cut])
-    } else {
-        text
-    };
-    // The markup patterns all need one of these characters; most text has
-    // none, and skipping four regex passes makes indexing much faster.
-    let may_have_markup = text.contains(['<', '`', '@', ':']) || text.contains("www.");
-    let text: std::borrow::Cow<str> = if may_have_markup {
-        let text = CODE_BLOCK.replace_all(text, " ");
-        let text = DISCORD_MARKUP.replace_all(&text, " ");
-        let text = URL.replace_all(&text, " ");
-        MASS_MENTION.replace_all(&text, " ").into_owned().into()
-    } else {
-        text.into()
-    };
+    let text = strip_markup(text);
     let mut out = String::with_capacity(text.len());
     let mut pending_space = false;
     // NFKC then full Unicode case folding ("Straße" and "STRASSE" meet);
@@ -256,6 +237,55 @@ pub fn normalize(text: &str) -> String {
         } else {
             pending_space = true;
         }
+    }
+    out
+}
+
+/// The first [`MAX_QUESTION_CHARS`] characters of `text`, without what is
+/// not part of a question: code blocks, Discord markup (mentions, channels,
+/// custom emoji, timestamps, commands), URLs and `@everyone`/`@here`.
+fn strip_markup(text: &str) -> std::borrow::Cow<'_, str> {
+    // No byte count is below the character count, so short texts need no
+    // counting.
+    let text = if text.len() > MAX_QUESTION_CHARS {
+        text.char_indices()
+            .nth(MAX_QUESTION_CHARS)
+            .map_or(text, |(cut, _)| &text[..cut])
+    } else {
+        text
+    };
+    // The markup patterns all need one of these characters; most text has
+    // none, and skipping four regex passes makes indexing much faster.
+    let may_have_markup = text.contains(['<', '`', '@', ':']) || text.contains("www.");
+    if may_have_markup {
+        let text = CODE_BLOCK.replace_all(text, " ");
+        let text = DISCORD_MARKUP.replace_all(&text, " ");
+        let text = URL.replace_all(&text, " ");
+        MASS_MENTION.replace_all(&text, " ").into_owned().into()
+    } else {
+        text.into()
+    }
+}
+
+/// A question as the sentence-embedding model reads it: markup stripped
+/// (see [`normalize`]), invisible characters dropped and whitespace
+/// collapsed, but case and punctuation kept (the model's tokenizer has its
+/// own rules for them).
+pub fn for_model(text: &str) -> String {
+    let text = strip_markup(text);
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        let word: String = word
+            .chars()
+            .filter(|&c| !is_invisible(c) && !c.is_control())
+            .collect();
+        if word.is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&word);
     }
     out
 }
