@@ -19,6 +19,31 @@ pub struct Pick {
     pub matched: String,
     /// Whether `matched` is the entry's question (else an alternative).
     pub is_question: bool,
+    /// The two signals behind the score, when the semantic stage ran.
+    pub signals: Option<Signals>,
+}
+
+/// The fuzzy and semantic scores that the final score fuses.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Signals {
+    /// The score by words alone.
+    pub fuzzy: f32,
+    /// The cosine to the phrasing closest in meaning.
+    pub cosine: f32,
+    /// That phrasing.
+    pub semantic_via: String,
+}
+
+impl Pick {
+    /// "words 0.52, semantic 0.71 via "how do i take time off"".
+    fn signals_text(&self) -> Option<String> {
+        self.signals.as_ref().map(|s| {
+            format!(
+                "words {:.2}, semantic {:.2} via \"{}\"",
+                s.fuzzy, s.cosine, s.semantic_via
+            )
+        })
+    }
 }
 
 impl Pick {
@@ -33,6 +58,15 @@ impl Pick {
                 .unwrap_or(&e.question)
                 .to_string(),
             is_question: s.phrasing == 0,
+            signals: s.semantic.map(|hit| Signals {
+                fuzzy: s.fuzzy,
+                cosine: hit.cosine,
+                semantic_via: e
+                    .phrasings()
+                    .nth(hit.phrasing)
+                    .unwrap_or(&e.question)
+                    .to_string(),
+            }),
         }
     }
 }
@@ -46,6 +80,9 @@ pub struct Why {
     pub runner_up: Option<Pick>,
     pub thresholds: Thresholds,
     pub words: Vec<WordReading>,
+    /// The FAQ's background cosine and the semantic share of the score,
+    /// when the semantic stage is on.
+    pub fusion: Option<(f32, f32)>,
 }
 
 impl Why {
@@ -57,6 +94,7 @@ impl Why {
             runner_up: m.top.get(1).map(|s| Pick::new(faq, s)),
             thresholds: matcher.thresholds(),
             words: matcher.explain(question),
+            fusion: matcher.fusion_settings(),
         }
     }
 
@@ -83,6 +121,9 @@ impl Why {
                     "Best match: `{}`, score {:.2}, via {via} \"{}\".",
                     b.id, b.score, b.matched
                 );
+                if let Some(signals) = b.signals_text() {
+                    let _ = writeln!(out, "  Signals: {signals}.");
+                }
             }
             None => {
                 let _ = writeln!(out, "No entry shares a word with the question.");
@@ -98,6 +139,9 @@ impl Why {
                     b.score - r.score,
                     r.matched
                 );
+                if let Some(signals) = r.signals_text() {
+                    let _ = writeln!(out, "  Signals: {signals}.");
+                }
             }
             (Some(_), None) => {
                 let _ = writeln!(out, "Runner-up: none.");
@@ -106,9 +150,19 @@ impl Why {
         }
         let _ = writeln!(
             out,
-            "Thresholds: answer at score ≥ {:.2} with a lead ≥ {:.2}; suggest at ≥ {:.2}; else the topic menu.",
-            t.answer, t.margin, t.suggest
+            "Thresholds: answer at score ≥ {} with a lead ≥ {}; suggest at ≥ {}; else the topic menu.",
+            short(t.answer),
+            short(t.margin),
+            short(t.suggest)
         );
+        if let Some((bg, share)) = self.fusion {
+            let _ = writeln!(
+                out,
+                "Score = {:.0} % words + {:.0} % meaning; a cosine counts above this FAQ's background ({bg:.2}, how alike its different entries are).",
+                100.0 - share * 100.0,
+                share * 100.0
+            );
+        }
         if !self.words.is_empty() {
             let words: Vec<String> = self
                 .words
@@ -125,6 +179,13 @@ impl Why {
         }
         out
     }
+}
+
+/// A threshold as configured: 0.525, 0.08, 0.3 (no float noise, no
+/// rounding that would misstate it).
+fn short(x: f32) -> String {
+    let s = format!("{x:.3}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 #[cfg(test)]
