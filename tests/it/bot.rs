@@ -68,7 +68,7 @@ fn shutdown_signal() -> (
 }
 
 /// The store as `[store] path = ""` makes it: off.
-fn store_off() -> Arc<Store> {
+pub(crate) fn store_off() -> Arc<Store> {
     let config = StoreConfig {
         path: "".into(),
         ..StoreConfig::default()
@@ -93,9 +93,18 @@ pub(crate) async fn start_bot_with_store(
     store: Arc<Store>,
     tweak: impl FnOnce(&mut DiscordConfig),
 ) -> Running {
+    start_bot_with_config(faq_dir, &Config::default(), store, tweak).await
+}
+
+/// [`start_bot_with_store`] with the matcher `config` says.
+pub(crate) async fn start_bot_with_config(
+    faq_dir: &std::path::Path,
+    config: &Config,
+    store: Arc<Store>,
+    tweak: impl FnOnce(&mut DiscordConfig),
+) -> Running {
     let fake = FakeDiscord::start().await;
-    let config = Config::default();
-    let engine = Engine::load(faq_dir, &config).expect("the FAQ loads");
+    let engine = Engine::load(faq_dir, config).expect("the FAQ loads");
     let mut settings = test_settings(Some(fake.base_url()));
     tweak(&mut settings);
     let token = Token::parse(TEST_TOKEN).expect("token shape");

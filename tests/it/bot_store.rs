@@ -344,7 +344,7 @@ async fn picks_from_the_menu_and_the_suggestions_are_tied_to_their_question() {
         .expect("a second suggestion button");
     assert_eq!(
         second,
-        format!("faq:answer:treaties-reciprocity:{unsure_id}")
+        format!("faq:answer:security-measures-what-it-involves:{unsure_id}")
     );
     let picked_answer = interact(fake, component(&second, None, &shown(fake, &cb))).await;
     // The picked answer takes votes for the entry picked (not the
@@ -354,7 +354,7 @@ async fn picks_from_the_menu_and_the_suggestions_are_tied_to_their_question() {
     assert_eq!(labels, ["👍", "👎"], "{}", picked_answer.body);
     assert_eq!(
         feedback[1].1,
-        format!("faq:down:{unsure_id}:treaties-reciprocity")
+        format!("faq:down:{unsure_id}:security-measures-what-it-involves")
     );
     let voted = interact(
         fake,
@@ -402,7 +402,7 @@ async fn picks_from_the_menu_and_the_suggestions_are_tied_to_their_question() {
             .iter()
             .map(|v| (v.entry.as_str(), v.up, v.down))
             .collect::<Vec<_>>(),
-        [("treaties-reciprocity", 0, 1)],
+        [("security-measures-what-it-involves", 0, 1)],
         "the vote counts for the entry picked, not the question's best"
     );
     let picks = reader.picks_since(0).expect("read");
@@ -416,7 +416,7 @@ async fn picks_from_the_menu_and_the_suggestions_are_tied_to_their_question() {
             (fallback_id.0, picked_entry, Via::Menu, Some(NOTHING_FITS)),
             (
                 unsure_id.0,
-                "treaties-reciprocity",
+                "security-measures-what-it-involves",
                 Via::Suggestion,
                 Some(UNSURE)
             ),

@@ -50,7 +50,31 @@ fn a_session_of_picks_becomes_an_alternative_that_answers_next_time() {
     std::fs::create_dir(&faq_dir).expect("mkdir");
     copy_faq(&faq_dir);
     let db = tmp.path().join("faqbot.db");
-    let engine = Engine::load(&faq_dir, &Config::default()).expect("the FAQ loads");
+    // The learning loop on the word matcher, where these wordings are near
+    // misses (with the semantic stage on, the first is answered outright).
+    let mut config = Config::default();
+    config.matching.semantic = false;
+    // The bundled regression questions hold two that only the semantic
+    // stage answers; by words they are near misses, so they leave this copy.
+    let cases = faq_dir.join("tests.toml");
+    let text = std::fs::read_to_string(&cases).expect("read tests.toml");
+    let mut kept = text.clone();
+    for q in [
+        "why do missions hire private security firms",
+        "what technology do private security companies use",
+    ] {
+        let block = kept
+            .split("[[case]]")
+            .find(|b| b.contains(&format!("question = \"{q}\"")))
+            .map(|b| format!("[[case]]{b}"))
+            .expect("the case is in tests.toml");
+        kept = kept.replacen(&block, "", 1);
+    }
+    assert_ne!(kept, text);
+    std::fs::write(&cases, kept).expect("write tests.toml");
+    let config_file = tmp.path().join("faqbot.toml");
+    std::fs::write(&config_file, "[matching]\nsemantic = false\n").expect("write config");
+    let engine = Engine::load(&faq_dir, &config).expect("the FAQ loads");
 
     // Before: the question only gets suggestions.
     let before = engine.matcher.ask(ASKED[0]);

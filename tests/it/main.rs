@@ -13,6 +13,7 @@ mod learn;
 mod properties;
 mod question_table;
 mod reload;
+mod semantic;
 mod store;
 
 use std::io::Write;
