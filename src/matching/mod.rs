@@ -220,14 +220,10 @@ impl Matcher {
             return Vec::new();
         }
         let depth = fusion
-            .fuzzy_depth(self.index_entries(), k)
+            .fuzzy_depth(self.index.entries(), k)
             .max(self.rerank_depth);
         let fuzzy = self.respell(&typed, self.index.rank_top_words(words, depth));
         fusion.fuse(question, fuzzy, k)
-    }
-
-    fn index_entries(&self) -> usize {
-        self.index.entries()
     }
 
     /// Lifts near copies of the question among the best
