@@ -69,10 +69,6 @@ impl Semantic {
         }
     }
 
-    pub fn model(&self) -> &Arc<Model> {
-        &self.model
-    }
-
     /// The mean cosine between phrasings of different entries.
     pub fn background(&self) -> f32 {
         self.background
@@ -84,9 +80,9 @@ impl Semantic {
         (cosine - self.background) / (1.0 - self.background)
     }
 
-    /// The question's unit vector.
-    pub fn embed(&self, question: &str) -> Result<Vec<f32>, EmbedError> {
-        self.model.embed(&[question])
+    /// The question's unit vector (see [`Model::embed_question`]).
+    pub fn embed(&self, question: &str) -> Result<Arc<[f32]>, EmbedError> {
+        self.model.embed_question(question)
     }
 
     /// Every entry's best phrasing for the question's vector, in FAQ order.

@@ -8,7 +8,9 @@
 //! same architecture loads from a folder ([`Model::load_dir`]).
 
 use std::fmt;
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
@@ -26,6 +28,9 @@ const BUNDLED_DIR: &str = "models/all-MiniLM-L6-v2";
 
 static BUNDLED_CONFIG: &[u8] = include_bytes!("../../../models/all-MiniLM-L6-v2/config.json");
 static BUNDLED_TOKENIZER: &[u8] = include_bytes!("../../../models/all-MiniLM-L6-v2/tokenizer.json");
+/// The bundled files' SHA-256 sums (`tools/make_model.py` writes them): they
+/// name the bundled model without hashing 45 MB of weights at every start.
+static BUNDLED_SUMS: &[u8] = include_bytes!("../../../models/all-MiniLM-L6-v2/SHA256SUMS");
 static BUNDLED_WEIGHTS: &[u8] =
     include_bytes!("../../../models/all-MiniLM-L6-v2/model.safetensors");
 
@@ -36,6 +41,11 @@ pub const MAX_TOKENS: usize = 256;
 /// Phrasings are embedded this many at a time: one forward pass per batch
 /// (sorted by length, so that little padding is computed).
 const BATCH: usize = 32;
+
+/// How many recent questions' vectors the model keeps (1.5 kB each): a
+/// vector depends only on the text, so every FAQ using the model shares
+/// them, and a question asked again costs a look-up.
+const RECENT_QUESTIONS: usize = 4096;
 
 /// A model file that cannot be used, named, with what is wrong.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,6 +70,7 @@ pub struct Model {
     /// keyed by it, so that vectors of one model are never read as another's.
     id: String,
     dim: usize,
+    recent: Mutex<lru::LruCache<String, Arc<[f32]>>>,
 }
 
 impl fmt::Debug for Model {
@@ -77,6 +88,7 @@ impl Model {
         let dir = Path::new(BUNDLED_DIR);
         Model::from_bytes(
             dir,
+            short_hash(&[BUNDLED_SUMS]),
             BUNDLED_CONFIG,
             BUNDLED_TOKENIZER,
             VarSource::Static(BUNDLED_WEIGHTS),
@@ -96,11 +108,13 @@ impl Model {
         let config = read(CONFIG_FILE)?;
         let tokenizer = read(TOKENIZER_FILE)?;
         let weights = read(WEIGHTS_FILE)?;
-        Model::from_bytes(dir, &config, &tokenizer, VarSource::Owned(weights))
+        let id = short_hash(&[&config, &tokenizer, &weights]);
+        Model::from_bytes(dir, id, &config, &tokenizer, VarSource::Owned(weights))
     }
 
     fn from_bytes(
         dir: &Path,
+        id: String,
         config: &[u8],
         tokenizer: &[u8],
         weights: VarSource,
@@ -122,17 +136,6 @@ impl Model {
         }))
         .map_err(|e| fail(TOKENIZER_FILE, format!("cannot truncate: {e}")))?;
 
-        let mut hash = Sha256::new();
-        hash.update(config);
-        hash.update(tokenizer);
-        hash.update(weights.bytes());
-        let id = hash
-            .finalize()
-            .iter()
-            .take(8)
-            .map(|b| format!("{b:02x}"))
-            .collect();
-
         let device = Device::Cpu;
         let weights_error = |e: candle_core::Error| fail(WEIGHTS_FILE, e.to_string());
         let vb = match weights {
@@ -150,6 +153,9 @@ impl Model {
             tokenizer: tok,
             id,
             dim: bert_config.hidden_size,
+            recent: Mutex::new(lru::LruCache::new(
+                NonZeroUsize::new(RECENT_QUESTIONS).unwrap_or(NonZeroUsize::MIN),
+            )),
         };
         // Weights that load but compute nonsense (a truncated or altered
         // file) show here, at start, not as bad answers later.
@@ -173,6 +179,24 @@ impl Model {
     /// The length of a sentence vector (384 for all-MiniLM-L6-v2).
     pub fn dim(&self) -> usize {
         self.dim
+    }
+
+    /// The unit vector of one question, from the recent questions if it
+    /// was asked before (by any FAQ).
+    pub fn embed_question(&self, text: &str) -> Result<Arc<[f32]>, EmbedError> {
+        if let Some(v) = self.recent().get(text).cloned() {
+            return Ok(v);
+        }
+        // The model runs outside the lock: other questions go on meanwhile.
+        let v: Arc<[f32]> = self.embed(&[text])?.into();
+        self.recent().put(text.to_string(), Arc::clone(&v));
+        Ok(v)
+    }
+
+    /// The recent questions. A poisoned lock only means another thread
+    /// panicked while holding it; every entry is a whole vector either way.
+    fn recent(&self) -> std::sync::MutexGuard<'_, lru::LruCache<String, Arc<[f32]>>> {
+        self.recent.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The unit vectors of `texts`, one after another (`texts.len() *
@@ -246,19 +270,23 @@ impl Model {
     }
 }
 
+/// 16 hex digits of the SHA-256 of `parts`, one after another.
+fn short_hash(parts: &[&[u8]]) -> String {
+    let mut hash = Sha256::new();
+    for p in parts {
+        hash.update(p);
+    }
+    hash.finalize()
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// The weights' bytes: compiled in, or read from a file.
 enum VarSource {
     Static(&'static [u8]),
     Owned(Vec<u8>),
-}
-
-impl VarSource {
-    fn bytes(&self) -> &[u8] {
-        match self {
-            VarSource::Static(b) => b,
-            VarSource::Owned(b) => b,
-        }
-    }
 }
 
 /// The model failed on a text (it should not: any string tokenizes).
