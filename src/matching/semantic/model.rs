@@ -7,6 +7,7 @@
 //! model is compiled into the binary ([`Model::bundled`]); another of the
 //! same architecture loads from a folder ([`Model::load_dir`]).
 
+use std::collections::HashMap;
 use std::fmt;
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
@@ -138,15 +139,13 @@ impl Model {
 
         let device = Device::Cpu;
         let weights_error = |e: candle_core::Error| fail(WEIGHTS_FILE, e.to_string());
-        let vb = match weights {
-            VarSource::Static(bytes) => {
-                VarBuilder::from_slice_safetensors(bytes, DType::F32, &device)
-            }
-            VarSource::Owned(bytes) => {
-                VarBuilder::from_buffered_safetensors(bytes, DType::F32, &device)
-            }
+        let tensors = match &weights {
+            VarSource::Static(bytes) => candle_core::safetensors::load_buffer(bytes, &device),
+            VarSource::Owned(bytes) => candle_core::safetensors::load_buffer(bytes, &device),
         }
         .map_err(weights_error)?;
+        let tensors = for_small_batches(tensors).map_err(weights_error)?;
+        let vb = VarBuilder::from_tensors(tensors, DType::F32, &device);
         let bert = BertModel::load(vb, &bert_config).map_err(weights_error)?;
         let model = Model {
             bert,
@@ -216,7 +215,10 @@ impl Model {
         let mut out = vec![0.0f32; texts.len() * self.dim];
         for batch in order.chunks(BATCH) {
             let ids: Vec<&[u32]> = batch.iter().map(|&i| encodings[i].as_slice()).collect();
-            let vectors = self.forward(&ids)?;
+            // On candle's own worker threads: its many small parallel
+            // sections then run where they start, instead of each waking a
+            // thread and waiting for it (which cost a third of a question).
+            let vectors = self.bert.device.with_context(|| self.forward(&ids))?;
             for (k, &i) in batch.iter().enumerate() {
                 out[i * self.dim..(i + 1) * self.dim]
                     .copy_from_slice(&vectors[k * self.dim..(k + 1) * self.dim]);
@@ -268,6 +270,25 @@ impl Model {
         }
         Ok(out)
     }
+}
+
+/// The weights in f32, each dense layer's matrix stored transposed (a
+/// `[in, out]` buffer viewed as `[out, in]`). A question is a handful of
+/// tokens: with the matrix in this layout the matrix product reads it as it
+/// lies, where the file's layout had it copied (packed) for every question,
+/// which cost more than the arithmetic.
+fn for_small_batches(
+    tensors: HashMap<String, Tensor>,
+) -> candle_core::Result<HashMap<String, Tensor>> {
+    tensors
+        .into_iter()
+        .map(|(name, t)| {
+            let t = t.to_dtype(DType::F32)?;
+            let dense = name.ends_with(".weight") && t.rank() == 2 && !name.contains("embeddings");
+            let t = if dense { t.t()?.contiguous()?.t()? } else { t };
+            Ok((name, t))
+        })
+        .collect()
 }
 
 /// 16 hex digits of the SHA-256 of `parts`, one after another.
