@@ -768,6 +768,7 @@ fn cmd_eval(faq: &Faq, config: &Config, queries: &Path, flags: &EvalFlags) -> Ex
                 let t = Thresholds {
                     answer: a,
                     suggest: t.suggest.min(a),
+                    suggest_others: t.suggest_others.min(a),
                     ..t
                 };
                 (a, eval::metrics(faq, &cases, &ranked, t))
@@ -797,10 +798,11 @@ fn cmd_eval(faq: &Faq, config: &Config, queries: &Path, flags: &EvalFlags) -> Ex
             faq.entries.len()
         );
         outln!(
-            "thresholds: answer {:.3}, margin {:.3}, suggest {:.3}",
+            "thresholds: answer {:.3}, margin {:.3}, suggest {:.3} (others {:.3})",
             t.answer,
             t.margin,
-            t.suggest
+            t.suggest,
+            t.suggest_others
         );
         outln!("  answered right          {}", pct(m.answer_acc));
         outln!("  answered wrong          {}", pct(m.wrong_answer));

@@ -50,6 +50,7 @@ pub struct MatchingConfig {
     pub answer: Option<f32>,
     pub margin: Option<f32>,
     pub suggest: Option<f32>,
+    pub suggest_others: Option<f32>,
     /// Whether the sentence-embedding model adds meaning to the words.
     /// false: the fuzzy matcher alone.
     pub semantic: bool,
@@ -76,6 +77,7 @@ impl Default for MatchingConfig {
             answer: None,
             margin: None,
             suggest: None,
+            suggest_others: None,
             semantic: true,
             model: None,
             cache: None,
@@ -93,10 +95,15 @@ impl MatchingConfig {
         } else {
             Thresholds::default()
         };
+        let suggest = self.suggest.unwrap_or(d.suggest);
         Thresholds {
             answer: self.answer.unwrap_or(d.answer),
             margin: self.margin.unwrap_or(d.margin),
-            suggest: self.suggest.unwrap_or(d.suggest),
+            suggest,
+            // Unset, the others' bar keeps its default ratio to `suggest`.
+            suggest_others: self
+                .suggest_others
+                .unwrap_or(suggest * d.suggest_others / d.suggest.max(f32::EPSILON)),
         }
     }
 
@@ -479,6 +486,29 @@ mod tests {
             c.matching.thresholds().suggest,
             Thresholds::semantic().suggest
         );
+    }
+
+    #[test]
+    fn the_other_suggestions_bar_follows_suggest_unless_set() {
+        let t = |toml: &str| {
+            Config::parse(toml, Path::new("c.toml"))
+                .expect("ok")
+                .matching
+                .thresholds()
+        };
+        // With meaning: half of `suggest`, whether default or set.
+        assert_eq!(t("").suggest_others, 0.115);
+        assert_eq!(t("[matching]\nsuggest = 0.4\n").suggest_others, 0.2);
+        // Words alone: equal to `suggest`, the fuzzy matcher's old rule.
+        let fuzzy = t("[matching]\nsemantic = false\nsuggest = 0.4\n");
+        assert_eq!(fuzzy.suggest_others, fuzzy.suggest);
+        assert_eq!(
+            t("[matching]\nsuggest_others = 0.05\n").suggest_others,
+            0.05
+        );
+        let e = Config::parse("[matching]\nsuggest_others = 0.3\n", Path::new("c.toml"))
+            .expect_err("above suggest");
+        assert!(e.to_string().contains("matching.suggest_others"), "{e}");
     }
 
     #[test]

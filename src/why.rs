@@ -150,10 +150,11 @@ impl Why {
         }
         let _ = writeln!(
             out,
-            "Thresholds: answer at score ≥ {} with a lead ≥ {}; suggest at ≥ {}; else the topic menu.",
+            "Thresholds: answer at score ≥ {} with a lead ≥ {}; suggest at ≥ {} (then others at ≥ {}); else the topic menu.",
             short(t.answer),
             short(t.margin),
-            short(t.suggest)
+            short(t.suggest),
+            short(t.suggest_others)
         );
         if let Some((bg, share)) = self.fusion {
             let _ = writeln!(

@@ -46,6 +46,11 @@ pub const ANSWER_MARGIN: f32 = 0.08;
 /// questions get the menu rather than unrelated suggestions.
 pub const SUGGEST_THRESHOLD: f32 = 0.3;
 
+/// Once the best entry is a suggestion, the next ones join it at this
+/// score: a "Did you mean…" list is decided by its best entry. For the
+/// fuzzy matcher it is the suggest threshold itself (its old behaviour).
+pub const SUGGEST_OTHERS_THRESHOLD: f32 = SUGGEST_THRESHOLD;
+
 /// At most this many suggestions (Discord: one row of buttons reads well).
 pub const MAX_SUGGESTIONS: usize = 3;
 
@@ -57,6 +62,9 @@ pub struct Thresholds {
     pub answer: f32,
     pub margin: f32,
     pub suggest: f32,
+    /// The bar for the other suggestions once the best entry passes
+    /// `suggest` (at most `suggest`).
+    pub suggest_others: f32,
 }
 
 impl Default for Thresholds {
@@ -65,6 +73,7 @@ impl Default for Thresholds {
             answer: ANSWER_THRESHOLD,
             margin: ANSWER_MARGIN,
             suggest: SUGGEST_THRESHOLD,
+            suggest_others: SUGGEST_OTHERS_THRESHOLD,
         }
     }
 }
@@ -75,6 +84,11 @@ impl Default for Thresholds {
 pub const SEMANTIC_ANSWER_THRESHOLD: f32 = 0.525;
 pub const SEMANTIC_ANSWER_MARGIN: f32 = 0.08;
 pub const SEMANTIC_SUGGEST_THRESHOLD: f32 = 0.23;
+/// Half the suggest threshold. On CLINC150 val it shows the right entry for
+/// 86.0 % of in-scope questions instead of 85.2 % (2.9 suggestions a list
+/// instead of 2.5); dev2 and dev are unchanged; which questions get the
+/// topic menu does not change at all, as that is the best entry's call.
+pub const SEMANTIC_SUGGEST_OTHERS_THRESHOLD: f32 = 0.115;
 
 impl Thresholds {
     /// The defaults with the semantic stage on.
@@ -83,6 +97,7 @@ impl Thresholds {
             answer: SEMANTIC_ANSWER_THRESHOLD,
             margin: SEMANTIC_ANSWER_MARGIN,
             suggest: SEMANTIC_SUGGEST_THRESHOLD,
+            suggest_others: SEMANTIC_SUGGEST_OTHERS_THRESHOLD,
         }
     }
 
@@ -92,6 +107,7 @@ impl Thresholds {
             ("answer", self.answer),
             ("margin", self.margin),
             ("suggest", self.suggest),
+            ("suggest_others", self.suggest_others),
         ] {
             if !(0.0..=1.0).contains(&v) {
                 return Err(format!("matching.{name} = {v} is outside 0.0..=1.0"));
@@ -101,6 +117,12 @@ impl Thresholds {
             return Err(format!(
                 "matching.suggest ({}) is above matching.answer ({}); suggestions are for scores below the answer threshold",
                 self.suggest, self.answer
+            ));
+        }
+        if self.suggest_others > self.suggest {
+            return Err(format!(
+                "matching.suggest_others ({}) is above matching.suggest ({}); it is the bar for the suggestions after the first",
+                self.suggest_others, self.suggest
             ));
         }
         Ok(())
@@ -275,17 +297,17 @@ pub fn decide(ranked: &[Scored], has_words: bool, t: Thresholds) -> Decision {
     if best.score >= t.answer && best.score - runner_up >= t.margin {
         return Decision::Answer(*best);
     }
+    if best.score < t.suggest {
+        return Decision::Fallback(FallbackReason::NoMatch);
+    }
     let close: Vec<Scored> = ranked
         .iter()
-        .filter(|s| s.score >= t.suggest)
         .take(MAX_SUGGESTIONS)
-        .copied()
+        .enumerate()
+        .filter(|(i, s)| *i == 0 || s.score >= t.suggest_others)
+        .map(|(_, s)| *s)
         .collect();
-    if close.is_empty() {
-        Decision::Fallback(FallbackReason::NoMatch)
-    } else {
-        Decision::Suggest(close)
-    }
+    Decision::Suggest(close)
 }
 
 #[cfg(test)]
@@ -308,6 +330,7 @@ mod tests {
         answer: 0.6,
         margin: 0.1,
         suggest: 0.3,
+        suggest_others: 0.2,
     };
 
     #[test]
@@ -321,8 +344,22 @@ mod tests {
     #[test]
     fn suggests_when_two_entries_are_too_close_to_call() {
         assert_eq!(
-            decide(&[s(1, 0.8), s(2, 0.75), s(3, 0.2)], true, T),
+            decide(&[s(1, 0.8), s(2, 0.75), s(3, 0.1)], true, T),
             Decision::Suggest(vec![s(1, 0.8), s(2, 0.75)])
+        );
+    }
+
+    #[test]
+    fn the_best_entry_decides_a_suggestion_and_the_others_join_at_their_own_bar() {
+        // 0.25 is below `suggest` (0.3) but above `suggest_others` (0.2).
+        assert_eq!(
+            decide(&[s(1, 0.4), s(2, 0.25), s(3, 0.15)], true, T),
+            Decision::Suggest(vec![s(1, 0.4), s(2, 0.25)])
+        );
+        // A best entry below `suggest` gives the menu, whatever follows.
+        assert_eq!(
+            decide(&[s(1, 0.29), s(2, 0.28)], true, T),
+            Decision::Fallback(FallbackReason::NoMatch)
         );
     }
 

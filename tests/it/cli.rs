@@ -371,7 +371,7 @@ fn explain_shows_score_phrasing_runner_up_and_thresholds() {
     );
     assert!(why.contains("Runner-up: `"), "{why}");
     assert!(
-        why.contains("Thresholds: answer at score ≥ 0.525 with a lead ≥ 0.08; suggest at ≥ 0.23"),
+        why.contains("Thresholds: answer at score ≥ 0.525 with a lead ≥ 0.08; suggest at ≥ 0.23 (then others at ≥ 0.115)"),
         "{why}"
     );
     // The reply itself still goes to stdout.

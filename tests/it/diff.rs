@@ -18,11 +18,12 @@ fn diff_prints_exactly_the_changed_routes() {
     assert!(out.status.success(), "{}", stdout(&out));
     // Unchanged routes (the lost passport, the visa fee, an off-topic
     // question) are not printed; a question in two sources is asked once.
+    // `visa-fee` joins the suggestions at the others' lower bar.
     assert_eq!(
         stdout(&out),
         "\"when is the embassy open\": answer `embassy-hours` (score 1.00) → suggestions `consulate-address` (score 0.33)\n\
-         \"where is the consulate\": suggestions `embassy-hours` (score 0.36) → answer `consulate-address` (score 1.00)\n\
-         \"consulate address please\": suggestions `embassy-hours` (score 0.32) → answer `consulate-address` (score 1.00)\n\
+         \"where is the consulate\": suggestions `embassy-hours`, `visa-fee` (score 0.36) → answer `consulate-address` (score 1.00)\n\
+         \"consulate address please\": suggestions `embassy-hours`, `visa-fee` (score 0.32) → answer `consulate-address` (score 1.00)\n\
          6 questions replayed, 3 changed: 2 answers gained, 1 lost, 0 switched to another entry, 0 with other suggestions or the menu\n"
     );
 }
