@@ -177,6 +177,8 @@ pub struct Question {
     pub id: QuestionId,
     /// When it was asked, in Unix seconds.
     pub at: i64,
+    /// As asked; the store keeps it as the matcher reads it, without
+    /// mentions or other Discord markup (so no user or role id is kept).
     pub text: String,
     /// The guild it was asked in (none: a DM or the terminal).
     pub guild_id: Option<u64>,

@@ -18,7 +18,30 @@ pub(crate) const SALT_KEY: &str = "voter_salt";
 /// Migration `n` (1-based) takes a database at version `n - 1` to `n`.
 /// Append only: never edit one that has shipped.
 const MIGRATIONS: &[fn(&Transaction<'_>) -> rusqlite::Result<()>] =
-    &[v1_tables_and_salt, v2_vote_entry];
+    &[v1_tables_and_salt, v2_vote_entry, v3_text_without_mentions];
+
+/// Version 3: questions are kept as the matcher reads them, without
+/// mentions: rows written before keep `<@id>` and `<@&id>` markup, so they
+/// are rewritten the same way (`writer::stored_text`).
+fn v3_text_without_mentions(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    // Every kind of markup the matcher drops needs one of these characters.
+    let rows: Vec<(i64, String)> = tx
+        .prepare(
+            "SELECT id, text FROM questions
+             WHERE instr(text, '<') OR instr(text, '@') OR instr(text, '`')
+                OR instr(text, ':') OR instr(text, 'www.')",
+        )?
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut update = tx.prepare("UPDATE questions SET text = ?1 WHERE id = ?2")?;
+    for (id, text) in rows {
+        let clean = super::writer::stored_text(&text);
+        if clean != text {
+            update.execute(params![clean, id])?;
+        }
+    }
+    Ok(())
+}
 
 /// Version 2: a vote may name the entry it is about. An answer the asker
 /// picked from the suggestions or the menu is not the question's best

@@ -218,6 +218,59 @@ fn what_is_recorded_is_read_back_exactly() {
 }
 
 #[test]
+fn a_question_is_kept_without_user_role_or_channel_ids() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("faqbot.db");
+    let store = Store::open(&path, test_options());
+    let now = now_unix();
+    let q = question(
+        "<@123456789012345678> who guards <@&987654321098765432> embassies? <#111222333444555666> <@!222333444555666777>",
+        now,
+    );
+    store.record_question(q.clone());
+    store.flush();
+    let r = Reader::open(&path).expect("reader");
+    let kept = r.question(q.id).expect("read").expect("the question");
+    assert_eq!(kept.text, "who guards embassies?");
+}
+
+#[test]
+fn migration_3_removes_the_ids_that_older_rows_kept() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("faqbot.db");
+    let now = now_unix();
+    {
+        let mut conn = Connection::open(&path).expect("open");
+        super::schema::migrate_up_to(&mut conn, 2).expect("version 2");
+        for (id, text) in [
+            (7, "<@123456789012345678> who guards   embassies?"),
+            (8, "ask <@&987654321098765432> about visas"),
+            (9, "plain question, kept: as it was"),
+        ] {
+            conn.execute(
+                "INSERT INTO questions (id, at, text, trigger, outcome, entry, score, latency_us)
+                 VALUES (?1, ?2, ?3, 'mention', 'answer', 'e', 0.9, 10)",
+                rusqlite::params![id, now, text],
+            )
+            .expect("a version-2 question");
+        }
+    }
+    let store = Store::open(&path, test_options());
+    store.flush();
+    let r = Reader::open(&path).expect("migrated");
+    let text = |id| {
+        r.question(QuestionId(id))
+            .expect("read")
+            .expect("kept")
+            .text
+    };
+    assert_eq!(text(7), "who guards embassies?");
+    assert_eq!(text(8), "ask about visas");
+    assert_eq!(text(9), "plain question, kept: as it was");
+    assert_eq!(user_version(&path), SCHEMA_VERSION);
+}
+
+#[test]
 fn a_version_1_database_keeps_its_votes_through_migration_2() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("faqbot.db");

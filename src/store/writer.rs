@@ -282,7 +282,7 @@ fn insert_question(conn: &Connection, q: &Question) -> rusqlite::Result<()> {
     .execute(params![
         to_sql_int(q.id.0),
         q.at,
-        q.text,
+        stored_text(&q.text),
         q.guild_id.map(to_sql_int),
         q.channel_id.map(to_sql_int),
         q.trigger.as_str(),
@@ -331,4 +331,11 @@ pub(super) fn voter_hash(salt: &[u8], user: u64) -> [u8; 32] {
     h.update(salt);
     h.update(user.to_string().as_bytes());
     h.finalize().into()
+}
+
+/// A question's text as the store keeps it: as the matcher reads it, with
+/// mentions (`<@id>`, `<@&id>`), channels and other Discord markup removed,
+/// so that no user or role id is kept.
+pub(crate) fn stored_text(text: &str) -> String {
+    crate::matching::normalize::for_model(text)
 }
