@@ -25,7 +25,8 @@
 //!   in whole, or every error reported and the old one kept.
 //! - [`watch`]: watching the FAQ directory and reloading on each change.
 //! - [`discord`]: the bot; the only module that imports serenity.
-//! - [`cli`]: the command line; `main.rs` only calls [`cli::run`].
+//! - [`logging`]: the log subscriber, and the redaction of tokens in every line.
+//! - [`cli`]: the command line; `main.rs` calls [`logging::init`] and [`cli::run`].
 //!
 //! Everything outside `discord` is free of Discord types and tested
 //! without a network.
@@ -40,6 +41,7 @@ pub mod eval;
 pub mod faq;
 pub mod import;
 pub mod learn;
+pub mod logging;
 pub mod matching;
 pub mod regression;
 pub mod reload;
