@@ -581,15 +581,28 @@ fn load_faq(dir: &Path) -> Option<Faq> {
     if let Some(faq) = report.faq {
         return Some(faq);
     }
-    for d in report.diagnostics.iter().filter(|d| d.is_error()) {
+    faq_failed(dir, &report.diagnostics);
+    None
+}
+
+/// Prints why the FAQ in `dir` did not load: its errors, then what to do.
+/// A folder that is not there is not an FAQ with errors.
+fn faq_failed(dir: &Path, diagnostics: &[crate::faq::Diagnostic]) {
+    for d in diagnostics.iter().filter(|d| d.is_error()) {
         eprintln!("{d}");
     }
-    eprintln!(
-        "faqbot: the FAQ in {} has errors (above); fix them, then check with `faqbot check {}`",
-        dir.display(),
-        dir.display()
-    );
-    None
+    if dir.is_dir() {
+        eprintln!(
+            "faqbot: the FAQ in {} has errors (above); fix them, then check with `faqbot check {}`",
+            dir.display(),
+            dir.display()
+        );
+    } else {
+        eprintln!(
+            "faqbot: there is no FAQ folder at {}; pass --faq DIR, or set `faq_dir` in the config file",
+            dir.display()
+        );
+    }
 }
 
 fn cmd_ask(faq: &Faq, matcher: &Matcher, json: bool, words: &[String]) -> ExitCode {
@@ -904,14 +917,7 @@ fn cmd_run(dir: &Path, config: &Config) -> ExitCode {
     let engine = match crate::engine::Engine::load(dir, config) {
         Ok(e) => e,
         Err(errors) => {
-            for d in &errors {
-                eprintln!("{d}");
-            }
-            eprintln!(
-                "faqbot: the FAQ in {} has errors (above); fix them, then check with `faqbot check {}`",
-                dir.display(),
-                dir.display()
-            );
+            faq_failed(dir, &errors);
             return ExitCode::FAILURE;
         }
     };
@@ -945,7 +951,10 @@ fn cmd_run(dir: &Path, config: &Config) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("faqbot: the Discord connection failed: {e}");
+            eprintln!(
+                "faqbot: {}",
+                crate::discord::explain_failure(&e, &config.discord)
+            );
             ExitCode::FAILURE
         }
     }

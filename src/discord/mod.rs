@@ -39,6 +39,35 @@ pub fn intents(settings: &DiscordConfig) -> GatewayIntents {
     intents
 }
 
+/// What to tell the operator when [`run`] fails: the error, and for the
+/// failures Discord reports with a gateway close code, what to change.
+pub fn explain_failure(e: &serenity::Error, settings: &DiscordConfig) -> String {
+    use serenity::gateway::GatewayError;
+    match e {
+        serenity::Error::Gateway(GatewayError::DisallowedGatewayIntents) => {
+            let why = if settings.help_channels.is_empty() {
+                "faqbot asked for an intent this application may not use"
+            } else {
+                "`[discord] help_channels` needs the Message Content intent, which this application may not use"
+            };
+            format!(
+                "Discord closed the gateway with 4014 (disallowed intents): {why}. \
+                 Enable \"Message Content Intent\" under Bot > Privileged Gateway Intents in the \
+                 Developer Portal, or set `help_channels = []` (mentions, replies, DMs and slash \
+                 commands work without it)"
+            )
+        }
+        serenity::Error::Gateway(GatewayError::InvalidGatewayIntents) => format!(
+            "Discord closed the gateway with 4013 (invalid intents): {e}; this faqbot build asked for intents Discord does not know"
+        ),
+        serenity::Error::Gateway(GatewayError::InvalidAuthentication) => format!(
+            "Discord rejected the token (close 4004): check the variable `{}` holds this bot's token (Developer Portal > Bot > Reset Token)",
+            settings.token_env
+        ),
+        other => format!("the Discord connection failed: {other}"),
+    }
+}
+
 /// Connects to Discord and answers until `shutdown` completes, then closes
 /// the shards cleanly. With `settings.proxy`, every REST call (the gateway
 /// look-up included) goes through the proxy, which owns rate limiting.

@@ -406,3 +406,17 @@ fn a_reader_that_stops_early_ends_ask_quietly() {
     assert!(!err.contains("panicked"), "{err}");
     assert_eq!(out.status.code(), Some(0), "{err}");
 }
+
+#[test]
+fn a_missing_faq_folder_is_named_as_missing_not_as_an_faq_with_errors() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let missing = dir.path().join("no-such-faq");
+    let out = run_with_stdin(
+        &["ask", "--faq", missing.to_str().expect("utf-8")],
+        b"who protects embassies\n",
+    );
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("there is no FAQ folder at"), "{err}");
+    assert!(!err.contains("has errors"), "{err}");
+}
