@@ -130,6 +130,23 @@ struct Place {
     channel: ChannelId,
 }
 
+/// A user's last question, for the cooldown: when, and whether the note
+/// for this window was sent.
+#[derive(Debug, Clone, Copy)]
+struct Asked {
+    at: Instant,
+    noted: bool,
+}
+
+/// A question inside its asker's cooldown.
+#[derive(Debug, Clone, Copy)]
+struct Cooldown {
+    /// Until the asker may ask again.
+    wait: Duration,
+    /// The first question of this window to be turned away.
+    first_note: bool,
+}
+
 /// The bot's state: the engine (swappable), settings, the question store,
 /// and the small memories behind cooldowns, "answered just above" and
 /// Why?.
@@ -138,7 +155,7 @@ pub struct Bot {
     settings: DiscordConfig,
     store: Arc<Store>,
     me: OnceLock<UserId>,
-    last_question: Mutex<HashMap<UserId, Instant>>,
+    last_question: Mutex<HashMap<UserId, Asked>>,
     recent_answers: Mutex<HashMap<(ChannelId, String), (Instant, String)>>,
     recent_questions: Mutex<RecentQuestions>,
 }
@@ -172,23 +189,34 @@ impl Bot {
         self.engine.clone()
     }
 
-    /// `Some(wait)` when `user` asked less than the cooldown ago; else
-    /// records this question.
-    fn cooldown(&self, user: UserId) -> Option<Duration> {
+    /// `Some` when `user` asked less than the cooldown ago; else records
+    /// this question.
+    fn cooldown(&self, user: UserId) -> Option<Cooldown> {
         let window = Duration::from_secs(self.settings.user_cooldown_secs);
         if window.is_zero() {
             return None;
         }
         let now = Instant::now();
         let mut map = self.last_question.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(&last) = map.get(&user) {
-            let since = now.duration_since(last);
+        if let Some(asked) = map.get_mut(&user) {
+            let since = now.duration_since(asked.at);
             if since < window {
-                return Some(window - since);
+                let first_note = !asked.noted;
+                asked.noted = true;
+                return Some(Cooldown {
+                    wait: window - since,
+                    first_note,
+                });
             }
         }
-        map.retain(|_, t| now.duration_since(*t) < window);
-        map.insert(user, now);
+        map.retain(|_, a| now.duration_since(a.at) < window);
+        map.insert(
+            user,
+            Asked {
+                at: now,
+                noted: false,
+            },
+        );
         None
     }
 
@@ -340,8 +368,8 @@ impl Bot {
                         _ => {}
                     }
                 }
-                if let Some(wait) = self.cooldown(cmd.user.id) {
-                    return respond(ctx, cmd, &cooldown_view(wait)).await;
+                if let Some(c) = self.cooldown(cmd.user.id) {
+                    return respond(ctx, cmd, &cooldown_view(c.wait)).await;
                 }
                 let public = private.map_or(self.settings.public_answers, |p| !p);
                 // A question picked from the autocomplete list names its entry.
@@ -376,8 +404,8 @@ impl Bot {
                 let Some(ResolvedTarget::Message(target)) = cmd.data.target() else {
                     return respond(ctx, cmd, &note("I can only look up a message's text.")).await;
                 };
-                if let Some(wait) = self.cooldown(cmd.user.id) {
-                    return respond(ctx, cmd, &cooldown_view(wait)).await;
+                if let Some(c) = self.cooldown(cmd.user.id) {
+                    return respond(ctx, cmd, &cooldown_view(c.wait)).await;
                 }
                 if target.content.trim().is_empty() {
                     let text = "That message has no text I can see to look up (if it was sent before I joined, or is only an image, I can't read it).";
@@ -549,8 +577,12 @@ impl Bot {
                 }
             }
             _ => {
-                tracing::debug!(custom_id = %comp.data.custom_id, "component that is not ours");
-                return Ok(());
+                // Discord sends only our own components: an id this version
+                // cannot read, or a menu without a choice, is a stale or
+                // damaged menu. Offer the topics again rather than leave
+                // "This interaction failed".
+                tracing::debug!(custom_id = %comp.data.custom_id, "a component this version cannot read");
+                stale(None)
             }
         };
         // Menus update in place (topic -> questions -> answer) when they are
@@ -670,11 +702,15 @@ impl Bot {
             }
             return Ok(());
         }
-        if let Some(wait) = self.cooldown(msg.author.id) {
-            let v = cooldown_view(wait);
-            msg.channel_id
-                .send_message(&ctx.http, build::message(&v).reference_message(msg))
-                .await?;
+        if let Some(c) = self.cooldown(msg.author.id) {
+            // A message cannot be answered privately: one public note per
+            // cooldown window, and the rest of a flood gets nothing.
+            if c.first_note {
+                let v = cooldown_view(c.wait);
+                msg.channel_id
+                    .send_message(&ctx.http, build::message(&v).reference_message(msg))
+                    .await?;
+            }
             return Ok(());
         }
         let (m, id) = self.ask(&engine, question, trigger, place, received);

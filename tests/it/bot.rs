@@ -532,6 +532,60 @@ async fn nothing_fits_topic_menu_then_questions_then_the_answer() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stale_or_malformed_menus_get_a_private_out_of_date_reply() {
+    let bot = start_bot(|_| {}).await;
+    let cb = interact(&bot.fake, ask_slash("what's a good pizza recipe")).await;
+    let topic_id = cb.body["data"]["components"][0]["components"][0]["custom_id"]
+        .as_str()
+        .expect("the topic menu's id")
+        .to_string();
+    let token = cb.segment(2).expect("token").to_string();
+    let shown = bot.fake.original_response(&token).expect("menu message");
+    for (custom_id, values) in [
+        ("garbage", None),
+        ("faq:answer:", None),
+        ("faq:vote:not-a-number:up", None),
+        (topic_id.as_str(), Some(vec![])),
+        (topic_id.as_str(), Some(vec!["t:999999".to_string()])),
+    ] {
+        let reply = interact(&bot.fake, component(custom_id, values.clone(), &shown)).await;
+        let kind = &reply.body["type"];
+        assert!(
+            *kind == 7 || (*kind == 4 && reply.body["data"]["flags"] == 64),
+            "{custom_id} {values:?}: a private reply or the private menu updated: {}",
+            reply.body
+        );
+        assert!(
+            content(&reply.body["data"]).contains("out of date"),
+            "{custom_id} {values:?}: {}",
+            reply.body
+        );
+    }
+    assert_every_body_has_no_pings(&bot.fake);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_4014_close_says_to_enable_message_content_or_empty_help_channels() {
+    let help = 1_300_000_000_000_000_009;
+    let mut bot = start_bot(|s| s.help_channels = vec![help]).await;
+    bot.fake.close_gateway(4014).await.expect("closed");
+    let task = &mut bot.task;
+    let result = tokio::time::timeout(DEFAULT_TIMEOUT, task)
+        .await
+        .expect("the bot stops on a fatal close")
+        .expect("no panic");
+    let e = result.expect_err("4014 is fatal");
+    let settings = DiscordConfig {
+        help_channels: vec![help],
+        ..DiscordConfig::default()
+    };
+    let told = faqbot::discord::explain_failure(&e, &settings);
+    assert!(told.contains("4014"), "{told}");
+    assert!(told.contains("Message Content Intent"), "{told}");
+    assert!(told.contains("help_channels = []"), "{told}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn faq_topics_opens_the_menu() {
     let bot = start_bot(|_| {}).await;
     let cb = interact(
@@ -791,6 +845,45 @@ async fn a_cooldown_stops_floods_with_a_polite_private_note() {
             .as_str()
             .is_some_and(|c| c.contains("please wait")),
         "{data}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_mentions_gets_one_answer_and_one_note() {
+    let bot = start_bot(|s| s.user_cooldown_secs = 60).await;
+    let first = say(&bot.fake, mention("who protects embassies?", USER_ID)).await;
+    assert!(first.body["embeds"][0].is_object(), "{}", first.body);
+    let second = say(&bot.fake, mention("and consulates?", USER_ID)).await;
+    assert!(
+        content(&second.body).contains("please wait"),
+        "{}",
+        second.body
+    );
+    let from = bot.fake.request_count();
+    for i in 0..8 {
+        bot.fake
+            .dispatch(
+                "MESSAGE_CREATE",
+                mention(&format!("still there? {i}"), USER_ID),
+            )
+            .await;
+    }
+    // Another member is not held up by the first one's cooldown: their
+    // answer is the next message the bot sends.
+    let other = say(&bot.fake, mention("who protects embassies?", OTHER_USER)).await;
+    assert!(other.body["embeds"][0].is_object(), "{}", other.body);
+    // Events are handled concurrently: give any late note time to arrive.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let posted: Vec<Request> = bot.fake.requests()[from..]
+        .iter()
+        .filter(|r| r.is("POST", "/channels/*/messages"))
+        .cloned()
+        .collect();
+    assert_eq!(
+        posted.len(),
+        1,
+        "the flood got no more messages: {:?}",
+        posted.iter().map(|r| &r.body).collect::<Vec<_>>()
     );
 }
 
@@ -1092,6 +1185,22 @@ async fn the_faqbot_binary_runs_against_the_fake_and_never_logs_the_token() {
     for secret in [token, "s3cr3t-t0ken-that-must-never-be-logged", "Gx7Yzq"] {
         assert!(!logged.contains(secret), "the token leaked into the log");
     }
+    // The interaction's token (the fake's `fake-token-{id}`) answers or
+    // edits the reply for 15 minutes: a credential too.
+    assert!(
+        !logged.contains("fake-token-"),
+        "an interaction token leaked into the log:\n{}",
+        logged
+            .lines()
+            .filter(|l| l.contains("fake-token-"))
+            .take(3)
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    assert!(
+        logged.contains("[redacted]"),
+        "debug lines name the redaction"
+    );
     // The store the config names was opened, and the question written
     // before the process ended.
     let reader =
