@@ -65,6 +65,9 @@ pub struct Cli {
     /// More log output on stderr (-v: one line per question, -vv: debug).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Log lines as text, or as one JSON object per line (for log collectors).
+    #[arg(long, global = true, value_enum, default_value_t = crate::logging::Format::Text)]
+    pub log_format: crate::logging::Format,
     #[command(subcommand)]
     pub command: Command,
 }

@@ -55,16 +55,27 @@ pub fn redact(line: &str) -> std::borrow::Cow<'_, str> {
     out
 }
 
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// One readable line per event (coloured on a terminal).
+    Text,
+    /// One JSON object per line: timestamp, level, target, fields.
+    Json,
+}
+
 /// Installs the subscriber: `RUST_LOG` if set, else `default_level`; lines
-/// go to stderr, redacted, coloured only on a terminal.
-pub fn init(default_level: &str) {
+/// go to stderr, redacted, as `format` says.
+pub fn init(default_level: &str, format: Format) {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));
-    tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(Redacting(io::stderr))
-        .with_ansi(io::stderr().is_terminal())
-        .init();
+        .with_writer(Redacting(io::stderr));
+    match format {
+        Format::Text => builder.with_ansi(io::stderr().is_terminal()).init(),
+        Format::Json => builder.json().with_ansi(false).init(),
+    }
 }
 
 /// A [`MakeWriter`] whose writers redact what they are given.

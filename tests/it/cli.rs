@@ -420,3 +420,23 @@ fn a_missing_faq_folder_is_named_as_missing_not_as_an_faq_with_errors() {
     assert!(err.contains("there is no FAQ folder at"), "{err}");
     assert!(!err.contains("has errors"), "{err}");
 }
+
+#[test]
+fn log_format_json_writes_one_json_object_per_line() {
+    let out = run_with_stdin(
+        &["-v", "--log-format", "json", "ask"],
+        b"who protects embassies\n",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(!lines.is_empty(), "-v logs the question");
+    for line in &lines {
+        let v: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        assert!(v["level"].is_string() && v["fields"].is_object(), "{line}");
+    }
+    assert!(
+        lines.iter().any(|l| l.contains("question handled")),
+        "{err}"
+    );
+}
