@@ -759,6 +759,10 @@ impl EventHandler for Bot {
     async fn ready(&self, ctx: Context, ready: Ready) {
         let _ = self.me.set(ready.user.id);
         tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), "connected to Discord");
+        tracing::info!(
+            url = %super::invite_url(ready.application.id.get()),
+            "invite the bot to a server with"
+        );
         self.register_commands(&ctx).await;
     }
 

@@ -39,6 +39,18 @@ pub fn intents(settings: &DiscordConfig) -> GatewayIntents {
     intents
 }
 
+/// The bot permissions faqbot needs: View Channels, Send Messages, Embed
+/// Links, Read Message History and Send Messages in Threads.
+pub const PERMISSIONS: u64 = 1024 + 2048 + 16384 + 65536 + 274_877_906_944;
+
+/// The URL that adds application `application_id` to a server with the
+/// scopes and [`PERMISSIONS`] faqbot needs.
+pub fn invite_url(application_id: u64) -> String {
+    format!(
+        "https://discord.com/oauth2/authorize?client_id={application_id}&scope=bot%20applications.commands&permissions={PERMISSIONS}"
+    )
+}
+
 /// What to tell the operator when [`run`] fails: the error, and for the
 /// failures Discord reports with a gateway close code, what to change.
 pub fn explain_failure(e: &serenity::Error, settings: &DiscordConfig) -> String {

@@ -1182,6 +1182,10 @@ async fn the_faqbot_binary_runs_against_the_fake_and_never_logs_the_token() {
         "{logged}"
     );
     assert!(logged.contains("latency_us"), "{logged}");
+    assert!(
+        logged.contains(&faqbot::discord::invite_url(crate::fake_discord::APP_ID)),
+        "the invite URL is logged at start:\n{logged}"
+    );
     for secret in [token, "s3cr3t-t0ken-that-must-never-be-logged", "Gx7Yzq"] {
         assert!(!logged.contains(secret), "the token leaked into the log");
     }
