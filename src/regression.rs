@@ -139,8 +139,17 @@ struct RawCase {
 /// without it they are not checked).
 pub fn load(dir: &Path, faq: Option<&Faq>) -> Option<(Vec<Case>, Vec<Diagnostic>)> {
     let path = dir.join(FILE);
-    if !path.is_file() {
-        return None;
+    if std::fs::symlink_metadata(&path).is_err() {
+        return None; // no regression questions: that is allowed
+    }
+    if let Some(problem) = crate::faq::load::not_a_file(&path) {
+        return Some((
+            Vec::new(),
+            vec![Diagnostic::file_error(
+                &path,
+                format!("the regression questions cannot be read: {problem}"),
+            )],
+        ));
     }
     Some(match std::fs::read_to_string(&path) {
         Ok(text) => parse(&text, &path, faq),

@@ -62,14 +62,26 @@ pub struct FileDraft {
 pub fn load_dir(dir: &Path) -> LoadReport {
     let mut report = LoadReport::default();
     let mut paths = match std::fs::read_dir(dir) {
-        Ok(read) => read
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| {
-                p.extension().is_some_and(|x| x == "toml")
-                    && p.is_file()
-                    && p.file_name().is_some_and(|n| n != crate::regression::FILE)
-            })
-            .collect::<Vec<_>>(),
+        Ok(read) => {
+            let mut named: Vec<PathBuf> = read
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p.extension().is_some_and(|x| x == "toml")
+                        && p.file_name().is_some_and(|n| n != crate::regression::FILE)
+                })
+                .collect();
+            named.sort();
+            // A `*.toml` the bot cannot read as a file is an error at its
+            // path, not a topic that silently vanishes.
+            named.retain(|p| match not_a_file(p) {
+                Some(problem) => {
+                    report.diagnostics.push(Diagnostic::file_error(p, problem));
+                    false
+                }
+                None => true,
+            });
+            named
+        }
         Err(e) => {
             report.diagnostics.push(Diagnostic::file_error(
                 dir,
@@ -78,7 +90,6 @@ pub fn load_dir(dir: &Path) -> LoadReport {
             return report;
         }
     };
-    paths.sort();
     if paths.is_empty() {
         report.diagnostics.push(Diagnostic::file_error(
             dir,
@@ -100,6 +111,29 @@ pub fn load_dir(dir: &Path) -> LoadReport {
     }
     assemble(&mut report, drafts);
     report
+}
+
+/// Why `path` (named like an FAQ file) cannot be read as one, if it cannot:
+/// a symbolic link that leads nowhere or loops, a directory, or a FIFO,
+/// socket or device (never opened: reading a FIFO would wait forever).
+pub(crate) fn not_a_file(path: &Path) -> Option<String> {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => None,
+        Ok(m) if m.is_dir() => {
+            Some("a directory named like a TOML file; FAQ files must be plain files".into())
+        }
+        Ok(_) => Some(
+            "not a plain file (a FIFO, socket or device); FAQ files must be plain files".into(),
+        ),
+        Err(e) => {
+            let link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+            Some(if link {
+                format!("a symbolic link that leads nowhere or loops ({e}); point it at a file or remove it")
+            } else {
+                format!("cannot read: {e}")
+            })
+        }
+    }
 }
 
 /// A file's valid content with each entry's position (its text is no

@@ -196,3 +196,44 @@ fn ask_refuses_a_broken_faq_and_says_how_to_find_out_more() {
     );
     assert!(err.contains("faqbot check many-errors"), "{err}");
 }
+
+/// Named like FAQ files but not readable as files: each is an error at its
+/// path, and the valid topic still loads.
+#[cfg(unix)]
+#[test]
+fn toml_paths_that_are_not_readable_files_are_errors_at_their_path() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let faq = dir.path();
+    std::fs::copy(
+        crate::root().join("faq/01-overview.toml"),
+        faq.join("01-overview.toml"),
+    )
+    .expect("a valid topic");
+    symlink(faq.join("nowhere.toml"), faq.join("broken.toml")).expect("dangling link");
+    symlink(faq.join("loop.toml"), faq.join("loop.toml")).expect("looping link");
+    std::fs::create_dir(faq.join("folder.toml")).expect("a directory");
+    let fifo = std::process::Command::new("mkfifo")
+        .arg(faq.join("pipe.toml"))
+        .status()
+        .expect("mkfifo runs");
+    assert!(fifo.success());
+    symlink(faq.join("gone.toml"), faq.join("tests.toml")).expect("dangling tests.toml");
+
+    let out = run(&["check", "--strict", faq.to_str().expect("utf-8")]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    for (name, says) in [
+        ("broken.toml", "leads nowhere or loops"),
+        ("loop.toml", "leads nowhere or loops"),
+        ("folder.toml", "a directory"),
+        ("pipe.toml", "not a plain file"),
+        ("tests.toml", "regression questions cannot be read"),
+    ] {
+        assert!(
+            text.lines()
+                .any(|l| l.contains(name) && l.contains(": error: ") && l.contains(says)),
+            "{name}: {says}\n{text}"
+        );
+    }
+}
