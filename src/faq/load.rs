@@ -61,7 +61,7 @@ pub struct FileDraft {
 /// the regression questions in `tests.toml`, are ignored).
 pub fn load_dir(dir: &Path) -> LoadReport {
     let mut report = LoadReport::default();
-    let mut paths = match std::fs::read_dir(dir) {
+    let paths = match std::fs::read_dir(dir) {
         Ok(read) => {
             let mut named: Vec<PathBuf> = read
                 .filter_map(|e| e.ok().map(|e| e.path()))
