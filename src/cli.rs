@@ -728,6 +728,12 @@ fn cmd_import(file: &Path, format: Format, out: &Path, force: bool) -> ExitCode 
                 out.display(),
                 out.display()
             );
+            if let Some(previous) = &done.previous {
+                outln!(
+                    "the folder that was there is kept, whole, at {}",
+                    previous.display()
+                );
+            }
             ExitCode::SUCCESS
         }
         Err(errors) => {

@@ -82,6 +82,9 @@ struct Row {
 pub struct Imported {
     pub files: Vec<PathBuf>,
     pub entries: usize,
+    /// Where the folder that was there before now is (`--force` on a
+    /// folder with files): kept whole, nothing deleted.
+    pub previous: Option<PathBuf>,
 }
 
 /// Reads `input`, converts it and writes topic files into `out`. Refuses
@@ -113,25 +116,95 @@ pub fn import(
             }
         }
     }
-    std::fs::create_dir_all(out).map_err(|e| {
-        vec![format!(
-            "{}: error: cannot create the directory: {e}",
+    // All or nothing: every file is written into a new folder beside
+    // `out`, which then takes its place; a failure leaves `out` as it was.
+    let staging = beside(out, "import");
+    let fail = |e: String| {
+        let _ = std::fs::remove_dir_all(&staging);
+        vec![e]
+    };
+    std::fs::create_dir_all(&staging).map_err(|e| {
+        fail(format!(
+            "{}: error: cannot create a folder beside it to write into: {e}",
             out.display()
-        )]
+        ))
     })?;
-    let mut written = Vec::new();
+    let mut names = Vec::new();
     let mut entries = 0;
     for (name, file_text, n) in files {
-        let path = out.join(name);
-        std::fs::write(&path, file_text)
-            .map_err(|e| vec![format!("{}: error: cannot write: {e}", path.display())])?;
-        written.push(path);
+        let path = staging.join(&name);
+        std::fs::write(&path, file_text).map_err(|e| {
+            fail(format!(
+                "{}: error: cannot write: {e}",
+                out.join(&name).display()
+            ))
+        })?;
+        names.push(name);
         entries += n;
     }
+    let previous = swap_in(&staging, out).map_err(fail)?;
     Ok(Imported {
-        files: written,
+        files: names.into_iter().map(|n| out.join(n)).collect(),
         entries,
+        previous,
     })
+}
+
+/// A new path beside `path`: its name, `what` and a time stamp.
+fn beside(path: &Path, what: &str) -> PathBuf {
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis());
+    let name = path
+        .file_name()
+        .map_or_else(|| "faq".into(), |n| n.to_string_lossy().into_owned());
+    path.with_file_name(format!(".{name}.{what}-{stamp}-{}", std::process::id()))
+}
+
+/// Puts the folder `staging` at `out`. An empty `out` is replaced; one with
+/// files is moved aside whole (returned), so that none of its files stays
+/// among the new ones and none is lost.
+fn swap_in(staging: &Path, out: &Path) -> Result<Option<PathBuf>, String> {
+    let empty = std::fs::read_dir(out).map(|mut read| read.next().is_none());
+    let previous = match empty {
+        Err(_) => None,
+        Ok(true) => {
+            std::fs::remove_dir(out).map_err(|e| {
+                format!(
+                    "{}: error: cannot replace the empty folder: {e}",
+                    out.display()
+                )
+            })?;
+            None
+        }
+        Ok(false) => {
+            let name = out
+                .file_name()
+                .map_or_else(|| "faq".into(), |n| n.to_string_lossy().into_owned());
+            let stamp = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            let aside = out.with_file_name(format!("{name}.before-import-{stamp}"));
+            std::fs::rename(out, &aside).map_err(|e| {
+                format!(
+                    "{}: error: cannot move the old folder aside: {e}",
+                    out.display()
+                )
+            })?;
+            Some(aside)
+        }
+    };
+    if let Err(e) = std::fs::rename(staging, out) {
+        // Put the old folder back: the import changes nothing.
+        if let Some(aside) = &previous {
+            let _ = std::fs::rename(aside, out);
+        }
+        return Err(format!(
+            "{}: error: cannot put the new files in place: {e}",
+            out.display()
+        ));
+    }
+    Ok(previous)
 }
 
 /// The conversion itself, without files: input text -> (file name, TOML

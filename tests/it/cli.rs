@@ -440,3 +440,52 @@ fn log_format_json_writes_one_json_object_per_line() {
         "{err}"
     );
 }
+
+#[test]
+fn import_force_replaces_the_folder_whole_and_keeps_the_old_one_aside() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let csv = dir.path().join("faq.csv");
+    std::fs::write(
+        &csv,
+        "question,answer,topic,section\nWhere is the office?,Main street 1.,Visits,Help centre\n",
+    )
+    .expect("write csv");
+    let out_dir = dir.path().join("faq");
+    std::fs::create_dir(&out_dir).expect("old folder");
+    std::fs::write(
+        out_dir.join("zz-old-topic.toml"),
+        "[topic]\nname = \"Old\"\n",
+    )
+    .expect("old");
+    let out = run(&[
+        "import",
+        csv.to_str().expect("utf-8"),
+        "--out",
+        out_dir.to_str().expect("utf-8"),
+        "--force",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut now: Vec<String> = std::fs::read_dir(&out_dir)
+        .expect("new folder")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    now.sort();
+    assert_eq!(now, ["01-visits.toml"], "only the imported files");
+    let kept = stdout(&out)
+        .lines()
+        .find_map(|l| l.strip_prefix("the folder that was there is kept, whole, at "))
+        .map(std::path::PathBuf::from)
+        .expect("says where the old folder is");
+    assert!(kept.join("zz-old-topic.toml").is_file(), "nothing lost");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("parent")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".import-"))
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "no staging folder left: {leftovers:?}"
+    );
+    let check = run(&["check", "--strict", out_dir.to_str().expect("utf-8")]);
+    assert!(check.status.success(), "{}", stdout(&check));
+}
