@@ -17,7 +17,9 @@ use crate::faq::{diagnostic, load_dir, Faq};
 use crate::import::{import, Format};
 use crate::matching::Matcher;
 use crate::matching::Thresholds;
-use crate::reply::{topic_menu_text, topics_json_list, Reply};
+use crate::reply::{
+    read_turn, topic_menu_text, topic_questions_text, topics_json_list, Offer, Reply, Turn,
+};
 
 /// Exit code for a usage or configuration mistake (clap uses it too).
 const EXIT_USAGE: u8 = 2;
@@ -611,7 +613,7 @@ fn faq_failed(dir: &Path, diagnostics: &[crate::faq::Diagnostic]) {
 fn cmd_ask(faq: &Faq, matcher: &Matcher, json: bool, words: &[String]) -> ExitCode {
     if !words.is_empty() {
         let question = words.join(" ");
-        let reply_text = answer_one(
+        let (reply_text, _) = answer_one(
             faq,
             matcher,
             &question,
@@ -634,6 +636,9 @@ fn cmd_ask(faq: &Faq, matcher: &Matcher, json: bool, words: &[String]) -> ExitCo
     let mut out = io::stdout().lock();
     let mut buf = Vec::new();
     let mut line_no = 0usize;
+    // After suggestions or a menu, a number (or a topic's name) picks from
+    // it; JSON readers get every line as a question.
+    let mut offer = Offer::Nothing;
     loop {
         if interactive {
             eprint!("> ");
@@ -661,7 +666,43 @@ fn cmd_ask(faq: &Faq, matcher: &Matcher, json: bool, words: &[String]) -> ExitCo
                 String::from_utf8_lossy(&buf).into_owned()
             }
         };
-        let reply = answer_one(faq, matcher, &question, style);
+        let turn = if style == Style::Json {
+            Turn::Ask
+        } else {
+            read_turn(faq, &offer, &question)
+        };
+        let reply = match turn {
+            Turn::Entry(e) => {
+                offer = Offer::Nothing;
+                let entry = &faq.entries[e];
+                let picked = Reply::Answer {
+                    entry,
+                    topic: faq.topic_of(entry),
+                    score: 1.0,
+                    matched: &entry.question,
+                };
+                match style {
+                    Style::Line => format!("{}\n", picked.to_line()),
+                    _ => picked.to_text(faq),
+                }
+            }
+            Turn::Topic(t) => {
+                offer = Offer::Questions(t);
+                let text = topic_questions_text(faq, t);
+                match style {
+                    Style::Line => format!(
+                        "{}\n",
+                        text.split_whitespace().collect::<Vec<_>>().join(" ")
+                    ),
+                    _ => text,
+                }
+            }
+            Turn::Ask => {
+                let (reply, next) = answer_one(faq, matcher, &question, style);
+                offer = next;
+                reply
+            }
+        };
         if let Err(e) = out.write_all(reply.as_bytes()).and_then(|()| out.flush()) {
             if e.kind() == io::ErrorKind::BrokenPipe {
                 return ExitCode::SUCCESS;
@@ -683,8 +724,9 @@ enum Style {
     Json,
 }
 
-/// Matches one question, logs it, and renders the reply (newline-ended).
-fn answer_one(faq: &Faq, matcher: &Matcher, question: &str, style: Style) -> String {
+/// Matches one question, logs it, and renders the reply (newline-ended),
+/// with what it offers for the next line to pick from.
+fn answer_one(faq: &Faq, matcher: &Matcher, question: &str, style: Style) -> (String, Offer) {
     let started = Instant::now();
     let m = matcher.ask(question);
     let reply = Reply::new(faq, &m);
@@ -701,11 +743,12 @@ fn answer_one(faq: &Faq, matcher: &Matcher, question: &str, style: Style) -> Str
         "question handled"
     );
     tracing::debug!(question, "question text");
-    match style {
+    let text = match style {
         Style::Text => reply.to_text(faq),
         Style::Line => format!("{}\n", reply.to_line()),
         Style::Json => format!("{}\n", reply.to_json(question)),
-    }
+    };
+    (text, Offer::of(&reply, faq))
 }
 
 fn cmd_topics(faq: &Faq, json: bool) -> ExitCode {

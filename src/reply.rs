@@ -87,12 +87,12 @@ impl<'a> Reply<'a> {
                         entry.section
                     ));
                 }
-                out.push_str("Ask one of these to get its answer.\n");
+                out.push_str("Type a number to get its answer, or ask again.\n");
                 out
             }
             Reply::Fallback { reason, .. } => {
                 let mut out = String::from(fallback_sentence(*reason));
-                out.push_str(" Browse the topics:\n");
+                out.push_str(" Browse the topics (type a number or a name):\n");
                 out.push_str(&topic_menu_text(faq));
                 out
             }
@@ -200,7 +200,7 @@ pub fn source_line(entry: &Entry) -> String {
 /// The topic menu as lines of text: emoji, name, description, size.
 pub fn topic_menu_text(faq: &Faq) -> String {
     let mut out = String::new();
-    for topic in &faq.topics {
+    for (i, topic) in faq.topics.iter().enumerate() {
         let emoji = topic
             .emoji
             .as_deref()
@@ -208,11 +208,89 @@ pub fn topic_menu_text(faq: &Faq) -> String {
             .unwrap_or_default();
         let n = topic.entries.len();
         out.push_str(&format!(
-            "  {emoji}{}: {} ({n} question{})\n",
+            "  {}. {emoji}{}: {} ({n} question{})\n",
+            i + 1,
             topic.name,
             topic.description,
             if n == 1 { "" } else { "s" }
         ));
+    }
+    out
+}
+
+/// What a terminal conversation offered last, so that the next line can
+/// pick from it by number (or a topic by name).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Offer {
+    #[default]
+    Nothing,
+    /// Numbered suggestions: these entries.
+    Suggestions(Vec<usize>),
+    /// The numbered topic menu.
+    Topics,
+    /// The numbered questions of this topic.
+    Questions(usize),
+}
+
+impl Offer {
+    /// What `reply` offers the asker.
+    pub fn of(reply: &Reply<'_>, faq: &Faq) -> Offer {
+        match reply {
+            Reply::Answer { .. } => Offer::Nothing,
+            Reply::Suggest { suggestions, .. } => Offer::Suggestions(
+                suggestions
+                    .iter()
+                    .filter_map(|(e, _)| faq.entries.iter().position(|x| x.id == e.id))
+                    .collect(),
+            ),
+            Reply::Fallback { .. } => Offer::Topics,
+        }
+    }
+}
+
+/// A line typed after an [`Offer`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Turn {
+    /// A pick of this entry: answer it.
+    Entry(usize),
+    /// A pick of this topic: list its questions.
+    Topic(usize),
+    /// Anything else is a new question.
+    Ask,
+}
+
+/// What `line` means after `offer`: a number picks from what was offered,
+/// and after the topic menu so does a topic's name (any case).
+pub fn read_turn(faq: &Faq, offer: &Offer, line: &str) -> Turn {
+    let line = line.trim();
+    let number = line.parse::<usize>().ok().and_then(|n| n.checked_sub(1));
+    match offer {
+        Offer::Nothing => Turn::Ask,
+        Offer::Suggestions(entries) => number
+            .and_then(|i| entries.get(i))
+            .map_or(Turn::Ask, |&e| Turn::Entry(e)),
+        Offer::Topics => number
+            .filter(|&i| i < faq.topics.len())
+            .or_else(|| {
+                faq.topics
+                    .iter()
+                    .position(|t| t.name.eq_ignore_ascii_case(line))
+            })
+            .map_or(Turn::Ask, Turn::Topic),
+        Offer::Questions(t) => number
+            .and_then(|i| faq.topics.get(*t).and_then(|t| t.entries.get(i)))
+            .map_or(Turn::Ask, |&e| Turn::Entry(e)),
+    }
+}
+
+/// A topic's questions, numbered, for the terminal.
+pub fn topic_questions_text(faq: &Faq, topic: usize) -> String {
+    let Some(t) = faq.topics.get(topic) else {
+        return String::new();
+    };
+    let mut out = format!("{} (type a number to get its answer):\n", t.name);
+    for (i, &e) in t.entries.iter().enumerate() {
+        out.push_str(&format!("  {}. {}\n", i + 1, faq.entries[e].question));
     }
     out
 }
@@ -246,4 +324,35 @@ pub fn topics_json_list(topics: &[Topic], faq: Option<&Faq>) -> Vec<Value> {
 /// Scores in JSON keep 4 decimals: enough to compare, stable to read.
 fn round(score: f32) -> f64 {
     (f64::from(score) * 10_000.0).round() / 10_000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_and_topic_names_pick_from_what_was_offered() {
+        let faq = crate::eval::synthetic_faq(12, 5);
+        let offer = Offer::Suggestions(vec![7, 3]);
+        assert_eq!(read_turn(&faq, &offer, "2"), Turn::Entry(3));
+        assert_eq!(read_turn(&faq, &offer, " 1 "), Turn::Entry(7));
+        assert_eq!(read_turn(&faq, &offer, "3"), Turn::Ask, "only two offered");
+        assert_eq!(read_turn(&faq, &offer, "0"), Turn::Ask);
+        assert_eq!(read_turn(&faq, &Offer::Nothing, "2"), Turn::Ask);
+        assert_eq!(read_turn(&faq, &Offer::Topics, "1"), Turn::Topic(0));
+        assert_eq!(
+            read_turn(&faq, &Offer::Topics, "t"),
+            Turn::Topic(0),
+            "by name"
+        );
+        assert_eq!(read_turn(&faq, &Offer::Topics, "9"), Turn::Ask);
+        assert_eq!(
+            read_turn(&faq, &Offer::Questions(0), "12"),
+            Turn::Entry(faq.topics[0].entries[11])
+        );
+        assert_eq!(
+            read_turn(&faq, &Offer::Questions(0), "what is it"),
+            Turn::Ask
+        );
+    }
 }

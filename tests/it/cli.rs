@@ -489,3 +489,44 @@ fn import_force_replaces_the_folder_whole_and_keeps_the_old_one_aside() {
     let check = run(&["check", "--strict", out_dir.to_str().expect("utf-8")]);
     assert!(check.status.success(), "{}", stdout(&check));
 }
+
+#[test]
+fn in_the_terminal_a_number_picks_a_suggestion_and_a_topic_lists_its_questions() {
+    let out = run_with_stdin(
+        &["ask"],
+        b"embassy protection\n2\nwhat's a good pizza recipe\nun security role\n1\n1\n",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 6, "{text}");
+    assert!(
+        lines[0].starts_with("[suggest] Did you mean: 1. "),
+        "{text}"
+    );
+    // "2" answers the second suggestion.
+    let second = lines[0]
+        .split("; 2. ")
+        .nth(1)
+        .and_then(|s| s.split('[').nth(1))
+        .and_then(|s| s.split(']').next())
+        .expect("a second suggestion with its id");
+    assert!(
+        lines[1].starts_with(&format!("[answer {second}]")),
+        "{second}: {text}"
+    );
+    assert!(lines[2].starts_with("[fallback]"), "{text}");
+    // A topic's name lists its questions; "1" answers the first.
+    assert!(lines[3].starts_with("UN security role"), "{text}");
+    let first = lines[3]
+        .split(" 1. ")
+        .nth(1)
+        .and_then(|s| s.split(" 2. ").next())
+        .expect("a first question");
+    assert!(
+        lines[4].starts_with("[answer ") && lines[4].contains(first),
+        "{first}: {text}"
+    );
+    // After an answer a number is a question again.
+    assert!(!lines[5].starts_with("[answer"), "{text}");
+}
