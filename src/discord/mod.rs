@@ -122,14 +122,30 @@ pub async fn run_with_http(
     // Lives as long as the client runs; dropping it stops the watching.
     let _watching = reload::start_watching(&shared, &settings, client.http.clone());
     let manager = client.shard_manager.clone();
-    tokio::spawn(async move {
-        shutdown.await;
-        tracing::info!("shutting down");
-        manager.shutdown_all().await;
-    });
-    match shards {
-        0 => client.start_autosharded().await,
-        1 => client.start().await,
-        n => client.start_shards(n).await,
+    let running = async move {
+        match shards {
+            0 => client.start_autosharded().await,
+            1 => client.start().await,
+            n => client.start_shards(n).await,
+        }
+    };
+    tokio::select! {
+        result = running => result,
+        () = shutdown => {
+            tracing::info!("shutting down");
+            // A connected shard closes cleanly at once; one that is
+            // connecting or reconnecting would keep retrying, so it is
+            // given a moment and then dropped with the client.
+            if tokio::time::timeout(SHUTDOWN_GRACE, manager.shutdown_all())
+                .await
+                .is_err()
+            {
+                tracing::info!("the gateway was not connected: stopped without closing it");
+            }
+            Ok(())
+        }
     }
 }
+
+/// How long a stop waits for the shards to close the gateway.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_millis(1000);

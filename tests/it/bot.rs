@@ -1100,6 +1100,82 @@ async fn latency_per_interaction_is_measured() {
 }
 
 /// The shipped binary, exactly as an operator runs it: `faqbot run` with a
+/// While the gateway refuses connections (the bot keeps retrying), SIGTERM
+/// still stops the binary promptly, with the store written.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_stops_the_binary_while_the_gateway_is_unreachable() {
+    use std::process::Stdio;
+
+    let fake = FakeDiscord::start().await;
+    // The gateway the fake hands out: a port where nothing listens.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let nowhere = format!("ws://{}", closed.local_addr().expect("addr"));
+    drop(closed);
+    for _ in 0..20 {
+        fake.fail_next(
+            "GET",
+            "/gateway",
+            Failure::new(200, json!({"url": nowhere})),
+        );
+        fake.fail_next(
+            "GET",
+            "/gateway/bot",
+            Failure::new(
+                200,
+                json!({"url": nowhere, "shards": 1, "session_start_limit": {
+                    "total": 1000, "remaining": 999, "reset_after": 14_400_000, "max_concurrency": 1}}),
+            ),
+        );
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("faqbot.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "faq_dir = {:?}\n[discord]\nguild_ids = [{GUILD_ID}]\nproxy = {:?}\n[store]\npath = {:?}\n",
+            root().join("faq"),
+            fake.base_url(),
+            dir.path().join("faqbot.db"),
+        ),
+    )
+    .expect("write config");
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_faqbot"))
+        .args(["--config", config.to_str().expect("utf-8 path"), "run"])
+        .env(
+            "DISCORD_TOKEN",
+            "MTEwMDAwMDAwMDAwMDAwMDAx.Gx7Yzq.unreachable-gateway-token-000000",
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("faqbot starts");
+    fake.wait_for(
+        |r| r.is("GET", "/gateway") || r.is("GET", "/gateway/bot"),
+        Duration::from_secs(20),
+    )
+    .await
+    .expect("it looks the gateway up");
+    // Let it fail to connect at least once.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let pid = child.id().expect("pid").to_string();
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    let exit = tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .expect("it stops on SIGTERM while reconnecting")
+        .expect("exit status");
+    assert!(exit.success(), "a clean stop: {exit:?}");
+    assert!(
+        dir.path().join("faqbot.db").is_file(),
+        "the store was opened and closed"
+    );
+}
+
 /// config whose `[discord] proxy` points at the fake and the token in the
 /// environment. It registers its commands, answers, logs one line per
 /// question without ever writing the token (even at debug level), and
