@@ -69,13 +69,37 @@ pub fn load_cases(path: &Path) -> Result<Vec<Case>, String> {
 
 pub fn parse_cases(text: &str, toml_table: bool, source: &str) -> Result<Vec<Case>, String> {
     if toml_table {
-        let t: TomlTable = toml::from_str(text).map_err(|e| format!("{source}: {e}"))?;
-        return Ok(t
-            .case
+        let table_error = match toml::from_str::<TomlTable>(text) {
+            Ok(t) => {
+                return Ok(t
+                    .case
+                    .into_iter()
+                    .map(|c| Case {
+                        text: c.q,
+                        expect: expect_ids(Some(c.expect)),
+                    })
+                    .collect())
+            }
+            Err(e) => e,
+        };
+        // An FAQ folder's regression questions (`tests.toml`: `question`
+        // and `expect` per case) are labelled questions too.
+        let (cases, diagnostics) =
+            crate::regression::parse(text, std::path::Path::new(source), None);
+        if diagnostics.iter().any(|d| d.is_error()) || cases.is_empty() {
+            return Err(format!(
+                "{source}: neither a question table ([[case]] with `q` and `expect`: {}) nor regression questions ([[case]] with `question` and `expect`)",
+                table_error.message().trim_end()
+            ));
+        }
+        return Ok(cases
             .into_iter()
             .map(|c| Case {
-                text: c.q,
-                expect: expect_ids(Some(c.expect)),
+                text: c.question,
+                expect: match c.expect {
+                    crate::regression::Expect::Entry(id) => Some(vec![id]),
+                    crate::regression::Expect::NoAnswer => None,
+                },
             })
             .collect());
     }

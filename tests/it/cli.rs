@@ -530,3 +530,13 @@ fn in_the_terminal_a_number_picks_a_suggestion_and_a_topic_lists_its_questions()
     // After an answer a number is a question again.
     assert!(!lines[5].starts_with("[answer"), "{text}");
 }
+
+#[test]
+fn eval_reads_an_faq_folders_regression_questions() {
+    let out = run(&["eval", "faq/tests.toml"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("answered right"), "{text}");
+    let first = text.lines().next().unwrap_or_default();
+    assert!(first.contains("questions"), "{text}");
+}
