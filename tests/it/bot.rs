@@ -1100,6 +1100,43 @@ async fn latency_per_interaction_is_measured() {
 }
 
 /// The shipped binary, exactly as an operator runs it: `faqbot run` with a
+/// A config file in `dir` for the binary: the bundled FAQ, REST through
+/// `fake`, the store in `dir`, and `discord_extra` lines in `[discord]`.
+#[cfg(unix)]
+fn binary_config(
+    dir: &std::path::Path,
+    fake: &FakeDiscord,
+    discord_extra: &str,
+) -> std::path::PathBuf {
+    let config = dir.join("faqbot.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "faq_dir = {:?}\n[discord]\nguild_ids = [{GUILD_ID}]\nproxy = {:?}\n{discord_extra}[store]\npath = {:?}\n",
+            root().join("faq"),
+            fake.base_url(),
+            dir.join("faqbot.db"),
+        ),
+    )
+    .expect("write config");
+    config
+}
+
+/// Sends SIGTERM to `child` and waits up to 10 s for it to exit.
+#[cfg(unix)]
+async fn sigterm_and_wait(child: &mut tokio::process::Child) -> std::process::ExitStatus {
+    let pid = child.id().expect("pid").to_string();
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .expect("it stops within 10 s of SIGTERM")
+        .expect("exit status")
+}
+
 /// While the gateway refuses connections (the bot keeps retrying), SIGTERM
 /// still stops the binary promptly, with the store written.
 #[cfg(unix)]
@@ -1129,17 +1166,7 @@ async fn sigterm_stops_the_binary_while_the_gateway_is_unreachable() {
         );
     }
     let dir = tempfile::tempdir().expect("tempdir");
-    let config = dir.path().join("faqbot.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "faq_dir = {:?}\n[discord]\nguild_ids = [{GUILD_ID}]\nproxy = {:?}\n[store]\npath = {:?}\n",
-            root().join("faq"),
-            fake.base_url(),
-            dir.path().join("faqbot.db"),
-        ),
-    )
-    .expect("write config");
+    let config = binary_config(dir.path(), &fake, "");
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_faqbot"))
         .args(["--config", config.to_str().expect("utf-8 path"), "run"])
         .env(
@@ -1159,17 +1186,8 @@ async fn sigterm_stops_the_binary_while_the_gateway_is_unreachable() {
     .expect("it looks the gateway up");
     // Let it fail to connect at least once.
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let pid = child.id().expect("pid").to_string();
-    let status = std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("kill runs");
-    assert!(status.success());
-    let exit = tokio::time::timeout(Duration::from_secs(10), child.wait())
-        .await
-        .expect("it stops on SIGTERM while reconnecting")
-        .expect("exit status");
-    assert!(exit.success(), "a clean stop: {exit:?}");
+    let exit = sigterm_and_wait(&mut child).await;
+    assert!(exit.success(), "a clean stop while reconnecting: {exit:?}");
     assert!(
         dir.path().join("faqbot.db").is_file(),
         "the store was opened and closed"
@@ -1187,17 +1205,7 @@ async fn the_faqbot_binary_runs_against_the_fake_and_never_logs_the_token() {
 
     let fake = FakeDiscord::start().await;
     let dir = tempfile::tempdir().expect("tempdir");
-    let config = dir.path().join("faqbot.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "faq_dir = {:?}\n[discord]\nguild_ids = [{GUILD_ID}]\nproxy = {:?}\nuser_cooldown_secs = 0\n[store]\npath = {:?}\n",
-            root().join("faq"),
-            fake.base_url(),
-            dir.path().join("faqbot.db"),
-        ),
-    )
-    .expect("write config");
+    let config = binary_config(dir.path(), &fake, "user_cooldown_secs = 0\n");
     let token = "MTEwMDAwMDAwMDAwMDAwMDAx.Gx7Yzq.s3cr3t-t0ken-that-must-never-be-logged";
     let log = dir.path().join("stderr.log");
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_faqbot"))
@@ -1236,16 +1244,7 @@ async fn the_faqbot_binary_runs_against_the_fake_and_never_logs_the_token() {
         "Host Country Responsibilities",
     );
 
-    let pid = child.id().expect("pid").to_string();
-    let status = std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("kill runs");
-    assert!(status.success());
-    let exit = tokio::time::timeout(Duration::from_secs(10), child.wait())
-        .await
-        .expect("it stops within 10 s of SIGTERM")
-        .expect("exit status");
+    let exit = sigterm_and_wait(&mut child).await;
     assert!(exit.success(), "a clean shutdown: {exit:?}");
 
     let logged = std::fs::read_to_string(&log).expect("log");
