@@ -92,7 +92,7 @@ impl Model {
             short_hash(&[BUNDLED_SUMS]),
             BUNDLED_CONFIG,
             BUNDLED_TOKENIZER,
-            VarSource::Static(BUNDLED_WEIGHTS),
+            BUNDLED_WEIGHTS,
         )
     }
 
@@ -110,7 +110,7 @@ impl Model {
         let tokenizer = read(TOKENIZER_FILE)?;
         let weights = read(WEIGHTS_FILE)?;
         let id = short_hash(&[&config, &tokenizer, &weights]);
-        Model::from_bytes(dir, id, &config, &tokenizer, VarSource::Owned(weights))
+        Model::from_bytes(dir, id, &config, &tokenizer, &weights)
     }
 
     fn from_bytes(
@@ -118,7 +118,7 @@ impl Model {
         id: String,
         config: &[u8],
         tokenizer: &[u8],
-        weights: VarSource,
+        weights: &[u8],
     ) -> Result<Model, ModelError> {
         let fail = |name: &str, message: String| ModelError {
             file: dir.join(name),
@@ -139,11 +139,8 @@ impl Model {
 
         let device = Device::Cpu;
         let weights_error = |e: candle_core::Error| fail(WEIGHTS_FILE, e.to_string());
-        let tensors = match &weights {
-            VarSource::Static(bytes) => candle_core::safetensors::load_buffer(bytes, &device),
-            VarSource::Owned(bytes) => candle_core::safetensors::load_buffer(bytes, &device),
-        }
-        .map_err(weights_error)?;
+        let tensors =
+            candle_core::safetensors::load_buffer(weights, &device).map_err(weights_error)?;
         let tensors = for_small_batches(tensors).map_err(weights_error)?;
         let vb = VarBuilder::from_tensors(tensors, DType::F32, &device);
         let bert = BertModel::load(vb, &bert_config).map_err(weights_error)?;
@@ -302,12 +299,6 @@ fn short_hash(parts: &[&[u8]]) -> String {
         .take(8)
         .map(|b| format!("{b:02x}"))
         .collect()
-}
-
-/// The weights' bytes: compiled in, or read from a file.
-enum VarSource {
-    Static(&'static [u8]),
-    Owned(Vec<u8>),
 }
 
 /// The model failed on a text (it should not: any string tokenizes).
