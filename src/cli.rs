@@ -748,7 +748,7 @@ fn answer_one(faq: &Faq, matcher: &Matcher, question: &str, style: Style) -> (St
         Style::Line => format!("{}\n", reply.to_line()),
         Style::Json => format!("{}\n", reply.to_json(question)),
     };
-    (text, Offer::of(&reply, faq))
+    (text, Offer::of(&m.decision))
 }
 
 fn cmd_topics(faq: &Faq, json: bool) -> ExitCode {

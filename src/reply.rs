@@ -233,17 +233,12 @@ pub enum Offer {
 }
 
 impl Offer {
-    /// What `reply` offers the asker.
-    pub fn of(reply: &Reply<'_>, faq: &Faq) -> Offer {
-        match reply {
-            Reply::Answer { .. } => Offer::Nothing,
-            Reply::Suggest { suggestions, .. } => Offer::Suggestions(
-                suggestions
-                    .iter()
-                    .filter_map(|(e, _)| faq.entries.iter().position(|x| x.id == e.id))
-                    .collect(),
-            ),
-            Reply::Fallback { .. } => Offer::Topics,
+    /// What a reply with this decision offers the asker.
+    pub fn of(decision: &Decision) -> Offer {
+        match decision {
+            Decision::Answer(_) => Offer::Nothing,
+            Decision::Suggest(list) => Offer::Suggestions(list.iter().map(|s| s.entry).collect()),
+            Decision::Fallback(_) => Offer::Topics,
         }
     }
 }
