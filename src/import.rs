@@ -118,7 +118,7 @@ pub fn import(
     }
     // All or nothing: every file is written into a new folder beside
     // `out`, which then takes its place; a failure leaves `out` as it was.
-    let staging = beside(out, "import");
+    let staging = beside(out, ".", "import");
     let fail = |e: String| {
         let _ = std::fs::remove_dir_all(&staging);
         vec![e]
@@ -150,15 +150,19 @@ pub fn import(
     })
 }
 
-/// A new path beside `path`: its name, `what` and a time stamp.
-fn beside(path: &Path, what: &str) -> PathBuf {
+/// A new path beside `path`: `prefix`, its name, `what`, a time stamp and
+/// this process's id.
+fn beside(path: &Path, prefix: &str, what: &str) -> PathBuf {
     let stamp = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis());
     let name = path
         .file_name()
         .map_or_else(|| "faq".into(), |n| n.to_string_lossy().into_owned());
-    path.with_file_name(format!(".{name}.{what}-{stamp}-{}", std::process::id()))
+    path.with_file_name(format!(
+        "{prefix}{name}.{what}-{stamp}-{}",
+        std::process::id()
+    ))
 }
 
 /// Puts the folder `staging` at `out`. An empty `out` is replaced; one with
@@ -178,13 +182,7 @@ fn swap_in(staging: &Path, out: &Path) -> Result<Option<PathBuf>, String> {
             None
         }
         Ok(false) => {
-            let name = out
-                .file_name()
-                .map_or_else(|| "faq".into(), |n| n.to_string_lossy().into_owned());
-            let stamp = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs());
-            let aside = out.with_file_name(format!("{name}.before-import-{stamp}"));
+            let aside = beside(out, "", "before-import");
             std::fs::rename(out, &aside).map_err(|e| {
                 format!(
                     "{}: error: cannot move the old folder aside: {e}",
