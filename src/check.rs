@@ -11,6 +11,7 @@ use std::path::Path;
 
 use crate::config::MatchingConfig;
 use crate::engine::{build_matcher, model_diagnostic};
+use crate::faq::load::Origin;
 use crate::faq::{load_dir, Diagnostic, LoadReport};
 use crate::matching::normalize::normalize;
 use crate::matching::{Index, Params, Thresholds};
@@ -140,7 +141,7 @@ fn rank_all(index: &Index, phrasings: &[(usize, &str)]) -> Vec<Vec<crate::matchi
 /// (or after it: a typo), oldest review first within each file's order.
 fn review_warnings(
     faq: &crate::faq::Faq,
-    origins: &[(std::sync::Arc<std::path::Path>, crate::faq::Position)],
+    origins: &[Origin],
     after_days: u32,
     today: jiff::civil::Date,
 ) -> Vec<Diagnostic> {
@@ -149,16 +150,16 @@ fn review_warnings(
         let Some(reviewed) = entry.reviewed else {
             continue;
         };
-        let owner = entry
-            .owner
-            .as_deref()
-            .map_or(String::new(), |o| format!(" (owner: {o})"));
+        let owner = entry.owner.as_deref().map_or_else(
+            || " (no owner: add `owner` to say who keeps it current)".to_string(),
+            |o| format!(" (owner: {o})"),
+        );
         let days = reviewed
             .until(today)
             .map_or(0, |span| i64::from(span.get_days()));
         let message = if days < 0 {
             format!(
-                "entry `{}`: reviewed {reviewed} is in the future; fix the date",
+                "entry `{}`{owner}: reviewed {reviewed} is in the future; fix the date",
                 entry.id
             )
         } else if days > i64::from(after_days) {
@@ -169,18 +170,21 @@ fn review_warnings(
         } else {
             continue;
         };
-        out.push(Diagnostic::warning(&origins[e].0, origins[e].1, message));
+        // At the date to change, not at the entry's header.
+        let origin = &origins[e];
+        let at = origin.reviewed.unwrap_or(origin.at);
+        out.push(Diagnostic::warning(&origin.file, at, message));
     }
     out
 }
 
 fn similarity_warnings(
     faq: &crate::faq::Faq,
-    origins: &[(std::sync::Arc<std::path::Path>, crate::faq::Position)],
+    origins: &[Origin],
     t: Thresholds,
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let here = |e: usize| format!("{}:{}", origins[e].0.display(), origins[e].1.line);
+    let here = |e: usize| format!("{}:{}", origins[e].file.display(), origins[e].at.line);
     let mut warned: HashSet<(usize, usize)> = HashSet::new();
 
     // The same phrasing (after normalisation) in two entries.
@@ -192,8 +196,8 @@ fn similarity_warnings(
                 Some(&first) if first != e => {
                     if warned.insert((first, e)) {
                         out.push(Diagnostic::warning(
-                            &origins[e].0,
-                            origins[e].1,
+                            &origins[e].file,
+                            origins[e].at,
                             format!(
                                 "entry `{}`: `{text}` is also a phrasing of entry `{}` ({}); keep it in one entry only",
                                 entry.id,
@@ -240,8 +244,8 @@ fn similarity_warnings(
             let o = &faq.entries[other.entry];
             let their = o.phrasings().nth(other.phrasing).unwrap_or(&o.question);
             out.push(Diagnostic::warning(
-                &origins[e].0,
-                origins[e].1,
+                &origins[e].file,
+                origins[e].at,
                 format!(
                     "entries `{}` and `{}` ({}) are too alike for the matcher to tell apart: `{text}` scores {:.2} for its own entry and {:.2} for the other (via `{their}`), so it gets no answer; reword one so they differ in their key words",
                     entry.id,

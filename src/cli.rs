@@ -352,8 +352,8 @@ fn cmd_check(dir: &Path, strict: bool, options: crate::check::Options) -> ExitCo
         outln!("{d}");
     }
     let (errors, warnings) = diagnostic::summary(&report.diagnostics);
-    let entries = report.faq.as_ref().map_or(0, |f| f.entries.len());
-    let topics = report.faq.as_ref().map_or(0, |f| f.topics.len());
+    // What the files hold, broken or not: an error does not hide the rest.
+    let (topics, entries) = (report.topics, report.entries);
     let cases = match cases {
         Some((run, 0)) => format!(", {run} regression question{} pass", plural(run)),
         Some((run, failed)) => format!(", {failed} of {run} regression questions fail"),

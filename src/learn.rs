@@ -35,7 +35,7 @@ fn by_file(
         let Some(i) = faq.entries.iter().position(|e| e.id == p.entry) else {
             continue;
         };
-        let file = report.origins[i].0.to_path_buf();
+        let file = report.origins[i].file.to_path_buf();
         out.entry(file)
             .or_default()
             .entry(p.entry.clone())

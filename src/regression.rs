@@ -203,11 +203,16 @@ pub fn parse(text: &str, path: &Path, faq: Option<&Faq>) -> (Vec<Case>, Vec<Diag
         } else {
             if let Some(faq) = faq {
                 if faq.entry_by_id(expect_text).is_none() {
+                    let ids = faq.entries.iter().map(|e| e.id.as_str());
+                    let hint = match crate::faq::raw::did_you_mean(expect_text, ids) {
+                        Some(id) => format!("did you mean `{id}`? "),
+                        None => String::new(),
+                    };
                     problems.push(Diagnostic::error(
                         path,
                         Position::of_offset(text, raw_case.expect.span().start),
                         format!(
-                            "no entry has the id `{expect_text}`; expect an entry id, or \"none\" for a question that must not be answered"
+                            "no entry has the id `{expect_text}`; {hint}expect an entry id, or \"none\" for a question that must not be answered"
                         ),
                     ));
                     continue;
@@ -281,7 +286,7 @@ mod tests {
 
     #[test]
     fn cases_parse_with_their_lines_and_unknown_ids_are_errors() {
-        let text = "[[case]]\nquestion = \"a b\"\nexpect = \"e1\"\n\n[[case]]\nquestion = \"x\"\nexpect = \"none\"\n\n[[case]]\nquestion = \"y\"\nexpect = \"nope\"\n";
+        let text = "[[case]]\nquestion = \"a b\"\nexpect = \"e1\"\n\n[[case]]\nquestion = \"x\"\nexpect = \"none\"\n\n[[case]]\nquestion = \"y\"\nexpect = \"nope\"\n\n[[case]]\nquestion = \"z\"\nexpect = \"E2\"\n";
         let (cases, problems) = parse(text, Path::new("tests.toml"), Some(&faq()));
         assert_eq!(cases.len(), 2);
         assert_eq!(cases[0].expect, Expect::Entry("e1".into()));
@@ -289,9 +294,15 @@ mod tests {
         assert_eq!(cases[1].expect, Expect::NoAnswer);
         assert_eq!(cases[1].pos.line, 5);
         let shown: Vec<String> = problems.iter().map(ToString::to_string).collect();
-        assert_eq!(shown.len(), 1);
+        assert_eq!(shown.len(), 2);
         assert!(
-            shown[0].starts_with("tests.toml:11:10: error: no entry has the id `nope`"),
+            shown[0].starts_with("tests.toml:11:10: error: no entry has the id `nope`; expect"),
+            "{shown:?}"
+        );
+        assert!(
+            shown[1].starts_with(
+                "tests.toml:15:10: error: no entry has the id `E2`; did you mean `e2`?"
+            ),
             "{shown:?}"
         );
     }

@@ -4,30 +4,30 @@
 //! Reading a file (bytes, UTF-8) is kept apart from parsing its text
 //! ([`parse_file`] takes `(&str, path)`), so tests feed text directly.
 //!
-//! A file is first parsed strictly in one go, which is the fast path for
-//! valid files. If that fails, it is parsed again loosely, table by table,
-//! so that a mistake in one entry does not hide the mistakes in the others:
-//! a moderator sees every problem in one run. (A TOML *syntax* error still
-//! stops the reading of that file: nothing after it can be trusted.)
+//! A file's text is read in two steps: its shape, key by key
+//! ([`super::raw`]), then its content (the validator here). Neither stops
+//! at the first problem, so a mistake in one entry, or in one key, does not
+//! hide the others: a moderator sees every problem in one run. (A TOML
+//! *syntax* error still stops the reading of that file: nothing after it
+//! can be trusted.) Then the files are assembled ([`assemble`]): ids are
+//! compared across files, broken entries included, and topics ordered.
 //!
 //! Files are read and parsed on one thread per core (they are independent,
 //! and parsing is most of the loading time); the results are then taken in
 //! file-name order, so diagnostics and entries come out as if read one by
 //! one.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use serde::de::DeserializeOwned;
-use serde::Deserialize;
 use toml::Spanned;
 
 use super::diagnostic::{Diagnostic, LineIndex, Position};
 use super::limits;
-use super::raw::{RawEntry, RawFile, RawTopic};
+use super::raw::{self, RawEntry, RawTopic};
 use super::{Entry, Faq, Topic};
 
 /// What loading a directory found: the FAQ when there were no errors, and
@@ -38,9 +38,24 @@ pub struct LoadReport {
     pub diagnostics: Vec<Diagnostic>,
     /// How many `*.toml` files were read.
     pub files: usize,
+    /// How many `[topic]` and `[[entry]]` tables the files have, valid or
+    /// not (so that a summary counts what is there, errors or none).
+    pub topics: usize,
+    pub entries: usize,
     /// Where each entry was defined, parallel to `faq.entries` (for
     /// warnings that name two entries).
-    pub origins: Vec<(Arc<Path>, Position)>,
+    pub origins: Vec<Origin>,
+}
+
+/// Where an entry is written.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    /// Its file (one shared path per file, not one copy per entry).
+    pub file: Arc<Path>,
+    /// Its `[[entry]]` table.
+    pub at: Position,
+    /// Its `reviewed` date, when it has one.
+    pub reviewed: Option<Position>,
 }
 
 impl LoadReport {
@@ -191,12 +206,12 @@ fn read_and_parse(path: &Path) -> FileResult {
     let lines = LineIndex::new(&text);
     let located = Partial {
         topic: partial.topic,
+        has_topic: partial.has_topic,
         entries: partial
             .entries
             .into_iter()
-            .map(|(entry, offset)| (entry, lines.position(&text, offset)))
+            .map(|d| d.locate(|offset| lines.position(&text, offset)))
             .collect(),
-        declared: partial.declared,
     };
     Ok((located, diags))
 }
@@ -226,36 +241,48 @@ fn decode(mut bytes: Vec<u8>, path: &Path) -> Result<String, Diagnostic> {
 /// Cross-file checks (duplicate ids and topic names, menu sizes), then the
 /// final [`Faq`] in menu order if nothing is wrong.
 fn assemble(report: &mut LoadReport, drafts: Vec<(PathBuf, Located)>) {
-    // Ids are compared in file-name order, whether or not the file is valid.
-    // One shared path per file: at 100k entries a path per id would be
-    // 100k allocations made only to be freed again.
+    // Ids are compared in file-name order, whether or not the file or the
+    // entry is valid: a broken entry's id still clashes. One shared path
+    // per file: at 100k entries a path per id would be 100k allocations
+    // made only to be freed again.
     let mut seen_ids: HashMap<String, (Arc<Path>, Position)> = HashMap::new();
     // (topic, its valid entries with their positions, entry tables declared)
-    type FileEntries = (Topic, Vec<(Entry, Position)>, usize);
+    type FileEntries = (Topic, Vec<(Entry, Origin)>, usize);
     let mut files: Vec<FileEntries> = Vec::new();
     for (file, partial) in drafts {
+        report.topics += usize::from(partial.has_topic);
+        report.entries += partial.entries.len();
         let shared: Arc<Path> = Arc::from(file.as_path());
-        let mut kept = Vec::with_capacity(partial.entries.len());
-        for (entry, pos) in partial.entries {
-            if let Some((first_file, first_pos)) = seen_ids.get(&entry.id) {
-                report.diagnostics.push(Diagnostic::error(
-                    &file,
-                    pos,
-                    format!(
-                        "duplicate id `{}`: already used at {}:{}:{}; ids must be unique across all files, rename one",
-                        entry.id,
-                        first_file.display(),
-                        first_pos.line,
-                        first_pos.col
-                    ),
-                ));
-                continue;
+        let declared = partial.entries.len();
+        let mut kept = Vec::with_capacity(declared);
+        for drafted in partial.entries {
+            if let Some(id) = drafted.id() {
+                if let Some((first_file, first_pos)) = seen_ids.get(id) {
+                    report.diagnostics.push(Diagnostic::error(
+                        &file,
+                        drafted.at,
+                        format!(
+                            "duplicate id `{id}`: already used at {}:{}:{}; ids must be unique across all files, rename one",
+                            first_file.display(),
+                            first_pos.line,
+                            first_pos.col
+                        ),
+                    ));
+                    continue;
+                }
+                seen_ids.insert(id.to_string(), (Arc::clone(&shared), drafted.at));
             }
-            seen_ids.insert(entry.id.clone(), (Arc::clone(&shared), pos));
-            kept.push((entry, pos));
+            if let Ok(entry) = drafted.read {
+                let origin = Origin {
+                    file: Arc::clone(&shared),
+                    at: drafted.at,
+                    reviewed: drafted.reviewed_at,
+                };
+                kept.push((entry, origin));
+            }
         }
         if let Some(topic) = partial.topic {
-            files.push((topic, kept, partial.declared));
+            files.push((topic, kept, declared));
         }
     }
     files.sort_by(|a, b| (a.0.order, &a.0.file).cmp(&(b.0.order, &b.0.file)));
@@ -309,13 +336,11 @@ fn assemble(report: &mut LoadReport, drafts: Vec<(PathBuf, Located)>) {
             ));
         }
         let topic_idx = faq.topics.len();
-        // One shared path per file, not one copy per entry.
-        let shared: Arc<Path> = Arc::from(file.as_path());
-        for (mut entry, pos) in entries {
+        for (mut entry, origin) in entries {
             entry.topic = topic_idx;
             topic.entries.push(faq.entries.len());
             faq.entries.push(entry);
-            origins.push((Arc::clone(&shared), pos));
+            origins.push(origin);
         }
         faq.topics.push(topic);
     }
@@ -337,21 +362,6 @@ fn assemble(report: &mut LoadReport, drafts: Vec<(PathBuf, Located)>) {
     }
 }
 
-/// Maps offsets inside a re-parsed block back to offsets in the file.
-#[derive(Debug, Clone, Copy)]
-struct Shift {
-    add: usize,
-    sub: usize,
-}
-
-impl Shift {
-    const NONE: Shift = Shift { add: 0, sub: 0 };
-
-    fn apply(self, offset: usize) -> usize {
-        (offset + self.add).saturating_sub(self.sub)
-    }
-}
-
 /// Parses and validates one topic file's text. Returns the valid content
 /// (if the file has no errors) and every problem found.
 pub fn parse_file(text: &str, path: &Path) -> (Option<FileDraft>, Vec<Diagnostic>) {
@@ -359,7 +369,11 @@ pub fn parse_file(text: &str, path: &Path) -> (Option<FileDraft>, Vec<Diagnostic
     let draft = match partial.topic {
         Some(topic) if !diags.iter().any(Diagnostic::is_error) => Some(FileDraft {
             topic,
-            entries: partial.entries,
+            entries: partial
+                .entries
+                .into_iter()
+                .filter_map(|d| d.read.ok().map(|e| (e, d.at)))
+                .collect(),
         }),
         _ => None,
     };
@@ -367,63 +381,96 @@ pub fn parse_file(text: &str, path: &Path) -> (Option<FileDraft>, Vec<Diagnostic
 }
 
 /// Whatever was valid in a file, even if other parts were not: the topic
-/// (if its table is valid) and the valid entries. Cross-file checks (ids)
-/// run on these, so a broken file still has its ids compared.
+/// (if its table is valid) and every entry table, valid or not. Cross-file
+/// checks (ids) run on these, so a broken entry still has its id compared.
 ///
-/// `At` is where each entry's table starts: a byte offset, turned into a
-/// [`Position`] before the file's text is dropped.
+/// `At` is a place in the file: a byte offset, turned into a [`Position`]
+/// before the file's text is dropped.
 #[derive(Debug, Default)]
 struct Partial<At = usize> {
     topic: Option<Topic>,
-    entries: Vec<(Entry, At)>,
-    /// How many `[[entry]]` tables the file has, valid or not.
-    declared: usize,
+    /// Whether the file has a `[topic]` table (valid or not), for counts.
+    has_topic: bool,
+    entries: Vec<Drafted<At>>,
+}
+
+/// One `[[entry]]` table, read.
+#[derive(Debug)]
+struct Drafted<At> {
+    /// The entry when it is valid; else its id, when that is a valid slug.
+    read: Result<Entry, Option<String>>,
+    /// Where its table starts.
+    at: At,
+    /// Where its `reviewed` date is written.
+    reviewed_at: Option<At>,
+}
+
+impl<At> Drafted<At> {
+    fn id(&self) -> Option<&str> {
+        match &self.read {
+            Ok(entry) => Some(&entry.id),
+            Err(id) => id.as_deref(),
+        }
+    }
+
+    fn locate<B>(self, f: impl Fn(At) -> B) -> Drafted<B> {
+        Drafted {
+            read: self.read,
+            at: f(self.at),
+            reviewed_at: self.reviewed_at.map(f),
+        }
+    }
 }
 
 fn parse_partial(text: &str, path: &Path) -> (Partial, Vec<Diagnostic>) {
     let mut v = Validator {
         text,
+        lines: LineIndex::new(text),
         path,
         diags: Vec::new(),
-        headers: Vec::new(),
     };
-    let partial = match toml::from_str::<RawFile>(text) {
-        Ok(raw) => Partial {
-            declared: raw.entry.len(),
-            topic: v.topic(raw.topic.get_ref(), Shift::NONE),
-            entries: raw
-                .entry
-                .iter()
-                .filter_map(|e| v.entry(e.get_ref(), e.span().start, Shift::NONE))
-                .collect(),
-        },
-        Err(_) => v.loose(text),
+    let raw = match raw::read(text) {
+        Ok((raw, problems)) => {
+            for p in problems {
+                let message = p.message;
+                v.error(p.offset, message);
+            }
+            raw
+        }
+        Err(e) => {
+            let offset = e.span().map_or(0, |s| s.start);
+            let message = match e.span() {
+                Some(span) if e.message() == "duplicate key" => name_duplicate_key(text, span),
+                _ => e.message().to_string(),
+            };
+            v.error(offset, explain_toml_error(&message));
+            return (Partial::default(), v.diags);
+        }
     };
+    let partial = Partial {
+        has_topic: raw.topic.is_some(),
+        topic: raw.topic.as_ref().and_then(|t| v.topic(t)),
+        entries: raw.entries.iter().map(|e| v.entry(e)).collect(),
+    };
+    // Shape problems come first from the reader; content problems follow
+    // table by table. A moderator reads them in the file's order.
+    v.diags.sort_by_key(|d| d.pos);
     (partial, v.diags)
 }
 
-/// The file's outline: its tables as untyped values with their spans.
-#[derive(Deserialize)]
-struct Outline {
-    topic: Option<Spanned<toml::Value>>,
-    #[serde(default)]
-    entry: Vec<Spanned<toml::Value>>,
-    #[serde(flatten)]
-    other: BTreeMap<String, toml::Value>,
-}
-
+/// Checks the content of a file's tables: what the shape reader
+/// ([`raw::read`]) cannot know, such as empty text, Discord's limits,
+/// slugs, repeated phrasings and dates.
 struct Validator<'a> {
     text: &'a str,
+    lines: LineIndex,
     path: &'a Path,
     diags: Vec<Diagnostic>,
-    /// Where each `[table]` and `[[table]]` header starts, in order (only
-    /// computed on the slow path, where tables are re-parsed one by one).
-    headers: Vec<usize>,
 }
 
 impl Validator<'_> {
     fn pos(&self, offset: usize) -> Position {
-        Position::of_offset(self.text, offset)
+        self.lines.position(self.text, offset)
     }
 
     fn error(&mut self, offset: usize, message: String) {
@@ -437,112 +484,18 @@ impl Validator<'_> {
             .push(Diagnostic::warning(self.path, pos, message));
     }
 
-    /// The slow path: the strict parse failed, so find every problem.
-    fn loose(&mut self, text: &str) -> Partial {
-        let mut partial = Partial::default();
-        let outline = match toml::from_str::<Outline>(text) {
-            Ok(o) => o,
-            Err(e) => {
-                let offset = e.span().map_or(0, |s| s.start);
-                let message = match e.span() {
-                    Some(span) if e.message() == "duplicate key" => name_duplicate_key(text, span),
-                    _ => e.message().to_string(),
-                };
-                self.error(offset, explain_toml_error(&message));
-                return partial;
-            }
-        };
-        self.headers = header_starts(text);
-        for key in outline.other.keys() {
-            let offset = find_top_level_key(text, key).unwrap_or(0);
-            self.error(
-                offset,
-                format!(
-                    "unknown top-level key `{key}`; a topic file has one [topic] table and [[entry]] tables"
-                ),
-            );
-        }
-        match &outline.topic {
-            Some(t) => {
-                if let Some((raw, shift)) = self.block::<RawTopic>(t.span()) {
-                    partial.topic = self.topic(&raw, shift);
-                }
-            }
-            None => self.error(
-                0,
-                "missing [topic] table; start the file with [topic] and its name and description"
-                    .to_string(),
-            ),
-        }
-        partial.declared = outline.entry.len();
-        for e in &outline.entry {
-            if let Some((raw, shift)) = self.block::<RawEntry>(e.span()) {
-                partial
-                    .entries
-                    .extend(self.entry(&raw, e.span().start, shift));
-            }
-        }
-        partial
-    }
-
-    /// Re-parses one table of the file on its own, so that its errors are
-    /// reported independently of the others.
-    fn block<T: DeserializeOwned>(&mut self, span: Range<usize>) -> Option<(T, Shift)> {
-        let block = &self.text[span.clone()];
-        #[derive(Deserialize)]
-        struct Wrap<T> {
-            x: T,
-        }
-        let result = if block.starts_with('{') {
-            // An inline table `entry = [{ ... }]`: parse it as `x = { ... }`.
-            let wrapped = format!("x = {block}");
-            let shift = Shift {
-                add: span.start,
-                sub: 4,
-            };
-            toml::from_str::<Wrap<T>>(&wrapped)
-                .map(|w| (w.x, shift))
-                .map_err(|e| (e, shift))
-        } else {
-            // A `[table]` or `[[table]]` block: parse what follows its header,
-            // up to the next header. (toml's span covers the header only.)
-            let next = self.headers.partition_point(|&h| h <= span.start);
-            let end = self.headers.get(next).copied().unwrap_or(self.text.len());
-            let block = &self.text[span.start..end.max(span.end)];
-            let body_start = block.find('\n').map_or(block.len(), |i| i + 1);
-            let shift = Shift {
-                add: span.start + body_start,
-                sub: 0,
-            };
-            toml::from_str::<T>(&block[body_start..])
-                .map(|v| (v, shift))
-                .map_err(|e| (e, shift))
-        };
-        match result {
-            Ok(ok) => Some(ok),
-            Err((e, shift)) => {
-                // A missing key is best shown at the table's header.
-                let offset = match e.span() {
-                    Some(s) if !e.message().starts_with("missing field") => shift.apply(s.start),
-                    _ => span.start,
-                };
-                self.error(offset.max(span.start), explain_toml_error(e.message()));
-                None
-            }
-        }
-    }
-
-    /// Checks a non-empty string field; returns it trimmed.
+    /// Checks a non-empty string field; returns it trimmed. A field that is
+    /// absent (or had a shape problem, already reported) gives `None`.
     fn required(
         &mut self,
-        field: &Spanned<String>,
+        field: Option<&Spanned<String>>,
         what: impl std::fmt::Display,
-        shift: Shift,
     ) -> Option<String> {
+        let field = field?;
         let value = field.get_ref().trim();
         if value.is_empty() {
             self.error(
-                shift.apply(field.span().start),
+                field.span().start,
                 format!("{what} is empty; write something or remove the key if it is optional"),
             );
             return None;
@@ -552,15 +505,15 @@ impl Validator<'_> {
 
     fn max_chars(
         &mut self,
-        field: &Spanned<String>,
+        field: Option<&Spanned<String>>,
         what: impl std::fmt::Display,
         max: usize,
-        shift: Shift,
     ) {
+        let Some(field) = field else { return };
         let n = field.get_ref().trim().chars().count();
         if n > max {
             self.error(
-                shift.apply(field.span().start),
+                field.span().start,
                 format!(
                     "{what} is {n} characters; Discord allows {max}, so shorten it by {}",
                     n - max
@@ -569,26 +522,30 @@ impl Validator<'_> {
         }
     }
 
-    fn topic(&mut self, raw: &RawTopic, shift: Shift) -> Option<Topic> {
-        let name = self.required(&raw.name, "topic name", shift);
-        self.max_chars(&raw.name, "topic name", limits::MENU_TEXT_CHARS, shift);
-        let description = self.required(&raw.description, "topic description", shift);
+    fn topic(&mut self, raw: &RawTopic) -> Option<Topic> {
+        let name = self.required(raw.name.as_ref(), "topic name");
+        self.max_chars(raw.name.as_ref(), "topic name", limits::MENU_TEXT_CHARS);
+        let description = self.required(raw.description.as_ref(), "topic description");
         self.max_chars(
-            &raw.description,
+            raw.description.as_ref(),
             "topic description (a select-menu option description)",
             limits::MENU_TEXT_CHARS,
-            shift,
         );
-        if raw.description.get_ref().trim().contains('\n') {
-            self.error(
-                shift.apply(raw.description.span().start),
-                "topic description spans several lines; it must be one line".to_string(),
-            );
+        if let Some(d) = &raw.description {
+            if d.get_ref().trim().contains('\n') {
+                self.error(
+                    d.span().start,
+                    "topic description spans several lines; it must be one line".to_string(),
+                );
+            }
         }
         let emoji = match &raw.emoji {
-            Some(e) => Some(self.required(e, "topic emoji", shift)?),
+            Some(e) => Some(self.required(Some(e), "topic emoji")?),
             None => None,
         };
+        if raw.misshapen {
+            return None;
+        }
         Some(Topic {
             name: name?,
             description: description?,
@@ -599,26 +556,24 @@ impl Validator<'_> {
         })
     }
 
-    fn entry(
-        &mut self,
-        raw: &RawEntry,
-        table_offset: usize,
-        shift: Shift,
-    ) -> Option<(Entry, usize)> {
+    fn entry(&mut self, raw: &RawEntry) -> Drafted<usize> {
         let errors_before = self.diags.iter().filter(|d| d.is_error()).count();
-        let id = self.required(&raw.id, "id", shift);
-        if let Some(id) = &id {
+        let id = self.required(raw.id.as_ref(), "id");
+        let mut valid_id = id.clone();
+        if let (Some(id), Some(field)) = (&id, &raw.id) {
             if !is_slug(id) {
+                valid_id = None;
                 self.error(
-                    shift.apply(raw.id.span().start),
+                    field.span().start,
                     format!(
                         "id `{id}` is not a slug; use lowercase letters, digits, '-' and '_', e.g. `{}`",
                         slugify(id)
                     ),
                 );
             } else if id.chars().count() > limits::ID_CHARS {
+                valid_id = None;
                 self.error(
-                    shift.apply(raw.id.span().start),
+                    field.span().start,
                     format!(
                         "id `{id}` is longer than {} characters; shorten it",
                         limits::ID_CHARS
@@ -628,58 +583,56 @@ impl Validator<'_> {
         }
         let label = id.as_deref().unwrap_or("?");
         let question = self.required(
-            &raw.question,
+            raw.question.as_ref(),
             format_args!("entry `{label}`: question"),
-            shift,
         );
-        if raw.question.get_ref().trim().chars().count() > limits::MENU_TEXT_CHARS {
-            self.warning(
-                shift.apply(raw.question.span().start),
-                format!(
-                    "entry `{label}`: question is over {} characters and will be cut in Discord menus; a shorter question reads better",
-                    limits::MENU_TEXT_CHARS
-                ),
-            );
+        if let Some(q) = &raw.question {
+            if q.get_ref().trim().chars().count() > limits::MENU_TEXT_CHARS {
+                self.warning(
+                    q.span().start,
+                    format!(
+                        "entry `{label}`: question is over {} characters and will be cut in Discord menus; a shorter question reads better",
+                        limits::MENU_TEXT_CHARS
+                    ),
+                );
+            }
         }
+        let asked = raw.question.as_ref().map_or("", |q| q.get_ref().trim());
         let mut alternatives = Vec::new();
         let mut seen = HashMap::new();
         for alt in &raw.alternatives {
             let Some(text) =
-                self.required(alt, format_args!("entry `{label}`: an alternative"), shift)
+                self.required(Some(alt), format_args!("entry `{label}`: an alternative"))
             else {
                 continue;
             };
             let key = text.to_lowercase();
-            if seen.insert(key, ()).is_some()
-                || text.eq_ignore_ascii_case(raw.question.get_ref().trim())
-            {
+            if seen.insert(key, ()).is_some() || text.eq_ignore_ascii_case(asked) {
                 self.warning(
-                    shift.apply(alt.span().start),
+                    alt.span().start,
                     format!("entry `{label}`: alternative `{text}` repeats another phrasing of this entry; remove it"),
                 );
                 continue;
             }
             alternatives.push(text);
         }
-        let answer = self.required(&raw.answer, format_args!("entry `{label}`: answer"), shift);
+        let answer = self.required(raw.answer.as_ref(), format_args!("entry `{label}`: answer"));
         self.max_chars(
-            &raw.answer,
+            raw.answer.as_ref(),
             format_args!("entry `{label}`: answer (an embed description)"),
             limits::ANSWER_CHARS,
-            shift,
         );
         let section = self.required(
-            &raw.section,
+            raw.section.as_ref(),
             format_args!("entry `{label}`: section"),
-            shift,
         );
         let link = match &raw.link {
             Some(l) => {
-                let link = self.required(l, format_args!("entry `{label}`: link"), shift);
+                let link = self.required(Some(l), format_args!("entry `{label}`: link"));
                 if let Some(link) = &link {
                     if !(link.starts_with("https://") || link.starts_with("http://")) {
                         self.error(
-                            shift.apply(l.span().start),
+                            l.span().start,
                             format!("entry `{label}`: link `{link}` is not a web address; start it with https://"),
                         );
                     }
@@ -691,12 +644,9 @@ impl Validator<'_> {
         let tags = raw
             .tags
             .iter()
-            .filter_map(|t| self.required(t, format_args!("entry `{label}`: a tag"), shift))
+            .filter_map(|t| self.required(Some(t), format_args!("entry `{label}`: a tag")))
             .collect();
-        let owner = raw
-            .owner
-            .as_ref()
-            .and_then(|o| self.required(o, format_args!("entry `{label}`: owner"), shift));
+        let owner = self.required(raw.owner.as_ref(), format_args!("entry `{label}`: owner"));
         let reviewed = raw.reviewed.as_ref().and_then(|r| {
             let date = match (r.get_ref().date, r.get_ref().time) {
                 (Some(d), None) => {
@@ -706,7 +656,7 @@ impl Validator<'_> {
             };
             if date.is_none() {
                 self.error(
-                    shift.apply(r.span().start),
+                    r.span().start,
                     format!(
                         "entry `{label}`: reviewed `{}` is not a date; write it as reviewed = 2026-11-27 (no quotes, no time)",
                         r.get_ref()
@@ -716,11 +666,11 @@ impl Validator<'_> {
             date
         });
         let errors_after = self.diags.iter().filter(|d| d.is_error()).count();
-        if errors_after > errors_before {
-            return None;
-        }
-        Some((
-            Entry {
+        let valid = || -> Option<Entry> {
+            if raw.misshapen || errors_after > errors_before {
+                return None;
+            }
+            Some(Entry {
                 id: id?,
                 question: question?,
                 alternatives,
@@ -731,9 +681,13 @@ impl Validator<'_> {
                 owner,
                 reviewed,
                 topic: 0,
-            },
-            shift.apply(table_offset),
-        ))
+            })
+        };
+        Drafted {
+            read: valid().ok_or(valid_id),
+            at: raw.at,
+            reviewed_at: raw.reviewed.as_ref().map(|r| r.span().start),
+        }
     }
 }
 
@@ -787,25 +741,6 @@ fn explain_toml_error(message: &str) -> String {
     } else {
         format!("invalid TOML: {message}")
     }
-}
-
-/// The byte offset of a line that defines top-level `key` (as `key =` or
-/// `[key]`/`[[key]]`), for pointing at unknown top-level keys.
-fn find_top_level_key(text: &str, key: &str) -> Option<usize> {
-    let mut offset = 0;
-    for line in text.split_inclusive('\n') {
-        let t = line.trim_start();
-        let indent = line.len() - t.len();
-        let bare = t.trim_start_matches('[').trim_start();
-        if let Some(rest) = bare.strip_prefix(key) {
-            let rest = rest.trim_start();
-            if rest.starts_with('=') || rest.starts_with(']') || rest.starts_with('.') {
-                return Some(offset + indent);
-            }
-        }
-        offset += line.len();
-    }
-    None
 }
 
 /// Ids are slugs: lowercase ASCII letters, digits, '-' and '_', starting
@@ -877,11 +812,63 @@ section = "Intro"
         assert!(draft.is_none());
         assert_eq!(diags.len(), 2, "{diags:?}");
         assert!(
-            diags[0].starts_with("t.toml:17:1: error: unknown field `anwser`"),
+            diags[0].starts_with(
+                "t.toml:17:1: error: entry `b`: unknown field `anwser`; did you mean `answer`?"
+            ),
             "{diags:?}"
         );
         assert!(diags[1].contains("missing field `answer`"), "{diags:?}");
         assert!(diags[1].starts_with("t.toml:20:1:"), "{diags:?}");
+    }
+
+    #[test]
+    fn one_entry_with_many_mistakes_shows_them_all_in_one_pass() {
+        // Five mistakes in one entry: a misspelt key, an unknown key, a
+        // quoted date, a number where text belongs, an empty section. And a
+        // bad link, which is content, not shape.
+        let text = "[topic]\nname = \"A\"\ndescription = \"b\"\n\n[[entry]]\nid = \"x\"\nquestion = \"q\"\nalternative = [\"qq\"]\nanswer = 42\nsection = \"\"\ncolour = \"red\"\nreviewed = \"2026-11-27\"\nlink = \"example.com\"\n";
+        let (draft, diags) = parse(text);
+        assert!(draft.is_none());
+        assert_eq!(
+            diags,
+            [
+                "t.toml:8:1: error: entry `x`: unknown field `alternative`; did you mean `alternatives`?",
+                "t.toml:9:10: error: entry `x`: `answer` is a number; it must be a string in quotes",
+                "t.toml:10:11: error: entry `x`: section is empty; write something or remove the key if it is optional",
+                "t.toml:11:1: error: entry `x`: unknown field `colour`; the keys are `id`, `question`, `alternatives`, `answer`, `section`, `link`, `tags`, `owner`, `reviewed`",
+                "t.toml:12:12: error: entry `x`: `reviewed` is a date in quotes; write it without quotes: reviewed = 2026-11-27",
+                "t.toml:13:8: error: entry `x`: link `example.com` is not a web address; start it with https://",
+            ]
+        );
+    }
+
+    #[test]
+    fn types_lists_and_table_kinds_are_checked_key_by_key() {
+        let text = "[topic]\nname = \"A\"\ndescription = \"b\"\norder = \"1\"\n\n[[entry]]\nid = \"x\"\nquestion = \"q\"\nalternatives = [\"ok\", 3]\ntags = \"one\"\nanswer = \"a\"\nsection = \"s\"\n\n[[entries]]\nid = \"y\"\n";
+        let (_, diags) = parse(text);
+        assert_eq!(
+            diags,
+            [
+                "t.toml:4:9: error: topic: `order` is a string; it must be a whole number, without quotes",
+                "t.toml:9:23: error: entry `x`: an item of `alternatives` is a number; it must be a string in quotes",
+                "t.toml:10:8: error: entry `x`: `tags` is a string; it must be a list of strings, like [\"one\", \"two\"]",
+                "t.toml:14:3: error: unknown top-level key `entries`; did you mean `[[entry]]`? a topic file has one [topic] table and [[entry]] tables",
+            ]
+        );
+    }
+
+    #[test]
+    fn did_you_mean_finds_case_typos_and_plurals_only() {
+        let keys = || super::raw::ENTRY_KEYS.iter().copied();
+        assert_eq!(raw::did_you_mean("Question", keys()), Some("question"));
+        assert_eq!(raw::did_you_mean("anwser", keys()), Some("answer"));
+        assert_eq!(raw::did_you_mean("tag", keys()), Some("tags"));
+        assert_eq!(
+            raw::did_you_mean("entries", ["topic", "entry"]),
+            Some("entry")
+        );
+        assert_eq!(raw::did_you_mean("colour", keys()), None);
+        assert_eq!(raw::did_you_mean("x", keys()), None);
     }
 
     #[test]
@@ -988,7 +975,7 @@ section = "Intro"
             ),
             "{shown:?}"
         );
-        let x = &partial.entries[0].0;
+        let x = partial.entries[0].read.as_ref().expect("valid");
         assert_eq!(x.owner.as_deref(), Some("ana"));
         assert_eq!(x.reviewed, Some(jiff::civil::date(2026, 11, 27)));
     }

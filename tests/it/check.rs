@@ -23,8 +23,10 @@ fn expectations(dir: &str) -> Vec<String> {
     out
 }
 
+/// Runs check on a fixture and holds it to the fixture's expectations;
+/// returns the summary line.
 #[track_caller]
-fn check_fixture(dir: &str, expect_exit: i32) {
+fn check_fixture(dir: &str, expect_exit: i32) -> String {
     let out = faqbot(&["check", dir])
         .current_dir(fixtures())
         .output()
@@ -57,6 +59,7 @@ fn check_fixture(dir: &str, expect_exit: i32) {
         last.starts_with(&format!("{dir}: ")),
         "summary line missing: {last}"
     );
+    last.to_string()
 }
 
 #[test]
@@ -145,7 +148,12 @@ fn syntax_error_is_reported_at_its_line() {
 
 #[test]
 fn every_error_in_every_file_is_reported_in_one_run() {
-    check_fixture("many-errors", 1);
+    let summary = check_fixture("many-errors", 1);
+    // The counts are of what the files hold, broken entries included.
+    assert_eq!(
+        summary,
+        "many-errors: 2 files, 2 topics, 7 entries: 11 errors, 0 warnings"
+    );
 }
 
 #[test]
@@ -191,7 +199,9 @@ fn ask_refuses_a_broken_faq_and_says_how_to_find_out_more() {
     assert_eq!(out.status.code(), Some(1));
     let err = crate::stderr(&out);
     assert!(
-        err.contains("many-errors/01-first.toml:16:1: error: unknown field `anwser`"),
+        err.contains(
+            "many-errors/01-first.toml:16:1: error: entry `typo-in-key`: unknown field `anwser`"
+        ),
         "{err}"
     );
     assert!(err.contains("faqbot check many-errors"), "{err}");
