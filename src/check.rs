@@ -9,6 +9,8 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
+use rayon::prelude::*;
+
 use crate::config::MatchingConfig;
 use crate::engine::{build_matcher, model_diagnostic};
 use crate::faq::load::Origin;
@@ -23,10 +25,9 @@ use crate::regression;
 /// count, so that two weak matches do not make a warning.
 pub const CONFUSABLE_SIMILARITY: f32 = 0.5;
 
-/// How many of a phrasing's best matches are compared with its own entry:
-/// scoring every entry for every phrasing takes minutes on a large FAQ.
-/// So each phrasing names at most this many rivals minus one; an FAQ with
-/// more near-duplicates than that has bigger problems to show first.
+/// How many rivals a phrasing names at most (its own entry may be one of
+/// them); an FAQ with more near-duplicates than that has bigger problems
+/// to show first.
 const RIVALS: usize = 5;
 
 /// What `faqbot check` runs with: the bot's decision rule and scoring, so
@@ -101,40 +102,6 @@ pub fn check_dir(dir: &Path, options: Options) -> CheckReport {
         load: report,
         cases,
     }
-}
-
-/// The best [`RIVALS`] entries for each phrasing, in order, ranked on one
-/// thread per core.
-fn rank_all(index: &Index, phrasings: &[(usize, &str)]) -> Vec<Vec<crate::matching::Scored>> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = phrasings.len().div_ceil(threads).max(1);
-    let rank = |part: &[(usize, &str)]| -> Vec<Vec<crate::matching::Scored>> {
-        part.iter()
-            .map(|&(_, text)| index.rank_top(text, RIVALS))
-            .collect()
-    };
-    std::thread::scope(|s| {
-        let mut parts = phrasings.chunks(chunk);
-        let first = parts.next().unwrap_or(&[]);
-        // A thread that cannot start leaves its part to this one.
-        let helpers: Vec<_> = parts
-            .map(|part| {
-                (
-                    part,
-                    std::thread::Builder::new().spawn_scoped(s, move || rank(part)),
-                )
-            })
-            .collect();
-        let mut out = rank(first);
-        for (part, helper) in helpers {
-            match helper.map(|h| h.join()) {
-                Ok(Ok(mut ranked)) => out.append(&mut ranked),
-                Ok(Err(panic)) => std::panic::resume_unwind(panic),
-                Err(_) => out.append(&mut rank(part)),
-            }
-        }
-        out
-    })
 }
 
 /// Entries whose `reviewed` date is more than `after_days` before `today`
@@ -215,7 +182,12 @@ fn similarity_warnings(
         }
     }
 
-    // Phrasings of one entry that another entry matches about as well.
+    // Phrasings of one entry that another entry matches about as well: for
+    // each phrasing, its own entry's score, then the few entries that score
+    // within the margin of it. The floor is high (a phrasing mostly scores
+    // about 1 for its own entry), so the index walks only the postings of
+    // its rarest words: sub-quadratic in the FAQ's size. Each phrasing is
+    // independent: rayon spreads them over the cores, order kept.
     let index = Index::build(faq);
     let phrasings: Vec<(usize, &str)> = faq
         .entries
@@ -223,20 +195,20 @@ fn similarity_warnings(
         .enumerate()
         .flat_map(|(e, entry)| entry.phrasings().map(move |text| (e, text)))
         .collect();
-    // The few best are enough: a rival must score near the top. Ranking
-    // every phrasing is most of check's time on a big FAQ, and each is
-    // independent: one thread per core, results kept in order.
-    let rankings = rank_all(&index, &phrasings);
-    for (&(e, text), ranked) in phrasings.iter().zip(rankings) {
+    let rivals: Vec<(f32, Vec<crate::matching::Scored>)> = phrasings
+        .par_iter()
+        .map(|&(e, text)| {
+            let Some(question) = index.prepare(text) else {
+                return (0.0, Vec::new());
+            };
+            let own = question.score_of(e).map_or(0.0, |s| s.score);
+            let floor = CONFUSABLE_SIMILARITY.max(own - t.margin);
+            (own, question.at_least(floor, RIVALS))
+        })
+        .collect();
+    for (&(e, text), (own, ranked)) in phrasings.iter().zip(rivals) {
         let entry = &faq.entries[e];
-        let own = ranked
-            .iter()
-            .find(|s| s.entry == e)
-            .map_or(0.0, |s| s.score);
         for other in ranked {
-            if other.score < CONFUSABLE_SIMILARITY || other.score < own - t.margin {
-                break;
-            }
             let pair = (e.min(other.entry), e.max(other.entry));
             if other.entry == e || !warned.insert(pair) {
                 continue;

@@ -655,43 +655,19 @@ impl Index {
     /// [`Index::rank_top`] of a question already read with
     /// [`super::normalize::words`] (the matcher also compares its spelling).
     pub fn rank_top_words(&self, question: Vec<String>, k: usize) -> Vec<Scored> {
-        let words = distinct_terms(terms_of(question));
-        // Each question word: its weight and the vocabulary it matches.
-        let mut question_weight = 0.0f32;
-        let mut matched: Vec<(f32, Vec<(TermId, f32)>)> = Vec::with_capacity(words.len());
-        // vocabulary term -> best similarity to any question word
-        let mut hits: Vec<(TermId, f32)> = Vec::new();
-        // The matched question words, each counted by similarity and rarity.
-        let mut evidence = 0.0f32;
-        for term in &words {
-            let Some((weight, matches)) = self.read(term) else {
-                continue;
-            };
-            question_weight += weight;
-            if let Some(&(_, sim)) = matches.first() {
-                // A function word is evidence only as far as it is rare.
-                let rarity = weight / self.max_idf;
-                evidence += if term.function {
-                    sim * rarity
-                } else {
-                    sim * (1.0 + rarity) / 2.0
-                };
-            }
-            hits.extend_from_slice(&matches);
-            matched.push((weight, matches));
-        }
-        // Sorted by term, best similarity first, one per term: looked up
-        // by binary search for every phrasing scored.
-        hits.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
-        hits.dedup_by_key(|h| h.0);
-        if hits.is_empty() || question_weight == 0.0 || k == 0 {
+        let Some(Prepared {
+            mut matched,
+            hits,
+            question_weight,
+            confidence,
+            ..
+        }) = self.prepare_words(question)
+        else {
+            return Vec::new();
+        };
+        if k == 0 {
             return Vec::new();
         }
-        let confidence = if self.evidence > 0.0 {
-            (evidence / self.evidence).min(1.0)
-        } else {
-            1.0
-        };
 
         // Words with long postings (function words, in a big FAQ) come
         // last. They are first left out: their share is looked up only for
@@ -767,6 +743,60 @@ impl Index {
             return self.take_best(&query, kept, exact, k);
         }
         self.take_best(&query, kept, exact, k)
+    }
+
+    /// A question read against the index once: its words' weights and the
+    /// vocabulary they match, ready to score any entry. `None` when no
+    /// word of it matches the FAQ.
+    pub fn prepare(&self, question: &str) -> Option<Prepared<'_>> {
+        self.prepare_words(super::normalize::words(question))
+    }
+
+    fn prepare_words(&self, question: Vec<String>) -> Option<Prepared<'_>> {
+        let words = distinct_terms(terms_of(question));
+        // Each question word: its weight and the vocabulary it matches.
+        let mut question_weight = 0.0f32;
+        let mut matched: Vec<(f32, Vec<(TermId, f32)>)> = Vec::with_capacity(words.len());
+        // vocabulary term -> best similarity to any question word
+        let mut hits: Vec<(TermId, f32)> = Vec::new();
+        // The matched question words, each counted by similarity and rarity.
+        let mut evidence = 0.0f32;
+        for term in &words {
+            let Some((weight, matches)) = self.read(term) else {
+                continue;
+            };
+            question_weight += weight;
+            if let Some(&(_, sim)) = matches.first() {
+                // A function word is evidence only as far as it is rare.
+                let rarity = weight / self.max_idf;
+                evidence += if term.function {
+                    sim * rarity
+                } else {
+                    sim * (1.0 + rarity) / 2.0
+                };
+            }
+            hits.extend_from_slice(&matches);
+            matched.push((weight, matches));
+        }
+        // Sorted by term, best similarity first, one per term: looked up
+        // by binary search for every phrasing scored.
+        hits.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
+        hits.dedup_by_key(|h| h.0);
+        if hits.is_empty() || question_weight == 0.0 {
+            return None;
+        }
+        let confidence = if self.evidence > 0.0 {
+            (evidence / self.evidence).min(1.0)
+        } else {
+            1.0
+        };
+        Some(Prepared {
+            index: self,
+            matched,
+            hits,
+            question_weight,
+            confidence,
+        })
     }
 
     /// The deferred words (each matches one term), ready to look up.
@@ -1125,6 +1155,306 @@ impl Index {
     }
 }
 
+/// A question read against the index ([`Index::prepare`]), to score
+/// entries one by one or to find those above a floor without ranking the
+/// whole FAQ.
+pub struct Prepared<'a> {
+    index: &'a Index,
+    /// Each matched question word: its weight and the vocabulary it
+    /// matches, with similarities.
+    matched: Vec<(f32, Vec<(TermId, f32)>)>,
+    hits: Vec<(TermId, f32)>,
+    question_weight: f32,
+    confidence: f32,
+}
+
+impl Prepared<'_> {
+    fn query(&self) -> Query<'_> {
+        let index = self.index;
+        Query {
+            hits: &self.hits,
+            question_weight: self.question_weight,
+            confidence: self.confidence,
+            soft_slack: self
+                .matched
+                .iter()
+                .filter(|m| m.1.len() > 1)
+                .flat_map(|m| m.1.iter().map(|&(t, sim)| index.idf[t as usize] * sim))
+                .sum(),
+        }
+    }
+
+    /// What the question explains of entry `e`, looked up word by word in
+    /// the postings (each word counts its best match in the entry): the
+    /// sum [`Index::coverage`] makes, perhaps in another order (so it may
+    /// differ from [`Index::rank_top`]'s in the last bit).
+    fn explained(&self, e: u32) -> f32 {
+        (0..self.matched.len())
+            .map(|i| self.explained_by_word(i, e))
+            .sum()
+    }
+
+    /// What question word `i` explains of entry `e`: its best match there.
+    fn explained_by_word(&self, i: usize, e: u32) -> f32 {
+        let index = self.index;
+        let (weight, matches) = &self.matched[i];
+        let best = matches
+            .iter()
+            .filter_map(|&(t, sim)| {
+                let postings = &index.postings[t as usize];
+                let at = postings.binary_search_by_key(&e, |p| p.0).ok()?;
+                Some(sim * postings[at].1).filter(|_| postings[at].1 > 0.0)
+            })
+            .fold(0.0f32, f32::max);
+        if best > 0.0 {
+            weight * best
+        } else {
+            0.0
+        }
+    }
+
+    /// Entry `e`'s score for this question (`None` if it scores 0).
+    pub fn score_of(&self, e: usize) -> Option<Scored> {
+        let e = u32::try_from(e).ok()?;
+        self.index.score(&self.query(), e, self.explained(e))
+    }
+
+    /// The (at most) `k` best entries that score at least `floor`, best
+    /// first, ties by FAQ order. Only the postings of the words an entry
+    /// cannot do without are walked: the commonest words, whose most
+    /// together cannot lift an entry to `floor`, are looked up for the
+    /// entries the others found (MaxScore, Turtle & Flood 1995). The
+    /// higher the floor, the fewer words are walked: at a floor near 1,
+    /// one or two rare words.
+    pub fn at_least(&self, floor: f32, k: usize) -> Vec<Scored> {
+        let index = self.index;
+        let query = self.query();
+        // No score is above the confidence (see [`Index::bound`]).
+        if floor > query.confidence {
+            return Vec::new();
+        }
+        let needed = index.explained_needed(&query, floor);
+        let max_strength = index.answer_word.max(1.0);
+        // The most each word can add to what an entry explains.
+        let most: Vec<f32> = self
+            .matched
+            .iter()
+            .map(|(weight, matches)| {
+                let sim = matches.iter().map(|m| m.1).fold(0.0f32, f32::max);
+                weight * (sim * max_strength)
+            })
+            .collect();
+        // Words by what they may add, most first.
+        let mut by_most: Vec<usize> = (0..self.matched.len()).collect();
+        by_most.sort_by(|&a, &b| most[b].total_cmp(&most[a]));
+        // An entry may lack words worth this much, and no more.
+        let slack = most.iter().sum::<f32>() - needed;
+        // The one vocabulary term a word matches (a word read as several
+        // is never required, and never rules an entry out).
+        let term = |i: usize| match self.matched[i].1.as_slice() {
+            [(t, _)] => Some(*t),
+            _ => None,
+        };
+        let postings = |t: TermId| index.postings[t as usize].as_slice();
+
+        // A word worth more than the slack is in every entry that can reach
+        // the floor: the candidates are the postings of the rarest such
+        // word. Else an entry that lacks every word of a set worth more
+        // than the slack cannot reach it (prefix filtering, Chaudhuri et
+        // al. 2006): the candidates are the postings of the fewest words,
+        // most first, worth more together. Either way these are the rarest
+        // words, with the shortest postings.
+        let required: Option<usize> = by_most
+            .iter()
+            .copied()
+            .take_while(|&i| most[i] > slack)
+            .filter(|&i| term(i).is_some())
+            .min_by_key(|&i| term(i).map_or(usize::MAX, |t| postings(t).len()));
+        // What each candidate's words explain, summed word by word.
+        let mut explained: Vec<f32> = Vec::new();
+        let mut candidates: Vec<u32> = match required.and_then(|i| Some((i, term(i)?))) {
+            Some((i, t)) => {
+                let (weight, matches) = &self.matched[i];
+                let sim = matches[0].1;
+                postings(t)
+                    .iter()
+                    .filter(|p| p.1 > 0.0)
+                    .map(|p| {
+                        explained.push(weight * (sim * p.1));
+                        p.0
+                    })
+                    .collect()
+            }
+            None => {
+                let mut worth = 0.0f32;
+                let mut union: Vec<u32> = by_most
+                    .iter()
+                    .take_while(|&&i| {
+                        let more = worth <= slack;
+                        worth += most[i];
+                        more
+                    })
+                    .flat_map(|&i| self.matched[i].1.iter())
+                    .flat_map(|&(t, _)| postings(t).iter())
+                    .filter(|p| p.1 > 0.0)
+                    .map(|p| p.0)
+                    .collect();
+                union.sort_unstable();
+                union.dedup();
+                explained.resize(union.len(), 0.0);
+                union
+            }
+        };
+        // Then word by word, most first, each candidate's lack is added up
+        // and those that lack more than the slack are dropped: most go at
+        // the second or third word. Both lists are sorted by entry, so
+        // each word is one forward pass over its postings, galloping. What
+        // each word explains of a candidate is summed on the way.
+        let mut lacking = vec![0.0f32; candidates.len()];
+        let mut several = Vec::new();
+        for &i in &by_most {
+            if candidates.is_empty() {
+                break;
+            }
+            if Some(i) == required {
+                continue; // in every candidate, and already summed
+            }
+            let (weight, matches) = &self.matched[i];
+            let [(t, sim)] = matches.as_slice() else {
+                several.push(i);
+                continue;
+            };
+            let list = postings(*t);
+            let (gain, lack) = (weight * sim, most[i]);
+            let mut survivors = Survivors {
+                entries: &mut candidates,
+                lacking: &mut lacking,
+                explained: &mut explained,
+            };
+            // A word with one of the longest postings has its bit in each
+            // entry; else a short list is walked, a long one galloped
+            // through.
+            if let Some(&bit) = index.long_bit.get(t) {
+                let bit = 1u64 << bit;
+                survivors.pass_with(gain, lack, slack, |e| {
+                    let [strong, weak] = index.long_terms[e as usize];
+                    if strong & bit != 0 {
+                        1.0
+                    } else if weak & bit != 0 {
+                        index.answer_word
+                    } else {
+                        0.0
+                    }
+                });
+            } else if list.len() <= 4 * survivors.entries.len() {
+                survivors.pass(list, gain, lack, slack, walk);
+            } else {
+                survivors.pass(list, gain, lack, slack, gallop);
+            }
+        }
+        let mut out: Vec<Scored> = candidates
+            .into_iter()
+            .zip(explained)
+            .filter_map(|(e, mut x)| {
+                for &i in &several {
+                    x += self.explained_by_word(i, e);
+                }
+                if index.bound(&query, e, x) < floor {
+                    return None;
+                }
+                index.score(&query, e, x).filter(|s| s.score >= floor)
+            })
+            .collect();
+        out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
+        out.truncate(k);
+        out
+    }
+}
+
+/// The candidates of [`Prepared::at_least`], with what each lacks and
+/// what it explains so far (three parallel lists, sorted by entry).
+struct Survivors<'a> {
+    entries: &'a mut Vec<u32>,
+    lacking: &'a mut Vec<f32>,
+    explained: &'a mut Vec<f32>,
+}
+
+impl Survivors<'_> {
+    /// One word's pass: each entry in `list` explains `gain` times its
+    /// strength there; each entry not in it lacks `lack` more, and is
+    /// dropped once it lacks more than `slack`. `step` moves through the
+    /// list ([`walk`] or [`gallop`]: generic, so that it is inlined).
+    fn pass(
+        &mut self,
+        list: &[(u32, f32)],
+        gain: f32,
+        lack: f32,
+        slack: f32,
+        step: impl Fn(&[(u32, f32)], usize, u32) -> usize,
+    ) {
+        let mut at = 0;
+        self.pass_with(gain, lack, slack, |e| {
+            at = step(list, at, e);
+            list.get(at).filter(|p| p.0 == e).map_or(0.0, |p| p.1)
+        });
+    }
+
+    /// The same, with each entry's strength from `strength` (called in
+    /// entry order).
+    fn pass_with(
+        &mut self,
+        gain: f32,
+        lack: f32,
+        slack: f32,
+        mut strength: impl FnMut(u32) -> f32,
+    ) {
+        let mut kept = 0;
+        for c in 0..self.entries.len() {
+            let e = self.entries[c];
+            let strength = strength(e);
+            let mut lacking = self.lacking[c];
+            if strength > 0.0 {
+                self.explained[c] += gain * strength;
+            } else {
+                lacking += lack;
+            }
+            if lacking <= slack {
+                self.entries[kept] = e;
+                self.lacking[kept] = lacking;
+                self.explained[kept] = self.explained[c];
+                kept += 1;
+            }
+        }
+        self.entries.truncate(kept);
+        self.lacking.truncate(kept);
+        self.explained.truncate(kept);
+    }
+}
+
+/// The first index at or after `from` whose entry is at least `e`, in
+/// postings sorted by entry, one step at a time.
+#[inline]
+fn walk(list: &[(u32, f32)], mut from: usize, e: u32) -> usize {
+    while list.get(from).is_some_and(|p| p.0 < e) {
+        from += 1;
+    }
+    from
+}
+
+/// The same as [`walk`], by doubling steps, then a binary search, so a
+/// pass over sorted entries costs the log of the gaps, not the length.
+#[inline]
+fn gallop(list: &[(u32, f32)], from: usize, e: u32) -> usize {
+    let mut step = 1;
+    let mut lo = from;
+    while lo + step <= list.len() && list[lo + step - 1].0 < e {
+        lo += step;
+        step *= 2;
+    }
+    let hi = (lo + step).min(list.len());
+    lo + list[lo..hi].partition_point(|p| p.0 < e)
+}
+
 /// A question word left out of the first search (see [`Index::rank_top`]):
 /// its weight and the one term it matches, with its bit in
 /// [`Index::long_terms`] if it has one.
@@ -1458,6 +1788,67 @@ mod tests {
         assert_eq!(entries.len(), ranked.len());
         assert!(ranked.iter().all(|s| (0.0..=1.0).contains(&s.score)));
         assert!(ranked.windows(2).all(|w| w[0].score >= w[1].score));
+    }
+
+    /// `at_least` finds what ranking every entry and cutting at the floor
+    /// finds, on an FAQ big enough for its shortcuts (required words, the
+    /// long terms' bits, galloping) to be taken.
+    #[test]
+    fn at_least_finds_what_a_full_ranking_finds_above_the_floor() {
+        let faq = crate::eval::synthetic_faq(3_000, 11);
+        let index = Index::build(&faq);
+        let mut compared = 0;
+        for entry in faq.entries.iter().step_by(37) {
+            for text in entry.phrasings() {
+                // Each phrasing, and a shorter one that shares fewer words.
+                let short: String = text.split(' ').take(3).collect::<Vec<_>>().join(" ");
+                for question in [text, short.as_str()] {
+                    let Some(prepared) = index.prepare(question) else {
+                        continue;
+                    };
+                    for floor in [0.3f32, 0.5, 0.8, 0.95] {
+                        let full: Vec<(usize, f32)> = index
+                            .rank(question)
+                            .into_iter()
+                            .filter(|s| s.score >= floor)
+                            .take(5)
+                            .map(|s| (s.entry, s.score))
+                            .collect();
+                        let found: Vec<(usize, f32)> = prepared
+                            .at_least(floor, 5)
+                            .into_iter()
+                            .map(|s| (s.entry, s.score))
+                            .collect();
+                        // The same entries and scores, but for sums made in
+                        // another order (the last bit) at the floor.
+                        let near = |x: f32| (x - floor).abs() < 1e-4;
+                        let close = full.len() == found.len()
+                            && full.iter().zip(&found).all(|(a, b)| {
+                                (a.0 == b.0 || near(a.1)) && (a.1 - b.1).abs() < 1e-4
+                            });
+                        assert!(close, "{question:?} at {floor}: {full:?} vs {found:?}");
+                        compared += 1;
+                    }
+                }
+            }
+        }
+        assert!(compared > 500, "{compared}");
+        // Its own entry scores what the ranking gives it.
+        let e = 42;
+        let q = &faq.entries[e].question;
+        let own = index
+            .prepare(q)
+            .and_then(|p| p.score_of(e))
+            .map(|s| s.score);
+        let ranked = index
+            .rank(q)
+            .into_iter()
+            .find(|s| s.entry == e)
+            .map(|s| s.score);
+        assert!(
+            own.zip(ranked).is_some_and(|(a, b)| (a - b).abs() < 1e-5),
+            "{own:?} {ranked:?}"
+        );
     }
 
     #[test]

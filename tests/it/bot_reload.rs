@@ -16,7 +16,9 @@ use crate::fake_discord::{
     slash_command, with_member_rights, FakeDiscord, Request, CHANNEL_ID, DEFAULT_TIMEOUT, GUILD_ID,
     USER_ID,
 };
-use crate::reload::{with_penguins, FaqCopy, EDITED_FILE, PENGUIN_ANSWER, PENGUIN_QUESTION};
+use crate::reload::{
+    with_penguins, FaqCopy, EDITED_FILE, PENGUIN_ANSWER, PENGUIN_ID, PENGUIN_QUESTION,
+};
 
 const MOD_LOG: u64 = 1_100_000_000_000_000_250;
 const MOD_ROLE: u64 = 1_100_000_000_000_000_260;
@@ -242,7 +244,7 @@ async fn faq_reload_by_a_moderator_reports_privately_and_in_the_mod_log() {
     );
     assert!(
         report.contains(&format!(
-            "{EDITED_FILE}:{line}:1: error: unknown field `answr`"
+            "{EDITED_FILE}:{line}:1: error: entry `{PENGUIN_ID}`: unknown field `answr`; did you mean `answer`?"
         )),
         "{report}"
     );

@@ -109,7 +109,7 @@ fn a_broken_edit_names_every_error_and_keeps_the_old_engine() {
     };
     let shown: Vec<String> = errors.iter().map(ToString::to_string).collect();
     let expect_1 = format!(
-        "{}:{line}:1: error: unknown field `answr`",
+        "{}:{line}:1: error: entry `{PENGUIN_ID}`: unknown field `answr`; did you mean `answer`?",
         faq.path(EDITED_FILE).display()
     );
     assert!(
