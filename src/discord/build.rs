@@ -4,8 +4,8 @@
 
 use serenity::all::{
     ButtonStyle, CreateActionRow, CreateAllowedMentions, CreateButton, CreateEmbed,
-    CreateInteractionResponseMessage, CreateMessage, CreateSelectMenu, CreateSelectMenuKind,
-    CreateSelectMenuOption, EditInteractionResponse, ReactionType,
+    CreateInteractionResponse, CreateInteractionResponseMessage, CreateMessage, CreateSelectMenu,
+    CreateSelectMenuKind, CreateSelectMenuOption, EditInteractionResponse, ReactionType,
 };
 
 use super::view::{Row, View};
@@ -83,6 +83,12 @@ pub fn response(view: &View) -> CreateInteractionResponseMessage {
 }
 
 /// An edit of a deferred interaction response.
+/// "Thinking…", privately: the response to an interaction whose answer
+/// takes longer than Discord's 3 seconds (then edited in).
+pub fn defer_private() -> CreateInteractionResponse {
+    CreateInteractionResponse::Defer(CreateInteractionResponseMessage::new().ephemeral(true))
+}
+
 pub fn edit(view: &View) -> EditInteractionResponse {
     let mut msg = EditInteractionResponse::new()
         .allowed_mentions(no_pings())

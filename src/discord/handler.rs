@@ -22,11 +22,11 @@ use serenity::all::{
     MessageFlags, Ready, ResolvedTarget, ResolvedValue, UserId,
 };
 use serenity::async_trait;
-use serenity::builder::Builder;
 
 use super::build;
 use super::recent::RecentQuestions;
 use super::reload::{self, RELOAD_COMMAND};
+use super::rest::Rest;
 use super::stats::{self, STATS_COMMAND};
 use super::view::{self, Action, Choice, View};
 use crate::config::DiscordConfig;
@@ -154,6 +154,8 @@ pub struct Bot {
     engine: SharedEngine,
     settings: DiscordConfig,
     store: Arc<Store>,
+    /// Sends replies, waiting out rate limits (shared with the watcher).
+    rest: Arc<Rest>,
     me: OnceLock<UserId>,
     last_question: Mutex<HashMap<UserId, Asked>>,
     recent_answers: Mutex<HashMap<(ChannelId, String), (Instant, String)>>,
@@ -166,11 +168,17 @@ impl Bot {
             engine: SharedEngine::new(engine),
             settings,
             store,
+            rest: Arc::new(Rest::default()),
             me: OnceLock::new(),
             last_question: Mutex::new(HashMap::new()),
             recent_answers: Mutex::new(HashMap::new()),
             recent_questions: Mutex::new(RecentQuestions::default()),
         }
+    }
+
+    /// The REST sender, for what runs beside the handler (the watcher).
+    pub fn rest(&self) -> Arc<Rest> {
+        Arc::clone(&self.rest)
     }
 
     /// The current engine (the lock is held only to clone the `Arc`).
@@ -347,10 +355,18 @@ impl Bot {
         received: Instant,
     ) -> serenity::Result<()> {
         if cmd.data.name == RELOAD_COMMAND {
-            return reload::run_command(ctx, cmd, &self.engine, &self.settings).await;
+            return reload::run_command(&self.rest, ctx, cmd, &self.engine, &self.settings).await;
         }
         if cmd.data.name == STATS_COMMAND {
-            return stats::run_command(ctx, cmd, &self.engine, &self.store, &self.settings).await;
+            return stats::run_command(
+                &self.rest,
+                ctx,
+                cmd,
+                &self.engine,
+                &self.store,
+                &self.settings,
+            )
+            .await;
         }
         let place = Place {
             guild: cmd.guild_id,
@@ -369,7 +385,7 @@ impl Bot {
                     }
                 }
                 if let Some(c) = self.cooldown(cmd.user.id) {
-                    return respond(ctx, cmd, &cooldown_view(c.wait)).await;
+                    return respond(&self.rest, ctx, cmd, &cooldown_view(c.wait)).await;
                 }
                 let public = private.map_or(self.settings.public_answers, |p| !p);
                 // A question picked from the autocomplete list names its entry.
@@ -398,18 +414,24 @@ impl Bot {
                     "Pick a topic to browse its questions:",
                     None,
                 );
-                respond(ctx, cmd, &v).await
+                respond(&self.rest, ctx, cmd, &v).await
             }
             FIND_COMMAND => {
                 let Some(ResolvedTarget::Message(target)) = cmd.data.target() else {
-                    return respond(ctx, cmd, &note("I can only look up a message's text.")).await;
+                    return respond(
+                        &self.rest,
+                        ctx,
+                        cmd,
+                        &note("I can only look up a message's text."),
+                    )
+                    .await;
                 };
                 if let Some(c) = self.cooldown(cmd.user.id) {
-                    return respond(ctx, cmd, &cooldown_view(c.wait)).await;
+                    return respond(&self.rest, ctx, cmd, &cooldown_view(c.wait)).await;
                 }
                 if target.content.trim().is_empty() {
                     let text = "That message has no text I can see to look up (if it was sent before I joined, or is only an image, I can't read it).";
-                    return respond(ctx, cmd, &note(text)).await;
+                    return respond(&self.rest, ctx, cmd, &note(text)).await;
                 }
                 let place = Place {
                     channel: target.channel_id,
@@ -427,25 +449,31 @@ impl Bot {
                         let entry = &engine.faq.entries[s.entry];
                         // Acknowledge privately, then answer in the channel
                         // as a reply to the message that asked.
-                        respond(ctx, cmd, &note("Answered below.")).await?;
+                        respond(&self.rest, ctx, cmd, &note("Answered below.")).await?;
                         if let Some(link) = self.recent_answer(target.channel_id, &entry.id) {
                             let v = note(&format!("This was answered a moment ago: {link}"));
                             let msg = build::message(&v).reference_message(target);
-                            target.channel_id.send_message(&ctx.http, msg).await?;
+                            self.rest
+                                .send_message(&ctx.http, target.channel_id, &msg)
+                                .await?;
                             return Ok(());
                         }
                         let v =
                             view::with_feedback(view::answer(entry, false), id, self.votes(), None);
-                        let sent = target
-                            .channel_id
-                            .send_message(&ctx.http, build::message(&v).reference_message(target))
+                        let sent = self
+                            .rest
+                            .send_message(
+                                &ctx.http,
+                                target.channel_id,
+                                &build::message(&v).reference_message(target),
+                            )
                             .await?;
                         self.remember_answer(target.channel_id, &entry.id, sent.link());
                         Ok(())
                     }
                     _ => {
                         let v = view::for_match(&engine.faq, &m, false, Some(id), self.votes());
-                        respond(ctx, cmd, &v).await
+                        respond(&self.rest, ctx, cmd, &v).await
                     }
                 }
             }
@@ -454,7 +482,13 @@ impl Bot {
                     command = other,
                     "unknown command; was it removed from the bot?"
                 );
-                respond(ctx, cmd, &note("I don't know that command any more.")).await
+                respond(
+                    &self.rest,
+                    ctx,
+                    cmd,
+                    &note("I don't know that command any more."),
+                )
+                .await
             }
         }
     }
@@ -473,10 +507,10 @@ impl Bot {
                 let pointer = note(&format!(
                     "This was answered in this channel a moment ago: {link}"
                 ));
-                return respond(ctx, cmd, &pointer).await;
+                return respond(&self.rest, ctx, cmd, &pointer).await;
             }
         }
-        respond(ctx, cmd, &v).await?;
+        respond(&self.rest, ctx, cmd, &v).await?;
         if let (true, Some(id)) = (public, entry_id) {
             // Only needed to point repeats at this answer: not worth failing for.
             match cmd.get_response(&ctx.http).await {
@@ -501,7 +535,9 @@ impl Bot {
         for (name, value) in choices {
             response = response.add_string_choice(name, value);
         }
-        cmd.create_response(&ctx.http, CreateInteractionResponse::Autocomplete(response))
+        let response = CreateInteractionResponse::Autocomplete(response);
+        self.rest
+            .respond(&ctx.http, cmd.id, &cmd.token, &response)
             .await
     }
 
@@ -544,11 +580,10 @@ impl Bot {
                         self.record_pick(question, &entry, Via::Suggestion);
                         // A suggestion click answers privately, whoever clicks.
                         let v = self.picked_answer(&faq.entries[e], question);
-                        return comp
-                            .create_response(
-                                &ctx.http,
-                                CreateInteractionResponse::Message(build::response(&v)),
-                            )
+                        let response = CreateInteractionResponse::Message(build::response(&v));
+                        return self
+                            .rest
+                            .respond(&ctx.http, comp.id, &comp.token, &response)
                             .await;
                     }
                     None => stale(question),
@@ -600,7 +635,9 @@ impl Bot {
                 ..v
             }))
         };
-        comp.create_response(&ctx.http, response).await
+        self.rest
+            .respond(&ctx.http, comp.id, &comp.token, &response)
+            .await
     }
 
     /// 👍 or 👎 on an answer: recorded (the store hashes the voter's id;
@@ -626,7 +663,9 @@ impl Bot {
             VOTE_NOT_RECORDED
         };
         let response = CreateInteractionResponse::Message(build::response(&note(text)));
-        comp.create_response(&ctx.http, response).await
+        self.rest
+            .respond(&ctx.http, comp.id, &comp.token, &response)
+            .await
     }
 
     /// Why?: the numbers behind the reply to a question, privately, as the
@@ -647,7 +686,9 @@ impl Bot {
             None => note(WHY_TOO_OLD),
         };
         let response = CreateInteractionResponse::Message(build::response(&v));
-        comp.create_response(&ctx.http, response).await
+        self.rest
+            .respond(&ctx.http, comp.id, &comp.token, &response)
+            .await
     }
 
     /// Messages: mentions of the bot, replies to it, DMs, help channels.
@@ -693,9 +734,13 @@ impl Bot {
                 let entry = &engine.faq.entries[s.entry];
                 if self.recent_answer(msg.channel_id, &entry.id).is_none() {
                     let v = view::with_feedback(view::answer(entry, false), id, self.votes(), None);
-                    let sent = msg
-                        .channel_id
-                        .send_message(&ctx.http, build::message(&v).reference_message(msg))
+                    let sent = self
+                        .rest
+                        .send_message(
+                            &ctx.http,
+                            msg.channel_id,
+                            &build::message(&v).reference_message(msg),
+                        )
                         .await?;
                     self.remember_answer(msg.channel_id, &entry.id, sent.link());
                 }
@@ -707,8 +752,12 @@ impl Bot {
             // cooldown window, and the rest of a flood gets nothing.
             if c.first_note {
                 let v = cooldown_view(c.wait);
-                msg.channel_id
-                    .send_message(&ctx.http, build::message(&v).reference_message(msg))
+                self.rest
+                    .send_message(
+                        &ctx.http,
+                        msg.channel_id,
+                        &build::message(&v).reference_message(msg),
+                    )
                     .await?;
             }
             return Ok(());
@@ -718,20 +767,32 @@ impl Bot {
         if let Some(id) = v.answers.clone() {
             if let Some(link) = self.recent_answer(msg.channel_id, &id) {
                 let v = note(&format!("This was answered a moment ago: {link}"));
-                msg.channel_id
-                    .send_message(&ctx.http, build::message(&v).reference_message(msg))
+                self.rest
+                    .send_message(
+                        &ctx.http,
+                        msg.channel_id,
+                        &build::message(&v).reference_message(msg),
+                    )
                     .await?;
                 return Ok(());
             }
-            let sent = msg
-                .channel_id
-                .send_message(&ctx.http, build::message(&v).reference_message(msg))
+            let sent = self
+                .rest
+                .send_message(
+                    &ctx.http,
+                    msg.channel_id,
+                    &build::message(&v).reference_message(msg),
+                )
                 .await?;
             self.remember_answer(msg.channel_id, &id, sent.link());
             return Ok(());
         }
-        msg.channel_id
-            .send_message(&ctx.http, build::message(&v).reference_message(msg))
+        self.rest
+            .send_message(
+                &ctx.http,
+                msg.channel_id,
+                &build::message(&v).reference_message(msg),
+            )
             .await?;
         Ok(())
     }
@@ -804,9 +865,11 @@ impl EventHandler for Bot {
                 .ephemeral(true)
                 .allowed_mentions(build::no_pings());
             let told = match &interaction {
-                Interaction::Command(cmd) => tell(&ctx, cmd.id, &cmd.token, sorry, followup).await,
+                Interaction::Command(cmd) => {
+                    tell(&self.rest, &ctx, cmd.id, &cmd.token, sorry, followup).await
+                }
                 Interaction::Component(comp) => {
-                    tell(&ctx, comp.id, &comp.token, sorry, followup).await
+                    tell(&self.rest, &ctx, comp.id, &comp.token, sorry, followup).await
                 }
                 _ => Ok(()),
             };
@@ -830,6 +893,7 @@ impl EventHandler for Bot {
 /// Sends `sorry` as the interaction's response, or as a follow-up when a
 /// response was already sent.
 async fn tell(
+    rest: &Rest,
     ctx: &Context,
     id: InteractionId,
     token: &str,
@@ -837,18 +901,20 @@ async fn tell(
     followup: CreateInteractionResponseFollowup,
 ) -> serenity::Result<()> {
     let response = CreateInteractionResponse::Message(sorry);
-    if response.execute(&ctx.http, (id, token)).await.is_ok() {
+    if rest.respond(&ctx.http, id, token, &response).await.is_ok() {
         return Ok(());
     }
-    followup.execute(&ctx.http, (None, token)).await.map(|_| ())
+    rest.followup(&ctx.http, token, &followup).await.map(|_| ())
 }
 
-async fn respond(ctx: &Context, cmd: &CommandInteraction, v: &View) -> serenity::Result<()> {
-    cmd.create_response(
-        &ctx.http,
-        CreateInteractionResponse::Message(build::response(v)),
-    )
-    .await
+async fn respond(
+    rest: &Rest,
+    ctx: &Context,
+    cmd: &CommandInteraction,
+    v: &View,
+) -> serenity::Result<()> {
+    let response = CreateInteractionResponse::Message(build::response(v));
+    rest.respond(&ctx.http, cmd.id, &cmd.token, &response).await
 }
 
 /// A short private note.

@@ -15,6 +15,7 @@ pub mod build;
 pub mod handler;
 pub mod recent;
 pub mod reload;
+pub mod rest;
 pub mod stats;
 pub mod view;
 
@@ -116,11 +117,12 @@ pub async fn run_with_http(
     let shards = settings.shards;
     let bot = Bot::new(engine, settings.clone(), store);
     let shared = bot.shared_engine();
+    let rest = bot.rest();
     let mut client = ClientBuilder::new_with_http(http.build(), intents(&settings))
         .event_handler(bot)
         .await?;
     // Lives as long as the client runs; dropping it stops the watching.
-    let _watching = reload::start_watching(&shared, &settings, client.http.clone());
+    let _watching = reload::start_watching(&shared, &settings, client.http.clone(), rest);
     let manager = client.shard_manager.clone();
     let running = async move {
         match shards {

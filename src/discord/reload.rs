@@ -3,6 +3,7 @@
 //! moderator log channel (if one is configured) with no pings. The reload
 //! itself and its report's text are [`crate::reload`]'s.
 
+use super::rest::Rest;
 use std::num::NonZeroU64;
 use std::sync::Arc;
 
@@ -55,6 +56,7 @@ pub fn is_moderator(member: Option<&Member>, moderator_roles: &[u64]) -> bool {
 /// reloads (off the async threads) and replies privately with the report,
 /// which also goes to the moderator log channel and the log.
 pub async fn run_command(
+    rest: &Rest,
     ctx: &Context,
     cmd: &CommandInteraction,
     engine: &SharedEngine,
@@ -65,11 +67,12 @@ pub async fn run_command(
         tracing::info!("/faq-reload refused: not a moderator");
         let refusal =
             CreateInteractionResponse::Message(build::response(&text_view(NOT_A_MODERATOR, true)));
-        return cmd.create_response(&ctx.http, refusal).await;
+        return rest.respond(&ctx.http, cmd.id, &cmd.token, &refusal).await;
     }
     // Loading and indexing can take longer than the 3 s Discord gives a
     // response: acknowledge first, privately, then edit in the report.
-    cmd.defer_ephemeral(&ctx.http).await?;
+    rest.respond(&ctx.http, cmd.id, &cmd.token, &build::defer_private())
+        .await?;
     let shared = engine.clone();
     let outcome = match tokio::task::spawn_blocking(move || shared.reload()).await {
         Ok(outcome) => outcome,
@@ -79,16 +82,21 @@ pub async fn run_command(
                 "Something went wrong while reloading; the FAQ did not change. See the bot's log.",
                 true,
             );
-            cmd.edit_response(&ctx.http, build::edit(&v)).await?;
+            rest.edit_response(&ctx.http, &cmd.token, &build::edit(&v))
+                .await?;
             return Ok(());
         }
     };
     outcome.log("/faq-reload by a moderator");
     let report = outcome.render(MESSAGE_CHARS);
-    cmd.edit_response(&ctx.http, build::edit(&text_view(&report, true)))
-        .await?;
+    rest.edit_response(
+        &ctx.http,
+        &cmd.token,
+        &build::edit(&text_view(&report, true)),
+    )
+    .await?;
     if !matches!(outcome, Outcome::NoSource) {
-        announce(&ctx.http, settings.mod_log_channel, &report).await;
+        announce(rest, &ctx.http, settings.mod_log_channel, &report).await;
     }
     Ok(())
 }
@@ -102,6 +110,7 @@ pub fn start_watching(
     engine: &SharedEngine,
     settings: &DiscordConfig,
     http: Arc<Http>,
+    rest: Arc<Rest>,
 ) -> Option<Watching> {
     if !settings.watch_faq {
         return None;
@@ -121,7 +130,7 @@ pub fn start_watching(
     tokio::spawn(async move {
         while let Some(outcome) = rx.recv().await {
             if outcome.worth_announcing() {
-                announce(&http, channel, &outcome.render(MESSAGE_CHARS)).await;
+                announce(&rest, &http, channel, &outcome.render(MESSAGE_CHARS)).await;
             }
         }
     });
@@ -130,12 +139,12 @@ pub fn start_watching(
 
 /// Posts `report` to the moderator log channel, if one is configured.
 /// A failure is logged, never raised: the reload itself has happened.
-pub async fn announce(http: &Http, channel: Option<u64>, report: &str) {
+pub async fn announce(rest: &Rest, http: &Http, channel: Option<u64>, report: &str) {
     let Some(channel) = channel.and_then(NonZeroU64::new).map(ChannelId::from) else {
         return;
     };
     let msg = build::message(&text_view(report, false));
-    if let Err(e) = channel.send_message(http, msg).await {
+    if let Err(e) = rest.send_message(http, channel, &msg).await {
         tracing::warn!(channel = channel.get(), error = %e, "could not post the FAQ reload report to the moderator log channel");
     }
 }

@@ -7,6 +7,7 @@
 //! `/faq-reload`. Turning store rows into the report's rows is plain code
 //! ([`asked_rows`], [`vote_rows`], [`render`]), tested without Discord.
 
+use super::rest::Rest;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
@@ -126,6 +127,7 @@ pub fn summary(engine: &Engine, path: &std::path::Path, days: i64) -> Result<Str
 /// Runs `/faq-stats`: refuses non-moderators privately; otherwise reads
 /// the store (off the async threads) and replies privately.
 pub async fn run_command(
+    rest: &Rest,
     ctx: &Context,
     cmd: &CommandInteraction,
     engine: &SharedEngine,
@@ -134,10 +136,10 @@ pub async fn run_command(
 ) -> serenity::Result<()> {
     if !is_moderator(cmd.member.as_deref(), &settings.moderator_roles) {
         tracing::info!("/faq-stats refused: not a moderator");
-        return reply(ctx, cmd, NOT_A_MODERATOR).await;
+        return reply(rest, ctx, cmd, NOT_A_MODERATOR).await;
     }
     let Some(path) = store.path().map(PathBuf::from) else {
-        return reply(ctx, cmd, STORE_OFF).await;
+        return reply(rest, ctx, cmd, STORE_OFF).await;
     };
     let days = cmd
         .data
@@ -151,7 +153,8 @@ pub async fn run_command(
         .clamp(1, MAX_DAYS);
     // Reading and grouping a month of questions can pass the 3 s Discord
     // gives a response: acknowledge first, privately, then edit.
-    cmd.defer_ephemeral(&ctx.http).await?;
+    rest.respond(&ctx.http, cmd.id, &cmd.token, &build::defer_private())
+        .await?;
     let engine = engine.get();
     let text = match tokio::task::spawn_blocking(move || summary(&engine, &path, days)).await {
         Ok(Ok(text)) => text,
@@ -164,14 +167,19 @@ pub async fn run_command(
             CANNOT_READ.to_string()
         }
     };
-    cmd.edit_response(&ctx.http, build::edit(&private(&text)))
+    rest.edit_response(&ctx.http, &cmd.token, &build::edit(&private(&text)))
         .await?;
     Ok(())
 }
 
-async fn reply(ctx: &Context, cmd: &CommandInteraction, text: &str) -> serenity::Result<()> {
+async fn reply(
+    rest: &Rest,
+    ctx: &Context,
+    cmd: &CommandInteraction,
+    text: &str,
+) -> serenity::Result<()> {
     let response = CreateInteractionResponse::Message(build::response(&private(text)));
-    cmd.create_response(&ctx.http, response).await
+    rest.respond(&ctx.http, cmd.id, &cmd.token, &response).await
 }
 
 fn private(text: &str) -> View {

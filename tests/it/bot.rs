@@ -789,6 +789,128 @@ async fn a_429_with_retry_after_is_retried_by_serenitys_ratelimiter() {
     assert!(failed.is_empty(), "{failed:?}");
 }
 
+/// The retries of one route after `from`: the statuses, and the time
+/// between the 429 and the request after it.
+fn statuses_and_wait(
+    fake: &FakeDiscord,
+    from: usize,
+    method: &str,
+    path: &str,
+) -> (Vec<u16>, Duration) {
+    let sent: Vec<Request> = fake
+        .requests()
+        .into_iter()
+        .skip(from)
+        .filter(|r| r.is(method, path))
+        .collect();
+    let statuses = sent.iter().map(|r| r.status).collect();
+    let waited = match sent.as_slice() {
+        [limited, retry, ..] => {
+            assert_eq!(retry.raw_body, limited.raw_body, "the same body, resent");
+            retry.received - limited.received
+        }
+        _ => Duration::ZERO,
+    };
+    (statuses, waited)
+}
+
+/// Behind `[discord] proxy` serenity's ratelimiter is off: the bot waits
+/// out a 429's Retry-After itself and sends again, for the interaction
+/// callback (within its 3 seconds) and for a reply to a mention.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_the_proxy_a_429_is_retried_after_retry_after() {
+    let bot = start_bot(|_| {}).await;
+    let fake = &bot.fake;
+
+    fake.fail_next(
+        "POST",
+        "/interactions/*/*/callback",
+        Failure::rate_limited(0.3),
+    );
+    let from = fake.request_count();
+    fake.dispatch("INTERACTION_CREATE", ask_slash("who protects embassies"))
+        .await;
+    let cb = fake
+        .wait_for_from(
+            from,
+            |r| r.is("POST", "/interactions/*/*/callback") && r.status == 204,
+            DEFAULT_TIMEOUT,
+        )
+        .await
+        .expect("the answer is sent again after the 429");
+    assert_answer_embed(
+        &cb.body["data"]["embeds"][0],
+        "responsible",
+        "Frequently asked questions",
+    );
+    let (statuses, waited) = statuses_and_wait(fake, from, "POST", "/interactions/*/*/callback");
+    assert_eq!(statuses, [429, 204]);
+    assert!(
+        waited >= Duration::from_millis(300),
+        "retried after {waited:?}"
+    );
+    assert!(waited < Duration::from_secs(2), "retried after {waited:?}");
+
+    fake.fail_next("POST", "/channels/*/messages", Failure::rate_limited(0.3));
+    let from = fake.request_count();
+    fake.dispatch(
+        "MESSAGE_CREATE",
+        mention("who protects embassies?", USER_ID),
+    )
+    .await;
+    let answered = fake
+        .wait_for_from(
+            from,
+            |r| r.is("POST", "/channels/*/messages") && r.status == 200,
+            DEFAULT_TIMEOUT,
+        )
+        .await
+        .expect("the reply is sent again after the 429");
+    assert!(answered.body["embeds"][0].is_object(), "{answered:?}");
+    let (statuses, waited) = statuses_and_wait(fake, from, "POST", "/channels/*/messages");
+    assert_eq!(statuses, [429, 200]);
+    assert!(
+        waited >= Duration::from_millis(300),
+        "retried after {waited:?}"
+    );
+    assert_every_body_has_no_pings(fake);
+}
+
+/// A 429 that lasts past the interaction's deadline (3 s) is given up at
+/// once, not waited out, and the bot goes on answering.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_past_the_interaction_deadline_is_given_up_at_once() {
+    let bot = start_bot(|_| {}).await;
+    let fake = &bot.fake;
+    fake.fail_next(
+        "POST",
+        "/interactions/*/*/callback",
+        Failure::rate_limited(30.0),
+    );
+    let from = fake.request_count();
+    fake.dispatch("INTERACTION_CREATE", ask_slash("who protects embassies"))
+        .await;
+    let limited = fake
+        .wait_for_from(
+            from,
+            |r| r.is("POST", "/interactions/*/*/callback"),
+            DEFAULT_TIMEOUT,
+        )
+        .await
+        .expect("a callback");
+    assert_eq!(limited.status, 429);
+    fake.ensure_no_request_from(
+        limited.index + 1,
+        |r| r.raw_body == limited.raw_body,
+        Duration::from_secs(2),
+    )
+    .await
+    .expect("the answer is not sent again");
+    let cb = interact(fake, ask_slash("who protects embassies")).await;
+    assert_eq!(cb.status, 204);
+    assert!(cb.body["data"]["embeds"][0].is_object(), "{cb:?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_help_channel_gets_only_confident_answers() {
     let help = CHANNEL_ID + 1;
