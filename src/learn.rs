@@ -140,31 +140,42 @@ pub fn load_errors(dir: &Path) -> Vec<String> {
 /// Writes the proposals into the FAQ files of `dir`, then runs `validate`
 /// on the folder (its errors, as lines; `faqbot learn --apply` runs every
 /// check and the regression questions). On any failure (a file that cannot
-/// be read or written, or errors from `validate`) every file written is
-/// restored and the error returned.
+/// be read or written, or errors from `validate`) every file already
+/// written is restored and the error returned. Each file is written whole
+/// or not at all (a new file beside it, then renamed over it), so a file
+/// that could not be written is as it was, and is not "restored".
 pub fn apply(
     dir: &Path,
     proposals: &[Proposal],
     validate: impl Fn(&Path) -> Vec<String>,
 ) -> Result<Vec<Applied>, String> {
+    // The files written so far, with their text before.
     let mut originals: Vec<(PathBuf, String)> = Vec::new();
     let mut applied = Vec::new();
-    let restore = |originals: &[(PathBuf, String)]| {
+    let undo = |originals: &[(PathBuf, String)], error: String| -> String {
+        let mut error = error;
         for (path, text) in originals {
-            if let Err(e) = std::fs::write(path, text) {
+            if let Err(e) = write_whole(path, text) {
                 tracing::error!(file = %path.display(), error = %e, "could not restore the file");
+                error.push_str(&format!(
+                    "\n{}: could not put it back as it was: {e}",
+                    path.display()
+                ));
             }
         }
+        error
     };
     for (file, entries) in by_file(dir, proposals)? {
-        let text = std::fs::read_to_string(&file)
-            .map_err(|e| format!("{}: cannot read: {e}", file.display()))?;
+        let text = match std::fs::read_to_string(&file) {
+            Ok(text) => text,
+            Err(e) => {
+                let error = format!("{}: cannot read: {e}", file.display());
+                return Err(undo(&originals, error));
+            }
+        };
         let mut doc: DocumentMut = match text.parse() {
             Ok(d) => d,
-            Err(e) => {
-                restore(&originals);
-                return Err(format!("{}: {e}", file.display()));
-            }
+            Err(e) => return Err(undo(&originals, format!("{}: {e}", file.display()))),
         };
         let mut added = 0;
         for (id, ps) in entries {
@@ -175,22 +186,36 @@ pub fn apply(
         if added == 0 {
             continue;
         }
-        originals.push((file.clone(), text));
-        if let Err(e) = std::fs::write(&file, doc.to_string()) {
-            restore(&originals);
-            return Err(format!("{}: cannot write: {e}", file.display()));
+        if let Err(e) = write_whole(&file, &doc.to_string()) {
+            let error = format!("{}: cannot write: {e}; nothing was changed", file.display());
+            return Err(undo(&originals, error));
         }
+        originals.push((file.clone(), text));
         applied.push(Applied { file, added });
     }
     let errors = validate(dir);
     if !errors.is_empty() {
-        restore(&originals);
-        return Err(format!(
+        let error = format!(
             "the FAQ would not pass its checks after learning, so nothing was changed:\n{}",
             errors.join("\n")
-        ));
+        );
+        return Err(undo(&originals, error));
     }
     Ok(applied)
+}
+
+/// Writes `text` as `path`'s whole content: into a new file beside it,
+/// then renamed over it, so that `path` is either as it was or all new.
+fn write_whole(path: &Path, text: &str) -> std::io::Result<()> {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".learn-tmp");
+    let tmp = path.with_file_name(name);
+    let written = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, path));
+    if written.is_err() {
+        // Nothing to clean up if it was never created.
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
 }
 
 #[cfg(test)]
@@ -269,6 +294,29 @@ mod tests {
         })
         .expect_err("validation fails");
         assert!(err.contains("nothing was changed"), "{err}");
+        assert_eq!(std::fs::read_to_string(&path).expect("read"), FILE);
+    }
+
+    /// A file that cannot be written (here: its new version cannot be made
+    /// beside it, as in a read-only folder; the tests run as root, for whom
+    /// permissions do not stop a write) is named as not written, is left
+    /// as it was, and is not "restored".
+    #[test]
+    fn a_file_that_cannot_be_written_is_named_and_left_as_it_was() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("01-visits.toml");
+        std::fs::write(&path, FILE).expect("write");
+        std::fs::create_dir(dir.path().join("01-visits.toml.learn-tmp")).expect("mkdir");
+        let err = apply(dir.path(), &[proposal("hours", "when do you open")], |_| {
+            Vec::new()
+        })
+        .expect_err("the write fails");
+        assert!(
+            err.starts_with(&format!("{}: cannot write: ", path.display())),
+            "{err}"
+        );
+        assert!(err.ends_with("; nothing was changed"), "{err}");
+        assert!(!err.contains("put it back"), "{err}");
         assert_eq!(std::fs::read_to_string(&path).expect("read"), FILE);
     }
 }

@@ -62,29 +62,65 @@ pub enum ReadError {
     Query(#[from] rusqlite::Error),
 }
 
+/// Opens `path` read-only (as an immutable file when `immutable`) and
+/// reads its schema version.
+fn connect(path: &Path, immutable: bool) -> rusqlite::Result<(Connection, i64)> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = if immutable {
+        let uri = format!("file:{}?immutable=1", uri_path(path));
+        Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)?
+    } else {
+        Connection::open_with_flags(path, flags)?
+    };
+    conn.busy_timeout(Duration::from_secs(5))?;
+    let found: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    Ok((conn, found))
+}
+
+/// Whether SQLite failed for want of writing beside the database.
+fn cannot_write_beside(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::ReadOnly)
+    )
+}
+
+/// A path as an SQLite URI writes it: every byte but letters, digits and
+/// `/-._~` percent-encoded (so `?`, `#` and `%` in a name stay a name).
+pub(super) fn uri_path(path: &Path) -> String {
+    let mut out = String::new();
+    for &b in path.as_os_str().as_encoded_bytes() {
+        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 impl Reader {
     /// Opens the database at `path` read-only. It must exist and be at
     /// this build's schema version (the bot migrates it when it opens it).
     pub fn open(path: &Path) -> Result<Reader, ReadError> {
         let name = path.display().to_string();
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .and_then(|conn| {
-            conn.busy_timeout(Duration::from_secs(5))?;
-            Ok(conn)
-        })
-        .map_err(|source| ReadError::Open {
+        let opened = connect(path, false).or_else(|e| {
+            // A database in WAL mode needs its `-shm` file beside it, which
+            // SQLite cannot create in a folder this user may not write:
+            // then it is read as a file nobody changes. (What the bot has
+            // not yet checkpointed is then not seen: said once, here.)
+            if cannot_write_beside(&e) && path.is_file() {
+                let read = connect(path, true)?;
+                tracing::warn!(store = %name, "the store's folder cannot be written, so the store is read as last checkpointed; the newest questions may be missing");
+                Ok(read)
+            } else {
+                Err(e)
+            }
+        });
+        let (conn, found) = opened.map_err(|source| ReadError::Open {
             path: name.clone(),
             source,
         })?;
-        let found: i64 = conn
-            .query_row("PRAGMA user_version", [], |row| row.get(0))
-            .map_err(|source| ReadError::Open {
-                path: name.clone(),
-                source,
-            })?;
         if found != SCHEMA_VERSION {
             let hint = if found < SCHEMA_VERSION {
                 "start the bot once with this version to migrate it"

@@ -950,3 +950,50 @@ fn a_match_becomes_a_question_record() {
     assert_eq!(q.outcome, Outcome::Fallback);
     assert_eq!((q.entry, q.runner_up, q.score), (None, None, 0.0));
 }
+
+/// `faqbot report` reads a store in a folder it may not write: SQLite's
+/// WAL mode would create its `-shm` file beside the database, and fail
+/// with "attempt to write a readonly database". The tests run as root, for
+/// whom permissions do not stop a write, so the folder is made immutable
+/// (`chattr +i`); where the file system cannot, the test says so and
+/// checks the readable case only.
+#[test]
+fn a_store_in_a_folder_that_cannot_be_written_is_still_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("faqbot.db");
+    {
+        let store = Store::open(&path, test_options());
+        store.record_question(question("who guards embassies?", now_unix()));
+    } // dropped: its queue written, the database closed
+    let chattr = |flag: &str| {
+        std::process::Command::new("chattr")
+            .arg(flag)
+            .arg(dir.path())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    let locked = chattr("+i");
+    if !locked {
+        eprintln!("chattr +i is not available here: reading a writable folder only");
+    }
+    let read = Reader::open(&path).and_then(|r| r.questions_since(0));
+    if locked {
+        assert!(
+            std::fs::write(dir.path().join("probe"), "x").is_err(),
+            "the folder is locked"
+        );
+        chattr("-i");
+    }
+    let questions = read.expect("the store is read");
+    assert_eq!(questions.len(), 1);
+    assert_eq!(questions[0].text, "who guards embassies?");
+}
+
+#[test]
+fn a_path_becomes_an_sqlite_uri_that_keeps_its_odd_characters() {
+    let path = std::path::Path::new("/srv/faq bot/a?b#c%d/é.db");
+    assert_eq!(
+        super::read::uri_path(path),
+        "/srv/faq%20bot/a%3Fb%23c%25d/%C3%A9.db"
+    );
+}
