@@ -224,10 +224,13 @@ impl Cli {
     /// The log level when RUST_LOG does not set one: the bot logs one line
     /// per question by default; the terminal commands only warnings.
     pub fn log_level(&self) -> &'static str {
+        // serenity's shard queuer logs each failed gateway connection, every
+        // 5 s while Discord cannot be reached; the bot says it once itself
+        // (see `discord::run_with_http`). At -vv everything is shown.
         match (self.verbose, &self.command) {
-            (0, Command::Run { .. }) => "info",
+            (0, Command::Run { .. }) => "info,serenity::gateway::bridge::shard_queuer=error",
             (0, _) => "warn",
-            (1, _) => "info",
+            (1, _) => "info,serenity::gateway::bridge::shard_queuer=error",
             _ => "debug",
         }
     }

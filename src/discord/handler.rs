@@ -156,6 +156,8 @@ pub struct Bot {
     store: Arc<Store>,
     /// Sends replies, waiting out rate limits (shared with the watcher).
     rest: Arc<Rest>,
+    /// Whether a shard has been ready (its session started) yet.
+    connected: tokio::sync::watch::Sender<bool>,
     me: OnceLock<UserId>,
     last_question: Mutex<HashMap<UserId, Asked>>,
     recent_answers: Mutex<HashMap<(ChannelId, String), (Instant, String)>>,
@@ -169,11 +171,17 @@ impl Bot {
             settings,
             store,
             rest: Arc::new(Rest::default()),
+            connected: tokio::sync::watch::Sender::new(false),
             me: OnceLock::new(),
             last_question: Mutex::new(HashMap::new()),
             recent_answers: Mutex::new(HashMap::new()),
             recent_questions: Mutex::new(RecentQuestions::default()),
         }
+    }
+
+    /// Becomes `true` once a shard is connected and ready.
+    pub fn connected(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.connected.subscribe()
     }
 
     /// The REST sender, for what runs beside the handler (the watcher).
@@ -819,6 +827,7 @@ impl Bot {
 impl EventHandler for Bot {
     async fn ready(&self, ctx: Context, ready: Ready) {
         let _ = self.me.set(ready.user.id);
+        self.connected.send_replace(true);
         tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), "connected to Discord");
         tracing::info!(
             url = %super::invite_url(ready.application.id.get()),

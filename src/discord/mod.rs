@@ -118,6 +118,7 @@ pub async fn run_with_http(
     let bot = Bot::new(engine, settings.clone(), store);
     let shared = bot.shared_engine();
     let rest = bot.rest();
+    let patience = tokio::spawn(say_if_unreachable(bot.connected()));
     let mut client = ClientBuilder::new_with_http(http.build(), intents(&settings))
         .event_handler(bot)
         .await?;
@@ -131,7 +132,7 @@ pub async fn run_with_http(
             n => client.start_shards(n).await,
         }
     };
-    tokio::select! {
+    let stopped = tokio::select! {
         result = running => result,
         () = shutdown => {
             tracing::info!("shutting down");
@@ -146,6 +147,31 @@ pub async fn run_with_http(
             }
             Ok(())
         }
+    };
+    patience.abort();
+    stopped
+}
+
+/// How long the bot waits for its first gateway session before saying that
+/// Discord cannot be reached (a connection takes about a second).
+const GATEWAY_PATIENCE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Says once, clearly, when no shard is connected [`GATEWAY_PATIENCE`]
+/// after the start (in place of serenity's line per failed attempt, which
+/// the default log filter leaves out), and once when it then connects.
+async fn say_if_unreachable(mut connected: tokio::sync::watch::Receiver<bool>) {
+    let in_time = tokio::time::timeout(GATEWAY_PATIENCE, connected.wait_for(|&c| c))
+        .await
+        .is_ok();
+    if in_time {
+        return;
+    }
+    tracing::error!(
+        waited_s = GATEWAY_PATIENCE.as_secs(),
+        "cannot reach Discord's gateway: no connection yet; still trying every 5 s. Check the network, a firewall, or `[discord] proxy` (RUST_LOG=serenity=warn shows each attempt)"
+    );
+    if connected.wait_for(|&c| c).await.is_ok() {
+        tracing::info!("reached Discord's gateway after all");
     }
 }
 

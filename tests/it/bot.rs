@@ -1296,7 +1296,8 @@ async fn sigterm_stops_the_binary_while_the_gateway_is_unreachable() {
             "MTEwMDAwMDAwMDAwMDAwMDAx.Gx7Yzq.unreachable-gateway-token-000000",
         )
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .env_remove("RUST_LOG")
+        .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
         .expect("faqbot starts");
@@ -1306,10 +1307,23 @@ async fn sigterm_stops_the_binary_while_the_gateway_is_unreachable() {
     )
     .await
     .expect("it looks the gateway up");
-    // Let it fail to connect at least once.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Let it fail to connect for longer than it waits before saying so.
+    tokio::time::sleep(Duration::from_millis(6500)).await;
+    let mut stderr = child.stderr.take().expect("stderr");
     let exit = sigterm_and_wait(&mut child).await;
     assert!(exit.success(), "a clean stop while reconnecting: {exit:?}");
+    let mut log = String::new();
+    tokio::io::AsyncReadExt::read_to_string(&mut stderr, &mut log)
+        .await
+        .expect("the log");
+    // One clear error, not serenity's line per attempt.
+    let said: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("cannot reach Discord's gateway"))
+        .collect();
+    assert_eq!(said.len(), 1, "{log}");
+    assert!(said[0].contains("ERROR"), "{log}");
+    assert!(!log.contains("Err starting shard"), "{log}");
     assert!(
         dir.path().join("faqbot.db").is_file(),
         "the store was opened and closed"
