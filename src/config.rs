@@ -171,6 +171,10 @@ pub struct DiscordConfig {
     /// Guilds to register the slash commands in (instantly); empty:
     /// register them globally (Discord may take up to an hour to show them).
     pub guild_ids: Vec<u64>,
+    /// With `guild_ids`: also remove the bot's global commands at start
+    /// (left from before the switch to `guild_ids`, they show each command
+    /// twice in those servers).
+    pub clear_global_commands: bool,
     /// Channels where every message is matched and a confident answer is
     /// posted (needs the privileged Message Content intent).
     pub help_channels: Vec<u64>,
@@ -208,6 +212,7 @@ impl Default for DiscordConfig {
         DiscordConfig {
             token_env: DEFAULT_TOKEN_ENV.to_string(),
             guild_ids: Vec::new(),
+            clear_global_commands: false,
             help_channels: Vec::new(),
             moderator_roles: Vec::new(),
             mod_log_channel: None,
@@ -314,6 +319,12 @@ impl DiscordConfig {
         if self.token_env.trim().is_empty() {
             return Err(
                 "discord.token_env is empty; name the environment variable that holds the token"
+                    .into(),
+            );
+        }
+        if self.clear_global_commands && self.guild_ids.is_empty() {
+            return Err(
+                "discord.clear_global_commands = true needs guild_ids: without them the global commands are the bot's only ones"
                     .into(),
             );
         }
@@ -431,6 +442,12 @@ mod tests {
         let e = Config::parse("[discord]\nmod_log_channel = 0\n", Path::new("c.toml"))
             .expect_err("channel 0");
         assert!(e.to_string().contains("discord.mod_log_channel"), "{e}");
+        let e = Config::parse(
+            "[discord]\nclear_global_commands = true\n",
+            Path::new("c.toml"),
+        )
+        .expect_err("nothing would be left");
+        assert!(e.to_string().contains("needs guild_ids"), "{e}");
         let e = Config::parse("[discord]\nproxy = \"127.0.0.1:9\"\n", Path::new("c.toml"))
             .expect_err("bad proxy");
         assert!(e.to_string().contains("discord.proxy"), "{e}");

@@ -811,6 +811,15 @@ impl Bot {
                 Ok(c) => tracing::info!(commands = c.len(), "registered global commands"),
                 Err(e) => tracing::error!(error = %e, "could not register the global commands"),
             }
+        } else if self.settings.clear_global_commands {
+            // Left from before the switch to guild_ids: each would show
+            // twice in those servers.
+            match Command::set_global_commands(&ctx.http, Vec::new()).await {
+                Ok(_) => {
+                    tracing::info!("removed the global commands (discord.clear_global_commands)")
+                }
+                Err(e) => tracing::error!(error = %e, "could not remove the global commands"),
+            }
         }
         for &g in &self.settings.guild_ids {
             match GuildId::new(g).set_commands(&ctx.http, commands()).await {

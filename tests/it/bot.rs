@@ -318,6 +318,28 @@ async fn registers_the_faq_commands_in_the_configured_guild() {
         bot.fake.registered_commands(None).is_empty(),
         "no global commands when guilds are set"
     );
+    assert!(
+        !bot.fake
+            .requests()
+            .iter()
+            .any(|r| r.is("PUT", "/applications/*/commands")),
+        "global commands are left alone unless asked"
+    );
+}
+
+/// After a switch to `guild_ids`, `clear_global_commands` has the bot
+/// remove its old global commands itself (an empty bulk overwrite).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clear_global_commands_removes_the_global_ones_at_start() {
+    let bot = start_bot(|s| s.clear_global_commands = true).await;
+    let cleared = bot
+        .fake
+        .wait_for(|r| r.is("PUT", "/applications/*/commands"), DEFAULT_TIMEOUT)
+        .await
+        .expect("the global commands are overwritten");
+    assert_eq!(cleared.body, json!([]), "{cleared:?}");
+    assert!(cleared.status < 300, "{cleared:?}");
+    assert_eq!(bot.fake.registered_commands(Some(GUILD_ID)).len(), 5);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
