@@ -767,6 +767,9 @@ fn cmd_topics(faq: &Faq, json: bool) -> ExitCode {
 fn cmd_import(file: &Path, format: Format, out: &Path, force: bool) -> ExitCode {
     match import(file, format, out, force) {
         Ok(done) => {
+            for w in &done.warnings {
+                eprintln!("{w}");
+            }
             outln!(
                 "wrote {} entries in {} topic files to {}; check them with `faqbot check {}`",
                 done.entries,

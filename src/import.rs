@@ -2,8 +2,13 @@
 //! answers -> one topic file per topic that passes `faqbot check`.
 //!
 //! Fields (JSON keys or CSV columns): `question` and `answer` required;
-//! `id`, `alternatives`, `section`, `topic`, `link`, `tags` optional. In a
-//! CSV, `alternatives` and `tags` hold several values separated by `|`.
+//! `id`, `alternatives`, `section`, `topic`, `link`, `tags`, `owner` and
+//! `reviewed` (a date, 2026-11-27) optional. In a CSV, `alternatives` and
+//! `tags` hold several values separated by `|`.
+//!
+//! A CSV is read as spreadsheets export it: headers in any case and with
+//! spaces around them, columns of other names (or of none) ignored with one
+//! warning, CRLF line ends, and lines counted as an editor counts them.
 //! Every bad row is reported (file and line); nothing is written unless all
 //! rows are good.
 
@@ -48,10 +53,12 @@ struct JsonRow {
     link: Option<String>,
     #[serde(default)]
     tags: Vec<String>,
+    owner: Option<String>,
+    reviewed: Option<String>,
 }
 
+/// A CSV row, by its (lowercased) header names; other columns are ignored.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 struct CsvRow {
     id: Option<String>,
     question: Option<String>,
@@ -61,7 +68,23 @@ struct CsvRow {
     topic: Option<String>,
     link: Option<String>,
     tags: Option<String>,
+    owner: Option<String>,
+    reviewed: Option<String>,
 }
+
+/// The columns a CSV may have.
+const CSV_COLUMNS: &[&str] = &[
+    "id",
+    "question",
+    "alternatives",
+    "answer",
+    "section",
+    "topic",
+    "link",
+    "tags",
+    "owner",
+    "reviewed",
+];
 
 /// A row as read, with the line it came from.
 #[derive(Debug)]
@@ -75,6 +98,8 @@ struct Row {
     topic: String,
     link: Option<String>,
     tags: Vec<String>,
+    owner: Option<String>,
+    reviewed: Option<toml::value::Datetime>,
 }
 
 /// What an import wrote.
@@ -85,6 +110,16 @@ pub struct Imported {
     /// Where the folder that was there before now is (`--force` on a
     /// folder with files): kept whole, nothing deleted.
     pub previous: Option<PathBuf>,
+    /// What was read but left out (columns of no known name).
+    pub warnings: Vec<String>,
+}
+
+/// An input converted: (file name, TOML text, entry count) per topic, and
+/// the warnings.
+#[derive(Debug)]
+pub struct Converted {
+    pub files: Vec<(String, String, usize)>,
+    pub warnings: Vec<String>,
 }
 
 /// Reads `input`, converts it and writes topic files into `out`. Refuses
@@ -98,7 +133,7 @@ pub fn import(
 ) -> Result<Imported, Vec<String>> {
     let text = std::fs::read_to_string(input)
         .map_err(|e| vec![format!("{}: error: cannot read: {e}", input.display())])?;
-    let files = convert(&text, format, &input.display().to_string())?;
+    let Converted { files, warnings } = convert(&text, format, &input.display().to_string())?;
     if !force {
         if let Ok(read) = std::fs::read_dir(out) {
             let existing: Vec<String> = read
@@ -147,6 +182,7 @@ pub fn import(
         files: names.into_iter().map(|n| out.join(n)).collect(),
         entries,
         previous,
+        warnings,
     })
 }
 
@@ -207,15 +243,12 @@ fn swap_in(staging: &Path, out: &Path) -> Result<Option<PathBuf>, String> {
 
 /// The conversion itself, without files: input text -> (file name, TOML
 /// text, entry count) per topic. `source` names the input in errors.
-pub fn convert(
-    text: &str,
-    format: Format,
-    source: &str,
-) -> Result<Vec<(String, String, usize)>, Vec<String>> {
+pub fn convert(text: &str, format: Format, source: &str) -> Result<Converted, Vec<String>> {
     let mut errors = Vec::new();
+    let mut warnings = Vec::new();
     let rows = match format {
         Format::JsonLines => read_jsonl(text, source, &mut errors),
-        Format::Csv => read_csv(text, source, &mut errors),
+        Format::Csv => read_csv(text, source, &mut errors, &mut warnings),
     };
     if rows.is_empty() && errors.is_empty() {
         errors.push(format!("{source}: error: no rows to import"));
@@ -248,6 +281,8 @@ pub fn convert(
             section,
             link: row.link,
             tags: row.tags,
+            owner: row.owner,
+            reviewed: row.reviewed,
         };
         match topics.iter_mut().find(|(name, _)| *name == row.topic) {
             Some((_, list)) => list.push(entry),
@@ -257,6 +292,9 @@ pub fn convert(
     if !errors.is_empty() {
         return Err(errors);
     }
+    // Topics in the order the input names them; the one made up for rows
+    // that name none comes after them all.
+    topics.sort_by_key(|(name, _)| name == DEFAULT_TOPIC);
 
     let mut files = Vec::new();
     let mut names = HashSet::new();
@@ -293,7 +331,7 @@ pub fn convert(
         }
         files.push((name, text, n));
     }
-    Ok(files)
+    Ok(Converted { files, warnings })
 }
 
 fn read_jsonl(text: &str, source: &str, errors: &mut Vec<String>) -> Vec<Row> {
@@ -308,7 +346,9 @@ fn read_jsonl(text: &str, source: &str, errors: &mut Vec<String>) -> Vec<Row> {
                     i + 1,
                     source,
                     errors,
-                    [r.id, r.question, r.answer, r.section, r.topic, r.link],
+                    [
+                        r.id, r.question, r.answer, r.section, r.topic, r.link, r.owner, r.reviewed,
+                    ],
                     r.alternatives,
                     r.tags,
                 ) {
@@ -324,17 +364,70 @@ fn read_jsonl(text: &str, source: &str, errors: &mut Vec<String>) -> Vec<Row> {
     rows
 }
 
-fn read_csv(text: &str, source: &str, errors: &mut Vec<String>) -> Vec<Row> {
+fn read_csv(
+    text: &str,
+    source: &str,
+    errors: &mut Vec<String>,
+    warnings: &mut Vec<String>,
+) -> Vec<Row> {
     let mut rows = Vec::new();
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
+        .flexible(true)
         .from_reader(text.as_bytes());
     let headers = match reader.headers() {
-        Ok(h) => h.clone(),
+        // `Question`, ` Answer `: matched by name, whatever the case.
+        Ok(h) => h
+            .iter()
+            .map(str::to_lowercase)
+            .collect::<csv::StringRecord>(),
         Err(e) => {
             errors.push(format!("{source}:1: error: bad CSV header: {e}"));
             return rows;
         }
+    };
+    let ignored: Vec<String> = headers
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| !CSV_COLUMNS.contains(h))
+        .map(|(i, h)| {
+            if h.is_empty() {
+                format!("column {} (no name)", i + 1)
+            } else {
+                format!("`{h}`")
+            }
+        })
+        .collect();
+    if !ignored.is_empty() {
+        warnings.push(format!(
+            "{source}:1: warning: ignoring {} of no known name: {}; the columns read are {}",
+            if ignored.len() == 1 {
+                "a column"
+            } else {
+                "columns"
+            },
+            ignored.join(", "),
+            CSV_COLUMNS.join(", ")
+        ));
+    }
+    // csv counts a CRLF as two line ends: lines are counted here as an
+    // editor counts them, from the byte where each record starts (csv puts
+    // that before the `\n` of a CRLF that ended the record before).
+    let lines = crate::faq::diagnostic::LineIndex::new(text);
+    let line_of = |pos: Option<&csv::Position>| {
+        pos.map_or(0, |p| {
+            let mut offset = usize::try_from(p.byte())
+                .unwrap_or(usize::MAX)
+                .min(text.len());
+            while text
+                .as_bytes()
+                .get(offset)
+                .is_some_and(|b| matches!(b, b'\r' | b'\n'))
+            {
+                offset += 1;
+            }
+            lines.position(text, offset).line
+        })
     };
     let split = |s: Option<String>| -> Vec<String> {
         s.map(|s| {
@@ -350,15 +443,20 @@ fn read_csv(text: &str, source: &str, errors: &mut Vec<String>) -> Vec<Row> {
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line() as usize);
+                let line = line_of(e.position());
                 errors.push(format!("{source}:{line}: error: bad CSV row: {e}"));
                 continue;
             }
         };
-        let line = record.position().map_or(0, |p| p.line() as usize);
+        if record.iter().all(str::is_empty) {
+            continue; // an empty row, as spreadsheets leave at the end
+        }
+        let line = line_of(record.position());
         match record.deserialize::<CsvRow>(Some(&headers)) {
             Ok(r) => {
-                let fields = [r.id, r.question, r.answer, r.section, r.topic, r.link];
+                let fields = [
+                    r.id, r.question, r.answer, r.section, r.topic, r.link, r.owner, r.reviewed,
+                ];
                 if let Some(row) = finish(
                     line,
                     source,
@@ -376,17 +474,18 @@ fn read_csv(text: &str, source: &str, errors: &mut Vec<String>) -> Vec<Row> {
     rows
 }
 
-/// Checks a row's fields; `fields` = [id, question, answer, section, topic, link].
+/// Checks a row's fields; `fields` = [id, question, answer, section, topic,
+/// link, owner, reviewed].
 fn finish(
     line: usize,
     source: &str,
     errors: &mut Vec<String>,
-    fields: [Option<String>; 6],
+    fields: [Option<String>; 8],
     alternatives: Vec<String>,
     tags: Vec<String>,
 ) -> Option<Row> {
     let clean = |s: Option<String>| s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
-    let [id, question, answer, section, topic, link] = fields.map(clean);
+    let [id, question, answer, section, topic, link, owner, reviewed] = fields.map(clean);
     let before = errors.len();
     let at = |line: usize| {
         if line == 0 {
@@ -421,6 +520,17 @@ fn finish(
             ));
         }
     }
+    // A date as TOML writes it (the day only), or an error.
+    let reviewed = reviewed.and_then(|r| match r.parse::<toml::value::Datetime>() {
+        Ok(d) if d.date.is_some() && d.time.is_none() => Some(d),
+        _ => {
+            errors.push(format!(
+                "{source}{}: error: reviewed `{r}` is not a date; write it as 2026-11-27",
+                at(line)
+            ));
+            None
+        }
+    });
     if errors.len() > before {
         return None;
     }
@@ -445,6 +555,8 @@ fn finish(
         topic: topic.unwrap_or_else(|| DEFAULT_TOPIC.to_string()),
         link,
         tags: tags.into_iter().filter(|t| !t.trim().is_empty()).collect(),
+        owner,
+        reviewed,
     })
 }
 
@@ -476,14 +588,18 @@ mod tests {
 
     #[test]
     fn jsonl_rows_become_topic_files_that_parse() {
-        let input = r#"{"id": "a", "question": "Q one?", "alternatives": ["q1 alt"], "answer": "A one.", "topic": "T1"}
-{"question": "Q two?", "answer": "A two.", "section": "S"}
+        let input = r#"{"question": "Q two?", "answer": "A two.", "section": "S"}
+{"id": "a", "question": "Q one?", "alternatives": ["q1 alt"], "answer": "A one.", "topic": "T1"}
 {"question": "Q three?", "answer": "A three.", "topic": "T1"}
 "#;
-        let files = convert(input, Format::JsonLines, "in.jsonl").expect("converts");
+        let files = convert(input, Format::JsonLines, "in.jsonl")
+            .expect("converts")
+            .files;
         assert_eq!(files.len(), 2);
         assert_eq!(files[0].0, "01-t1.toml");
         assert_eq!(files[0].2, 2);
+        // Made up for the rows without a topic: after the named ones, even
+        // where such a row comes first.
         assert_eq!(files[1].0, "02-general.toml");
         assert!(files[1].1.contains("id = \"q-two\""), "{}", files[1].1);
         assert!(files[0].1.contains("section = \"T1\""), "{}", files[0].1);
@@ -502,7 +618,9 @@ mod tests {
     #[test]
     fn csv_with_header_and_pipe_separated_alternatives() {
         let input = "question,answer,alternatives,topic\n\"Hi, what?\",Yes.,a one | a two,Misc\nQ2,\"multi\nline\",,Misc\n";
-        let files = convert(input, Format::Csv, "in.csv").expect("converts");
+        let files = convert(input, Format::Csv, "in.csv")
+            .expect("converts")
+            .files;
         assert_eq!(files.len(), 1);
         assert_eq!(files[0].2, 2);
         assert!(files[0].1.contains("\"a one\""), "{}", files[0].1);
@@ -513,6 +631,41 @@ mod tests {
         let input = "question,answer\nq1,a1\nq2,\n";
         let errors = convert(input, Format::Csv, "in.csv").expect_err("missing answer");
         assert_eq!(errors, ["in.csv:3: error: missing `answer`"]);
+    }
+
+    /// A spreadsheet's export: headers in another case with spaces, an
+    /// extra and an unnamed column, owner and reviewed, CRLF line ends, a
+    /// quoted answer over two lines, and an empty row at the end.
+    #[test]
+    fn a_spreadsheet_export_is_read_as_people_make_it() {
+        let input = " Question ,Answer,Alternatives,Notes,,Owner,Reviewed\r\nWhen open?,\"Weekdays,\r\nnine to five.\",opening hours,internal,,ana,2026-11-27\r\nWhere to park?,Behind.,,,,,\r\n,,,,,,\r\n";
+        let done = convert(input, Format::Csv, "in.csv").expect("converts");
+        assert_eq!(
+            done.warnings,
+            ["in.csv:1: warning: ignoring columns of no known name: `notes`, column 5 (no name); the columns read are id, question, alternatives, answer, section, topic, link, tags, owner, reviewed"]
+        );
+        assert_eq!(done.files.len(), 1);
+        let text = &done.files[0].1;
+        assert_eq!(done.files[0].2, 2, "{text}");
+        assert!(text.contains("owner = \"ana\""), "{text}");
+        assert!(text.contains("reviewed = 2026-11-27\n"), "{text}");
+        assert!(text.contains("opening hours"), "{text}");
+        // The lines of errors are the editor's, CRLF or not.
+        let bad = "question,answer\r\nq1,\"two\r\nlines\"\r\nq2,\r\nq3,a,extra\r\nq4,a4\r\n,x\r\n";
+        let errors = convert(bad, Format::Csv, "in.csv").expect_err("bad rows");
+        assert_eq!(
+            errors,
+            [
+                "in.csv:4: error: missing `answer`",
+                "in.csv:7: error: missing `question`"
+            ]
+        );
+        let bad_date = "question,answer,reviewed\nq,a,27/11/2026\n";
+        let errors = convert(bad_date, Format::Csv, "in.csv").expect_err("bad date");
+        assert_eq!(
+            errors,
+            ["in.csv:2: error: reviewed `27/11/2026` is not a date; write it as 2026-11-27"]
+        );
     }
 
     #[test]

@@ -460,4 +460,8 @@ pub struct OutEntry {
     pub link: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reviewed: Option<toml::value::Datetime>,
 }
