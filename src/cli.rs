@@ -860,8 +860,13 @@ fn cmd_eval(faq: &Faq, config: &Config, queries: &Path, flags: &EvalFlags) -> Ex
         outln!("{v}");
     } else {
         let pct = |x: f64| format!("{:5.1}%", x * 100.0);
+        let unlabelled = if m.n_unlabelled > 0 {
+            format!(", {} unlabelled", m.n_unlabelled)
+        } else {
+            String::new()
+        };
         outln!(
-            "{}: {} questions ({} in scope, {} out of scope); FAQ: {} entries",
+            "{}: {} questions ({} in scope, {} out of scope{unlabelled}); FAQ: {} entries",
             queries.display(),
             cases.len(),
             m.n_in_scope,
@@ -875,17 +880,29 @@ fn cmd_eval(faq: &Faq, config: &Config, queries: &Path, flags: &EvalFlags) -> Ex
             t.suggest,
             t.suggest_others
         );
-        outln!("  answered right          {}", pct(m.answer_acc));
-        outln!("  answered wrong          {}", pct(m.wrong_answer));
-        outln!(
-            "  right entry shown       {}  (in the answer or the suggestions shown)",
-            pct(m.top3_recall_shown)
-        );
-        outln!("  right entry in top 3    {}", pct(m.top3_recall));
-        outln!("  out-of-scope answered   {}", pct(m.oos_false_answer));
-        outln!("  combined accuracy       {}", pct(m.combined_acc));
-        outln!("  balanced accuracy       {}", pct(m.balanced_acc));
-        outln!(
+        if m.n_unlabelled > 0 {
+            let [a, s, f] = m.unlabelled_outcomes;
+            let share = |n: usize| pct(n as f64 / m.n_unlabelled as f64);
+            outln!(
+                "  unlabelled questions: {} answered, {} suggestions, {} topic menu ({a} / {s} / {f})",
+                share(a),
+                share(s),
+                share(f)
+            );
+        }
+        let labelled = m.n_in_scope + m.n_oos > 0;
+        if labelled {
+            outln!("  answered right          {}", pct(m.answer_acc));
+            outln!("  answered wrong          {}", pct(m.wrong_answer));
+            outln!(
+                "  right entry shown       {}  (in the answer or the suggestions shown)",
+                pct(m.top3_recall_shown)
+            );
+            outln!("  right entry in top 3    {}", pct(m.top3_recall));
+            outln!("  out-of-scope answered   {}", pct(m.oos_false_answer));
+            outln!("  combined accuracy       {}", pct(m.combined_acc));
+            outln!("  balanced accuracy       {}", pct(m.balanced_acc));
+            outln!(
             "  outcomes in scope: {} answer, {} suggest, {} fallback; out of scope: {} answer, {} suggest, {} fallback",
             m.in_scope_outcomes[0],
             m.in_scope_outcomes[1],
@@ -894,6 +911,7 @@ fn cmd_eval(faq: &Faq, config: &Config, queries: &Path, flags: &EvalFlags) -> Ex
             m.oos_outcomes[1],
             m.oos_outcomes[2]
         );
+        }
         outln!("  speed: {qps:.0} questions/second (one thread); index built in {build_ms:.1} ms");
         if matcher.semantic().is_some() {
             // A question the words settle skips the model (see

@@ -1,8 +1,10 @@
 //! `faqbot eval`: how well the matcher does on a set of labelled questions.
 //!
 //! Reads JSON lines (`{"text", "expect": id | [ids] | null}`, the benchmark
-//! format of `shared/bench`) or a TOML question table (`[[case]]` with `q`
-//! and `expect` = id, list of ids, or `"none"`). The metrics are those of
+//! format of `shared/bench`), a TOML question table (`[[case]]` with `q`
+//! and `expect` = id, list of ids, or `"none"`), an FAQ folder's
+//! `tests.toml`, or a plain text file of one question per line (unlabelled:
+//! only what the bot would do is counted). The metrics are those of
 //! `shared/bench/README.md`. Each question is ranked once; the decision
 //! rule is then replayed for every threshold of a sweep.
 
@@ -14,11 +16,28 @@ use serde::{Deserialize, Serialize};
 use crate::faq::Faq;
 use crate::matching::{decide, normalize, Decision, Matcher, Scored, Thresholds, MAX_SUGGESTIONS};
 
-/// One labelled question: `expect` is `None` when the bot must not answer.
+/// One question and what the bot should do with it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Case {
     pub text: String,
-    pub expect: Option<Vec<String>>,
+    pub expect: Label,
+}
+
+/// What a question expects.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Label {
+    /// An answer with one of these entries (in scope).
+    Answer(Vec<String>),
+    /// No answer (out of scope).
+    NoAnswer,
+    /// Nothing said (a plain list of questions): only outcomes are counted.
+    Unlabelled,
+}
+
+impl Label {
+    fn from_ids(ids: Option<Vec<String>>) -> Label {
+        ids.map_or(Label::NoAnswer, Label::Answer)
+    }
 }
 
 #[derive(Deserialize)]
@@ -56,19 +75,47 @@ fn expect_ids(e: Option<Expect>) -> Option<Vec<String>> {
     }
 }
 
-/// Reads a question file (`.toml`: question table; else JSON lines).
+/// How a question file is written, by its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `.toml`: a question table, or an FAQ folder's `tests.toml`.
+    Toml,
+    /// `.jsonl`, `.json`: the benchmark's JSON lines.
+    JsonLines,
+    /// Anything else: one question per line, unlabelled.
+    Lines,
+}
+
+impl Kind {
+    pub fn of(path: &Path) -> Kind {
+        match path.extension().and_then(|x| x.to_str()) {
+            Some("toml") => Kind::Toml,
+            Some("jsonl" | "json") => Kind::JsonLines,
+            _ => Kind::Lines,
+        }
+    }
+}
+
+/// Reads a question file (its kind from its name: see [`Kind`]).
 pub fn load_cases(path: &Path) -> Result<Vec<Case>, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-    parse_cases(
-        &text,
-        path.extension().is_some_and(|x| x == "toml"),
-        &path.display().to_string(),
-    )
+    parse_cases(&text, Kind::of(path), &path.display().to_string())
 }
 
-pub fn parse_cases(text: &str, toml_table: bool, source: &str) -> Result<Vec<Case>, String> {
-    if toml_table {
+pub fn parse_cases(text: &str, kind: Kind, source: &str) -> Result<Vec<Case>, String> {
+    if kind == Kind::Lines {
+        return Ok(text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(|l| Case {
+                text: l.to_string(),
+                expect: Label::Unlabelled,
+            })
+            .collect());
+    }
+    if kind == Kind::Toml {
         let table_error = match toml::from_str::<TomlTable>(text) {
             Ok(t) => {
                 return Ok(t
@@ -76,7 +123,7 @@ pub fn parse_cases(text: &str, toml_table: bool, source: &str) -> Result<Vec<Cas
                     .into_iter()
                     .map(|c| Case {
                         text: c.q,
-                        expect: expect_ids(Some(c.expect)),
+                        expect: Label::from_ids(expect_ids(Some(c.expect))),
                     })
                     .collect())
             }
@@ -97,8 +144,8 @@ pub fn parse_cases(text: &str, toml_table: bool, source: &str) -> Result<Vec<Cas
             .map(|c| Case {
                 text: c.question,
                 expect: match c.expect {
-                    crate::regression::Expect::Entry(id) => Some(vec![id]),
-                    crate::regression::Expect::NoAnswer => None,
+                    crate::regression::Expect::Entry(id) => Label::Answer(vec![id]),
+                    crate::regression::Expect::NoAnswer => Label::NoAnswer,
                 },
             })
             .collect());
@@ -111,7 +158,7 @@ pub fn parse_cases(text: &str, toml_table: bool, source: &str) -> Result<Vec<Cas
                 serde_json::from_str(l).map_err(|e| format!("{source}:{}: {e}", i + 1))?;
             Ok(Case {
                 text: c.text,
-                expect: expect_ids(c.expect),
+                expect: Label::from_ids(expect_ids(c.expect)),
             })
         })
         .collect()
@@ -134,6 +181,9 @@ pub struct Metrics {
     pub in_scope_outcomes: [usize; 3],
     /// Outcomes of out-of-scope questions: answer, suggest, fallback.
     pub oos_outcomes: [usize; 3],
+    /// Questions with no label, and their outcomes.
+    pub n_unlabelled: usize,
+    pub unlabelled_outcomes: [usize; 3],
 }
 
 /// Each question ranked once (top entries kept), ready to be decided.
@@ -194,12 +244,16 @@ pub fn metrics(faq: &Faq, cases: &[Case], ranked: &[Ranked], t: Thresholds) -> M
             .map(|s| faq.entries[s.entry].id.as_str())
             .collect();
         match &case.expect {
-            None => {
+            Label::Unlabelled => {
+                m.n_unlabelled += 1;
+                m.unlabelled_outcomes[outcome] += 1;
+            }
+            Label::NoAnswer => {
                 m.n_oos += 1;
                 m.oos_outcomes[outcome] += 1;
                 false_answers += usize::from(outcome == 0);
             }
-            Some(expect) => {
+            Label::Answer(expect) => {
                 m.n_in_scope += 1;
                 m.in_scope_outcomes[outcome] += 1;
                 let hit = |id: &str| expect.iter().any(|e| e == id);
@@ -253,15 +307,12 @@ pub fn misses(faq: &Faq, cases: &[Case], ranked: &[Ranked], t: Thresholds) -> Ve
             .iter()
             .map(|s| faq.entries[s.entry].id.as_str())
             .collect();
-        let bad = match &case.expect {
-            None => outcome == 0,
-            Some(expect) => outcome != 0 || !expect.contains(&ids[0]),
+        let (bad, want) = match &case.expect {
+            Label::Unlabelled => (false, String::new()),
+            Label::NoAnswer => (outcome == 0, "none".to_string()),
+            Label::Answer(expect) => (outcome != 0 || !expect.contains(&ids[0]), expect.join("|")),
         };
         if bad {
-            let want = case
-                .expect
-                .as_ref()
-                .map_or("none".to_string(), |e| e.join("|"));
             out.push(format!(
                 "{name:8} {score:.3}  {:?}  want {want}  top {}",
                 case.text,
@@ -284,9 +335,14 @@ pub fn details(faq: &Faq, cases: &[Case], ranked: &[Ranked]) -> Vec<serde_json::
         .iter()
         .zip(ranked)
         .map(|(c, r)| {
+            let expect = match &c.expect {
+                Label::Answer(ids) => serde_json::json!(ids),
+                Label::NoAnswer => serde_json::Value::Null,
+                Label::Unlabelled => serde_json::json!("unlabelled"),
+            };
             serde_json::json!({
                 "text": c.text,
-                "expect": c.expect,
+                "expect": expect,
                 "top": r.top.iter().map(|s| serde_json::json!({
                     "id": faq.entries[s.entry].id,
                     "score": s.score,

@@ -540,3 +540,37 @@ fn eval_reads_an_faq_folders_regression_questions() {
     let first = text.lines().next().unwrap_or_default();
     assert!(first.contains("questions"), "{text}");
 }
+
+/// A plain file of one question per line is unlabelled: `eval` counts
+/// what the bot would do with each, and claims no accuracy.
+#[test]
+fn eval_reads_a_plain_file_of_questions_as_unlabelled() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("asked.txt");
+    std::fs::write(
+        &path,
+        "can the police enter an embassy without permission\r\n\n  any good pizza recipes?  \n",
+    )
+    .expect("write");
+    let out = run(&["eval", path.to_str().expect("utf-8")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.lines().next().is_some_and(|l| l
+            .ends_with("2 questions (0 in scope, 0 out of scope, 2 unlabelled); FAQ: 49 entries")),
+        "{text}"
+    );
+    assert!(
+        text.contains("unlabelled questions:  50.0% answered,   0.0% suggestions,  50.0% topic menu (1 / 0 / 1)"),
+        "{text}"
+    );
+    assert!(!text.contains("answered right"), "{text}");
+    let json = stdout(&run(&["eval", "--json", path.to_str().expect("utf-8")]));
+    let v: Value = serde_json::from_str(&json).expect("JSON");
+    assert_eq!(v["metrics"]["n_unlabelled"], 2, "{v}");
+    assert_eq!(
+        v["metrics"]["unlabelled_outcomes"],
+        serde_json::json!([1, 0, 1]),
+        "{v}"
+    );
+}
