@@ -77,12 +77,15 @@ fn connect(path: &Path, immutable: bool) -> rusqlite::Result<(Connection, i64)> 
     Ok((conn, found))
 }
 
-/// Whether SQLite failed for want of writing beside the database.
-fn cannot_write_beside(e: &rusqlite::Error) -> bool {
-    matches!(
-        e.sqlite_error_code(),
-        Some(rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::ReadOnly)
-    )
+/// Whether SQLite failed for want of creating the `-shm` file beside an
+/// existing database. (Not a read-only error: a reader meets those for a
+/// moment while the bot is writing, and must not then read stale data.)
+fn cannot_write_beside(e: &rusqlite::Error, path: &Path) -> bool {
+    let mut shm = path.as_os_str().to_os_string();
+    shm.push("-shm");
+    e.sqlite_error_code() == Some(rusqlite::ErrorCode::CannotOpen)
+        && path.is_file()
+        && !Path::new(&shm).exists()
 }
 
 /// A path as an SQLite URI writes it: every byte but letters, digits and
@@ -109,7 +112,7 @@ impl Reader {
             // SQLite cannot create in a folder this user may not write:
             // then it is read as a file nobody changes. (What the bot has
             // not yet checkpointed is then not seen: said once, here.)
-            if cannot_write_beside(&e) && path.is_file() {
+            if cannot_write_beside(&e, path) {
                 let read = connect(path, true)?;
                 tracing::warn!(store = %name, "the store's folder cannot be written, so the store is read as last checkpointed; the newest questions may be missing");
                 Ok(read)

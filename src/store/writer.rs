@@ -99,8 +99,14 @@ impl Writer {
                     Err(_) => break,
                 }
             }
-            self.handle(batch);
+            let flushes = self.handle(batch);
+            // Purged before the flushes are answered, so that a flush
+            // returns to a store whose retention has run too.
             self.maybe_purge();
+            for done in flushes {
+                // The flusher may have given up waiting; nothing to do then.
+                let _ = done.try_send(());
+            }
         }
         tracing::debug!(path = %self.path.display(), "store writer stopped");
     }
@@ -141,8 +147,9 @@ impl Writer {
         }
     }
 
-    /// Writes a batch in one transaction, then answers the flushes in it.
-    fn handle(&mut self, batch: Vec<Event>) {
+    /// Writes a batch in one transaction; returns the flushes in it, to
+    /// be answered.
+    fn handle(&mut self, batch: Vec<Event>) -> Vec<SyncSender<()>> {
         self.try_open();
         let mut flushes: Vec<SyncSender<()>> = Vec::new();
         let mut events = Vec::with_capacity(batch.len());
@@ -164,10 +171,7 @@ impl Writer {
                 }
             }
         }
-        for done in flushes {
-            // The flusher may have given up waiting; nothing to do then.
-            let _ = done.try_send(());
-        }
+        flushes
     }
 
     /// Counts `count` events as lost and warns about write errors at most
