@@ -194,8 +194,12 @@ pub enum Command {
         #[arg(long, value_enum)]
         format: Option<InputFormat>,
         /// Overwrite FAQ files already in the output directory.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "add")]
         force: bool,
+        /// Add the topics to the FAQ already in the output directory, after
+        /// its own (none of its ids or topic names may be reused).
+        #[arg(long)]
+        add: bool,
     },
 }
 
@@ -335,13 +339,14 @@ pub fn run(cli: Cli) -> ExitCode {
             out,
             format,
             force,
+            add,
         } => {
             let format = match format {
                 Some(InputFormat::Jsonl) => Format::JsonLines,
                 Some(InputFormat::Csv) => Format::Csv,
                 None => Format::from_path(&file),
             };
-            cmd_import(&file, format, &out, force)
+            cmd_import(&file, format, &out, force, add)
         }
     }
 }
@@ -764,8 +769,13 @@ fn cmd_topics(faq: &Faq, json: bool) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn cmd_import(file: &Path, format: Format, out: &Path, force: bool) -> ExitCode {
-    match import(file, format, out, force) {
+fn cmd_import(file: &Path, format: Format, out: &Path, force: bool, add: bool) -> ExitCode {
+    let imported = if add {
+        crate::import::import_add(file, format, out)
+    } else {
+        import(file, format, out, force)
+    };
+    match imported {
         Ok(done) => {
             for w in &done.warnings {
                 eprintln!("{w}");

@@ -120,47 +120,12 @@ pub fn regression_questions(dirs: &[&Path]) -> Vec<String> {
         .collect()
 }
 
-/// Questions from a file: a `.toml` regression file or question table
-/// (`question` or `q` keys), JSON lines with a `text` field, or plain
-/// text, one question per line.
+/// Questions from a file, read as `eval` reads them ([`crate::eval::load_cases`]:
+/// a question table or regression file, JSON lines, or one question per
+/// line); only the questions matter here.
 pub fn read_questions(path: &Path) -> Result<Vec<String>, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-    let ext = path.extension().and_then(|x| x.to_str()).unwrap_or("");
-    match ext {
-        "toml" => {
-            let value: toml::Table =
-                toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-            let cases = value
-                .get("case")
-                .and_then(|c| c.as_array())
-                .ok_or_else(|| format!("{}: no [[case]] tables", path.display()))?;
-            Ok(cases
-                .iter()
-                .filter_map(|c| {
-                    c.get("question")
-                        .or_else(|| c.get("q"))
-                        .and_then(|q| q.as_str())
-                        .map(str::to_string)
-                })
-                .collect())
-        }
-        "jsonl" | "json" => text
-            .lines()
-            .enumerate()
-            .filter(|(_, l)| !l.trim().is_empty())
-            .map(|(i, l)| {
-                let v: serde_json::Value = serde_json::from_str(l)
-                    .map_err(|e| format!("{}:{}: {e}", path.display(), i + 1))?;
-                v.get("text")
-                    .or_else(|| v.get("question"))
-                    .and_then(|t| t.as_str())
-                    .map(str::to_string)
-                    .ok_or_else(|| format!("{}:{}: no \"text\" field", path.display(), i + 1))
-            })
-            .collect(),
-        _ => Ok(text.lines().map(str::to_string).collect()),
-    }
+    let cases = crate::eval::load_cases(path)?;
+    Ok(cases.into_iter().map(|c| c.text).collect())
 }
 
 #[cfg(test)]

@@ -49,6 +49,7 @@ enum Expect {
 
 #[derive(Deserialize)]
 struct JsonCase {
+    #[serde(alias = "question")]
     text: String,
     expect: Option<Expect>,
 }
@@ -63,7 +64,8 @@ struct TomlTable {
 #[serde(deny_unknown_fields)]
 struct TomlCase {
     q: String,
-    expect: Expect,
+    /// Missing: an unlabelled question.
+    expect: Option<Expect>,
 }
 
 fn expect_ids(e: Option<Expect>) -> Option<Vec<String>> {
@@ -123,7 +125,10 @@ pub fn parse_cases(text: &str, kind: Kind, source: &str) -> Result<Vec<Case>, St
                     .into_iter()
                     .map(|c| Case {
                         text: c.q,
-                        expect: Label::from_ids(expect_ids(Some(c.expect))),
+                        expect: match c.expect {
+                            Some(e) => Label::from_ids(expect_ids(Some(e))),
+                            None => Label::Unlabelled,
+                        },
                     })
                     .collect())
             }

@@ -186,6 +186,99 @@ pub fn import(
     })
 }
 
+/// Adds the topics of `input` to the FAQ in `out` (`import --add`): new
+/// files beside its own, after them in the menu and by name. All or
+/// nothing: `out` must load without errors, the rows may reuse none of its
+/// ids or topic names, and the folder with the new files must load too;
+/// else nothing is written.
+pub fn import_add(input: &Path, format: Format, out: &Path) -> Result<Imported, Vec<String>> {
+    let report = crate::faq::load_dir(out);
+    let Some(faq) = &report.faq else {
+        return Err(vec![format!(
+            "{}: error: the FAQ there has errors, so nothing is added to it; see `faqbot check {}`",
+            out.display(),
+            out.display()
+        )]);
+    };
+    let text = std::fs::read_to_string(input)
+        .map_err(|e| vec![format!("{}: error: cannot read: {e}", input.display())])?;
+    let source = input.display().to_string();
+    let Converted { files, warnings } = convert_after(&text, format, &source, &Existing::of(faq))?;
+    let taken: Vec<String> = files
+        .iter()
+        .map(|(name, _, _)| name.clone())
+        .filter(|name| out.join(name).exists())
+        .collect();
+    if !taken.is_empty() {
+        return Err(vec![format!(
+            "{}: error: already has {}; nothing was written",
+            out.display(),
+            taken.join(", ")
+        )]);
+    }
+    // The new files are written beside the folder first; then the folder as
+    // it would be (its files and the new ones) is loaded whole.
+    let staging = beside(out, ".", "import");
+    let result = stage_and_add(out, &staging, &files);
+    let _ = std::fs::remove_dir_all(&staging);
+    let names = result.map_err(|e| vec![e])?;
+    Ok(Imported {
+        files: names.into_iter().map(|n| out.join(n)).collect(),
+        entries: files.iter().map(|f| f.2).sum(),
+        previous: None,
+        warnings,
+    })
+}
+
+/// Writes `files` into `staging` with copies of `out`'s FAQ files, checks
+/// that it loads, then moves the new files into `out` (taking back those
+/// already moved if one cannot be).
+fn stage_and_add(
+    out: &Path,
+    staging: &Path,
+    files: &[(String, String, usize)],
+) -> Result<Vec<String>, String> {
+    let failed = |what: &str, e: std::io::Error| format!("{}: error: {what}: {e}", out.display());
+    std::fs::create_dir_all(staging)
+        .map_err(|e| failed("cannot create a folder beside it to write into", e))?;
+    for entry in std::fs::read_dir(out).map_err(|e| failed("cannot read", e))? {
+        let path = entry.map_err(|e| failed("cannot read", e))?.path();
+        if path.extension().is_some_and(|x| x == "toml") && path.is_file() {
+            if let Some(name) = path.file_name() {
+                std::fs::copy(&path, staging.join(name)).map_err(|e| failed("cannot copy", e))?;
+            }
+        }
+    }
+    for (name, text, _) in files {
+        std::fs::write(staging.join(name), text).map_err(|e| failed("cannot write", e))?;
+    }
+    let combined = crate::faq::load_dir(staging);
+    if combined.has_errors() {
+        let errors: Vec<String> = combined
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(ToString::to_string)
+            .collect();
+        return Err(format!(
+            "{}: error: with the new files the FAQ would not load, so nothing was written:\n{}",
+            out.display(),
+            errors.join("\n")
+        ));
+    }
+    let mut moved: Vec<&str> = Vec::new();
+    for (name, _, _) in files {
+        if let Err(e) = std::fs::rename(staging.join(name), out.join(name)) {
+            for done in &moved {
+                let _ = std::fs::remove_file(out.join(done));
+            }
+            return Err(failed(&format!("cannot put {name} in place"), e));
+        }
+        moved.push(name);
+    }
+    Ok(files.iter().map(|(name, _, _)| name.clone()).collect())
+}
+
 /// A new path beside `path`: `prefix`, its name, `what`, a time stamp and
 /// this process's id.
 fn beside(path: &Path, prefix: &str, what: &str) -> PathBuf {
@@ -244,6 +337,60 @@ fn swap_in(staging: &Path, out: &Path) -> Result<Option<PathBuf>, String> {
 /// The conversion itself, without files: input text -> (file name, TOML
 /// text, entry count) per topic. `source` names the input in errors.
 pub fn convert(text: &str, format: Format, source: &str) -> Result<Converted, Vec<String>> {
+    convert_after(text, format, source, &Existing::default())
+}
+
+/// What an FAQ folder already holds, for adding to it (`import --add`):
+/// the new topics come after its topics, in the menu and by file name, and
+/// may reuse none of its ids or topic names.
+#[derive(Debug, Default)]
+pub struct Existing {
+    /// Its ids, each with the file that has it.
+    pub ids: HashMap<String, PathBuf>,
+    /// Its topic names (lowercased), each with its file.
+    pub topics: HashMap<String, PathBuf>,
+    /// The highest `order` of its topics (0: none).
+    pub last_order: i64,
+    /// The highest `NN-` number of its file names (0: none).
+    pub last_number: usize,
+}
+
+impl Existing {
+    /// What a valid FAQ holds, with its files' names.
+    pub fn of(faq: &crate::faq::Faq) -> Existing {
+        let mut existing = Existing::default();
+        for topic in &faq.topics {
+            existing
+                .topics
+                .insert(topic.name.to_lowercase(), topic.file.clone());
+            if topic.order != i64::MAX {
+                existing.last_order = existing.last_order.max(topic.order);
+            }
+            let number = topic
+                .file
+                .file_name()
+                .and_then(|n| n.to_str())
+                .and_then(|n| n.split('-').next())
+                .and_then(|n| n.parse::<usize>().ok());
+            existing.last_number = existing.last_number.max(number.unwrap_or(0));
+            for &e in &topic.entries {
+                existing
+                    .ids
+                    .insert(faq.entries[e].id.clone(), topic.file.clone());
+            }
+        }
+        existing.last_order = existing.last_order.max(faq.topics.len() as i64);
+        existing
+    }
+}
+
+/// [`convert`], for adding to an FAQ that holds `existing`.
+pub fn convert_after(
+    text: &str,
+    format: Format,
+    source: &str,
+    existing: &Existing,
+) -> Result<Converted, Vec<String>> {
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
     let rows = match format {
@@ -256,11 +403,29 @@ pub fn convert(text: &str, format: Format, source: &str) -> Result<Converted, Ve
 
     // Ids: given ones must be unique; missing ones come from the question.
     let mut used: HashSet<String> = rows.iter().filter_map(|r| r.id.clone()).collect();
+    used.extend(existing.ids.keys().cloned());
     let mut first_line: HashMap<String, usize> = HashMap::new();
     let mut topics: Vec<(String, Vec<OutEntry>)> = Vec::new();
     for row in rows {
+        if let Some(file) = existing.topics.get(&row.topic.to_lowercase()) {
+            errors.push(format!(
+                "{source}:{}: error: topic `{}` is already in {}; add these rows to that file by hand, or name another topic",
+                row.line,
+                row.topic,
+                file.display()
+            ));
+            continue;
+        }
         let id = match &row.id {
             Some(id) => {
+                if let Some(file) = existing.ids.get(id) {
+                    errors.push(format!(
+                        "{source}:{}: error: id `{id}` is already used in {}; give the row another id, or none",
+                        row.line,
+                        file.display()
+                    ));
+                    continue;
+                }
                 if let Some(first) = first_line.insert(id.clone(), row.line) {
                     errors.push(format!(
                         "{source}:{}: error: duplicate id `{id}` (first on line {first})",
@@ -299,9 +464,10 @@ pub fn convert(text: &str, format: Format, source: &str) -> Result<Converted, Ve
     let mut files = Vec::new();
     let mut names = HashSet::new();
     for (i, (topic, entries)) in topics.into_iter().enumerate() {
-        let mut name = format!("{:02}-{}.toml", i + 1, truncate_chars(&slugify(&topic), 40));
+        let number = existing.last_number + i + 1;
+        let mut name = format!("{number:02}-{}.toml", truncate_chars(&slugify(&topic), 40));
         if !names.insert(name.clone()) {
-            name = format!("{:02}-topic.toml", i + 1);
+            name = format!("{number:02}-topic.toml");
         }
         let n = entries.len();
         let file = OutFile {
@@ -312,7 +478,7 @@ pub fn convert(text: &str, format: Format, source: &str) -> Result<Converted, Ve
                 ),
                 name: truncate_chars(&topic, limits::MENU_TEXT_CHARS),
                 emoji: None,
-                order: Some(i as i64 + 1),
+                order: Some(existing.last_order + i as i64 + 1),
             },
             entry: entries,
         };
@@ -665,6 +831,38 @@ mod tests {
         assert_eq!(
             errors,
             ["in.csv:2: error: reviewed `27/11/2026` is not a date; write it as 2026-11-27"]
+        );
+    }
+
+    #[test]
+    fn added_topics_come_after_the_existing_ones_and_reuse_none_of_their_names() {
+        let mut existing = Existing {
+            last_order: 7,
+            last_number: 7,
+            ..Existing::default()
+        };
+        existing
+            .ids
+            .insert("when-open".into(), PathBuf::from("faq/02-visits.toml"));
+        existing
+            .topics
+            .insert("visits".into(), PathBuf::from("faq/02-visits.toml"));
+        let input = "question,answer,topic\nWhen open?,Weekdays.,Hours\nNew one?,Yes.,Hours\n";
+        let done = convert_after(input, Format::Csv, "in.csv", &existing).expect("converts");
+        assert_eq!(done.files.len(), 1);
+        assert_eq!(done.files[0].0, "08-hours.toml");
+        let text = &done.files[0].1;
+        assert!(text.contains("order = 8"), "{text}");
+        // The id made from the question does not clash with theirs.
+        assert!(text.contains("id = \"when-open-2\""), "{text}");
+        let clash = "id,question,answer,topic\nwhen-open,Q?,A.,Hours\nx,Q2?,A.,visits\n";
+        let errors = convert_after(clash, Format::Csv, "in.csv", &existing).expect_err("clashes");
+        assert_eq!(
+            errors,
+            [
+                "in.csv:2: error: id `when-open` is already used in faq/02-visits.toml; give the row another id, or none",
+                "in.csv:3: error: topic `visits` is already in faq/02-visits.toml; add these rows to that file by hand, or name another topic",
+            ]
         );
     }
 

@@ -574,3 +574,86 @@ fn eval_reads_a_plain_file_of_questions_as_unlabelled() {
         "{v}"
     );
 }
+
+/// `import --add` puts new topics beside an FAQ's own, after them in the
+/// menu; rows that reuse one of its ids or topic names write nothing.
+#[test]
+fn import_add_puts_new_topics_after_the_existing_ones() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let faq_dir = dir.path().join("faq");
+    std::fs::create_dir(&faq_dir).expect("faq dir");
+    crate::learn::copy_faq(&faq_dir);
+    let before: Vec<String> = {
+        let mut names: Vec<String> = std::fs::read_dir(&faq_dir)
+            .expect("faq")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let csv = dir.path().join("new.csv");
+    std::fs::write(
+        &csv,
+        "Question,Answer,Topic,Section\r\nWhere is the visitors' office?,Main street 1.,Office visits,Help centre\r\n",
+    )
+    .expect("csv");
+    let args = |file: &std::path::Path| {
+        vec![
+            "import".to_string(),
+            file.display().to_string(),
+            "--out".to_string(),
+            faq_dir.display().to_string(),
+            "--add".to_string(),
+        ]
+    };
+    let out = faqbot(&args(&csv).iter().map(String::as_str).collect::<Vec<_>>())
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let added = faq_dir.join("08-office-visits.toml");
+    let text = std::fs::read_to_string(&added).expect("the new topic file");
+    assert!(text.contains("order = 8"), "{text}");
+    let topics = stdout(&run(&[
+        "topics",
+        "--json",
+        "--faq",
+        faq_dir.to_str().expect("utf-8"),
+    ]));
+    let v: Value = serde_json::from_str(&topics).expect("JSON");
+    let names: Vec<&str> = v["topics"]
+        .as_array()
+        .expect("topics")
+        .iter()
+        .filter_map(|t| t["name"].as_str())
+        .collect();
+    assert_eq!(names.len(), 8, "{names:?}");
+    assert_eq!(names.last(), Some(&"Office visits"), "{names:?}");
+    let check = run(&["check", faq_dir.to_str().expect("utf-8")]);
+    assert!(check.status.success(), "{}", stdout(&check));
+
+    // A row whose topic is already there: refused, nothing written.
+    let clash = dir.path().join("clash.csv");
+    std::fs::write(
+        &clash,
+        "question,answer,topic\nAnother?,Yes.,Office visits\n",
+    )
+    .expect("csv");
+    let out = faqbot(&args(&clash).iter().map(String::as_str).collect::<Vec<_>>())
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("error: topic `Office visits` is already in"),
+        "{}",
+        stderr(&out)
+    );
+    let mut after: Vec<String> = std::fs::read_dir(&faq_dir)
+        .expect("faq")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    after.sort();
+    let mut expected = before.clone();
+    expected.push("08-office-visits.toml".into());
+    expected.sort();
+    assert_eq!(after, expected, "nothing more written");
+}

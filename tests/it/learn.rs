@@ -23,7 +23,7 @@ const ASKED: [&str; 3] = [
 ];
 const PICKED: &str = "un-undss";
 
-fn copy_faq(to: &Path) {
+pub(crate) fn copy_faq(to: &Path) {
     for e in std::fs::read_dir(root().join("faq")).expect("faq/") {
         let path = e.expect("entry").path();
         std::fs::copy(&path, to.join(path.file_name().expect("name"))).expect("copy");
