@@ -184,6 +184,14 @@ impl Bot {
         self.connected.subscribe()
     }
 
+    /// Sends `v` in `to`'s channel, as a reply to it.
+    async fn reply_to(&self, ctx: &Context, to: &Message, v: &View) -> serenity::Result<Message> {
+        let message = build::message(v).reference_message(to);
+        self.rest
+            .send_message(&ctx.http, to.channel_id, &message)
+            .await
+    }
+
     /// The REST sender, for what runs beside the handler (the watcher).
     pub fn rest(&self) -> Arc<Rest> {
         Arc::clone(&self.rest)
@@ -460,22 +468,12 @@ impl Bot {
                         respond(&self.rest, ctx, cmd, &note("Answered below.")).await?;
                         if let Some(link) = self.recent_answer(target.channel_id, &entry.id) {
                             let v = note(&format!("This was answered a moment ago: {link}"));
-                            let msg = build::message(&v).reference_message(target);
-                            self.rest
-                                .send_message(&ctx.http, target.channel_id, &msg)
-                                .await?;
+                            self.reply_to(ctx, target, &v).await?;
                             return Ok(());
                         }
                         let v =
                             view::with_feedback(view::answer(entry, false), id, self.votes(), None);
-                        let sent = self
-                            .rest
-                            .send_message(
-                                &ctx.http,
-                                target.channel_id,
-                                &build::message(&v).reference_message(target),
-                            )
-                            .await?;
+                        let sent = self.reply_to(ctx, target, &v).await?;
                         self.remember_answer(target.channel_id, &entry.id, sent.link());
                         Ok(())
                     }
@@ -742,14 +740,7 @@ impl Bot {
                 let entry = &engine.faq.entries[s.entry];
                 if self.recent_answer(msg.channel_id, &entry.id).is_none() {
                     let v = view::with_feedback(view::answer(entry, false), id, self.votes(), None);
-                    let sent = self
-                        .rest
-                        .send_message(
-                            &ctx.http,
-                            msg.channel_id,
-                            &build::message(&v).reference_message(msg),
-                        )
-                        .await?;
+                    let sent = self.reply_to(ctx, msg, &v).await?;
                     self.remember_answer(msg.channel_id, &entry.id, sent.link());
                 }
             }
@@ -760,13 +751,7 @@ impl Bot {
             // cooldown window, and the rest of a flood gets nothing.
             if c.first_note {
                 let v = cooldown_view(c.wait);
-                self.rest
-                    .send_message(
-                        &ctx.http,
-                        msg.channel_id,
-                        &build::message(&v).reference_message(msg),
-                    )
-                    .await?;
+                self.reply_to(ctx, msg, &v).await?;
             }
             return Ok(());
         }
@@ -775,33 +760,14 @@ impl Bot {
         if let Some(id) = v.answers.clone() {
             if let Some(link) = self.recent_answer(msg.channel_id, &id) {
                 let v = note(&format!("This was answered a moment ago: {link}"));
-                self.rest
-                    .send_message(
-                        &ctx.http,
-                        msg.channel_id,
-                        &build::message(&v).reference_message(msg),
-                    )
-                    .await?;
+                self.reply_to(ctx, msg, &v).await?;
                 return Ok(());
             }
-            let sent = self
-                .rest
-                .send_message(
-                    &ctx.http,
-                    msg.channel_id,
-                    &build::message(&v).reference_message(msg),
-                )
-                .await?;
+            let sent = self.reply_to(ctx, msg, &v).await?;
             self.remember_answer(msg.channel_id, &id, sent.link());
             return Ok(());
         }
-        self.rest
-            .send_message(
-                &ctx.http,
-                msg.channel_id,
-                &build::message(&v).reference_message(msg),
-            )
-            .await?;
+        self.reply_to(ctx, msg, &v).await?;
         Ok(())
     }
 
