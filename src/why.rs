@@ -168,12 +168,21 @@ impl Why {
             let words: Vec<String> = self
                 .words
                 .iter()
-                .map(|r| match &r.matched {
-                    Some((w, _)) if *w == r.word => format!("{} ({:.2})", r.word, r.weight),
-                    Some((w, sim)) => {
-                        format!("{} → {w} ({:.2}, similarity {sim:.2})", r.word, r.weight)
+                .map(|r| {
+                    // The word as typed, and its stem when that differs:
+                    // "does [stem doe]" (matching compares stems).
+                    let typed = if r.stem == r.word {
+                        r.word.clone()
+                    } else {
+                        format!("{} [stem {}]", r.word, r.stem)
+                    };
+                    match &r.matched {
+                        Some((w, _)) if *w == r.stem => format!("{typed} ({:.2})", r.weight),
+                        Some((w, sim)) => {
+                            format!("{typed} → {w} ({:.2}, similarity {sim:.2})", r.weight)
+                        }
+                        None => format!("{typed} (not in the FAQ, {:.2})", r.weight),
                     }
-                    None => format!("{} (not in the FAQ, {:.2})", r.word, r.weight),
                 })
                 .collect();
             let _ = writeln!(out, "Words (weight): {}.", words.join(", "));
@@ -227,5 +236,23 @@ mod tests {
         assert!(why
             .to_text()
             .contains("No entry shares a word with the question."));
+    }
+
+    /// Moderators read the words as they typed them; the stem (what is
+    /// matched) is shown beside a word only when it differs.
+    #[test]
+    fn words_are_shown_as_typed_with_their_stem_beside() {
+        let mut faq = crate::eval::synthetic_faq(3, 4);
+        faq.entries[0].question = "what does embassy security mean".into();
+        let matcher = Matcher::new(&faq, Thresholds::default());
+        let text = Why::new(&faq, &matcher, "what does embasy security mean").to_text();
+        let words = text
+            .lines()
+            .find(|l| l.starts_with("Words (weight): "))
+            .expect("the words line");
+        assert!(words.contains("does [stem doe] ("), "{words}");
+        assert!(words.contains("embasy [stem embasi] → embassi ("), "{words}");
+        assert!(words.contains("mean ("), "{words}");
+        assert!(!words.contains("mean [stem"), "{words}");
     }
 }

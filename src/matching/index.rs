@@ -194,11 +194,13 @@ impl Default for Params {
 
 type TermId = u32;
 
-/// How one question word was read: its stem, the FAQ word it matched
-/// (itself, or a near spelling) with the similarity, and its weight.
+/// How one question word was read: as typed (normalised), its stem, the
+/// FAQ stem it matched (itself, or a near spelling) with the similarity,
+/// and its weight.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WordReading {
     pub word: String,
+    pub stem: String,
     pub matched: Option<(String, f32)>,
     pub weight: f32,
 }
@@ -614,7 +616,8 @@ impl Index {
                 let m = matches.first().copied();
                 Some(WordReading {
                     matched: m.map(|(t, s)| (self.words[t as usize].clone(), s)),
-                    word: term.stem,
+                    word: term.word,
+                    stem: term.stem,
                     weight,
                 })
             })
