@@ -20,6 +20,7 @@ use crate::matching::Thresholds;
 use crate::reply::{
     read_turn, topic_menu_text, topic_questions_text, topics_json_list, Offer, Reply, Turn,
 };
+use crate::text::plural;
 
 /// Exit code for a usage or configuration mistake (clap uses it too).
 const EXIT_USAGE: u8 = 2;
@@ -577,14 +578,6 @@ fn cmd_learn(
             eprintln!("faqbot: {e}");
             ExitCode::FAILURE
         }
-    }
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
     }
 }
 

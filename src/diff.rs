@@ -71,10 +71,10 @@ impl Diff {
         format!(
             "{} question{} replayed, {} changed: {} answer{} gained, {} lost, {} switched to another entry, {} with other suggestions or the menu",
             self.replayed,
-            if self.replayed == 1 { "" } else { "s" },
+            crate::text::plural(self.replayed),
             self.changes.len(),
             self.count(ChangeKind::AnswerGained),
-            if self.count(ChangeKind::AnswerGained) == 1 { "" } else { "s" },
+            crate::text::plural(self.count(ChangeKind::AnswerGained)),
             self.count(ChangeKind::AnswerLost),
             self.count(ChangeKind::OtherAnswer),
             self.count(ChangeKind::OtherChoices),

@@ -71,7 +71,7 @@ pub fn to_toml(dir: &Path, proposals: &[Proposal]) -> Result<String, String> {
                     "  {},  # picked {} time{}",
                     Value::from(p.question.as_str()),
                     p.picks,
-                    if p.picks == 1 { "" } else { "s" }
+                    crate::text::plural(p.picks)
                 );
             }
             out.push_str("]\n\n");

@@ -26,6 +26,8 @@
 //! - [`watch`]: watching the FAQ directory and reloading on each change.
 //! - [`discord`]: the bot; the only module that imports serenity.
 //! - [`logging`]: the log subscriber, and the redaction of tokens in every line.
+//! - [`text`]: plural endings, text cut to a length, lines fitted into a
+//!   message.
 //! - [`cli`]: the command line; `main.rs` calls [`logging::init`] and [`cli::run`].
 //!
 //! Everything outside `discord` is free of Discord types and tested
@@ -48,6 +50,7 @@ pub mod reload;
 pub mod reply;
 pub mod report;
 pub mod store;
+pub mod text;
 pub mod vector_cache;
 pub mod watch;
 pub mod why;

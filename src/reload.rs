@@ -18,13 +18,10 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use crate::engine::{Engine, Source};
 use crate::faq::{Diagnostic, Entry, Faq};
+use crate::text::{plural, with_lines};
 
 /// Discord's limit on a message's content, which every report fits.
 pub const MESSAGE_CHARS: usize = 2000;
-
-/// A line of a report longer than this is cut, so that one long message
-/// cannot crowd out the other errors.
-const LINE_CHARS: usize = 300;
 
 /// How the entries of two FAQ versions differ, by entry id.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -277,84 +274,6 @@ impl Outcome {
     }
 }
 
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
-}
-
-/// `head`, then `lines` in a code block, in at most `limit` characters:
-/// the lines that do not fit are counted in a last "… and N more" line.
-/// Also how `/faq-stats` fits its report in one message.
-pub fn with_lines(head: &str, lines: &[String], limit: usize) -> String {
-    const OPEN: &str = "\n```\n";
-    const CLOSE: &str = "\n```";
-    let head = cut(head, limit);
-    if lines.is_empty() {
-        return head;
-    }
-    let budget = limit.saturating_sub(chars(&head) + chars(OPEN) + chars(CLOSE));
-    let body = fit_lines(lines, budget);
-    if body.is_empty() {
-        return head;
-    }
-    format!("{head}{OPEN}{body}{CLOSE}")
-}
-
-/// As many of `lines` as fit in `budget` characters (joined by newlines),
-/// then "… and N more" for the rest. Each line is cut to [`LINE_CHARS`],
-/// and a code fence in a line cannot close the block.
-fn fit_lines(lines: &[String], budget: usize) -> String {
-    let mut out = String::new();
-    let mut used = 0;
-    for (i, line) in lines.iter().enumerate() {
-        let line = cut(&line.replace("```", "'''"), LINE_CHARS);
-        let sep = usize::from(i > 0);
-        let left_after = lines.len() - i - 1;
-        let reserve = if left_after > 0 {
-            chars(&more(left_after)) + 1
-        } else {
-            0
-        };
-        if used + sep + chars(&line) + reserve > budget {
-            let tail = more(lines.len() - i);
-            if used + sep + chars(&tail) <= budget {
-                if sep == 1 {
-                    out.push('\n');
-                }
-                out.push_str(&tail);
-            }
-            return out;
-        }
-        if sep == 1 {
-            out.push('\n');
-        }
-        out.push_str(&line);
-        used += sep + chars(&line);
-    }
-    out
-}
-
-fn more(n: usize) -> String {
-    format!("… and {n} more")
-}
-
-fn chars(s: &str) -> usize {
-    s.chars().count()
-}
-
-/// `s` cut to `max` characters, ending in "…" when cut.
-fn cut(s: &str, max: usize) -> String {
-    if chars(s) <= max {
-        return s.to_string();
-    }
-    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
-}
-
 /// The engine the bot answers from, shared by every task and thread. A
 /// reader takes the current `Arc<Engine>` (the lock is held only to clone
 /// it) and answers from it even if a reload swaps in another meanwhile: a
@@ -436,12 +355,6 @@ mod tests {
     use super::*;
     use std::path::Path;
 
-    fn lines(n: usize) -> Vec<String> {
-        (0..n)
-            .map(|i| format!("faq/a.toml:{i}:1: error: bad"))
-            .collect()
-    }
-
     #[test]
     fn reports_fit_and_count_what_is_left_out() {
         let errors: Vec<Diagnostic> = (1..=500)
@@ -462,32 +375,6 @@ mod tests {
             text.ends_with(&format!("… and {} more\n```", 500 - shown)),
             "{text}"
         );
-    }
-
-    #[test]
-    fn lines_fit_exactly_at_every_budget() {
-        for n in 0..6 {
-            let all = lines(n);
-            for budget in 0..200 {
-                let body = fit_lines(&all, budget);
-                assert!(chars(&body) <= budget, "n {n} budget {budget}: {body:?}");
-                let shown = body.lines().filter(|l| l.starts_with("faq/")).count();
-                if shown < n && !body.is_empty() {
-                    assert!(body.ends_with(&more(n - shown)), "{body:?}");
-                }
-                if chars(&all.join("\n")) <= budget {
-                    assert_eq!(body, all.join("\n"));
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn long_lines_and_fences_cannot_break_the_block() {
-        let text = with_lines("head", &["x".repeat(5000), "a ``` b".into()], MESSAGE_CHARS);
-        assert!(text.chars().count() <= MESSAGE_CHARS);
-        assert_eq!(text.matches("```").count(), 2, "{text}");
-        assert!(text.contains("a ''' b"));
     }
 
     #[test]

@@ -212,7 +212,7 @@ pub fn topic_menu_text(faq: &Faq) -> String {
             i + 1,
             topic.name,
             topic.description,
-            if n == 1 { "" } else { "s" }
+            crate::text::plural(n)
         ));
     }
     out

@@ -338,10 +338,7 @@ impl Report {
         for g in &self.unanswered {
             let more = g.wordings.len() - 1;
             let also = if more > 0 {
-                format!(
-                    " (and {more} similar wording{})",
-                    if more == 1 { "" } else { "s" }
-                )
+                format!(" (and {more} similar wording{})", crate::text::plural(more))
             } else {
                 String::new()
             };

@@ -251,7 +251,10 @@ mod tests {
             .find(|l| l.starts_with("Words (weight): "))
             .expect("the words line");
         assert!(words.contains("does [stem doe] ("), "{words}");
-        assert!(words.contains("embasy [stem embasi] → embassi ("), "{words}");
+        assert!(
+            words.contains("embasy [stem embasi] → embassi ("),
+            "{words}"
+        );
         assert!(words.contains("mean ("), "{words}");
         assert!(!words.contains("mean [stem"), "{words}");
     }

@@ -916,7 +916,7 @@ fn cooldown_view(wait: Duration) -> View {
     let secs = wait.as_secs_f32().ceil().max(1.0) as u64;
     note(&format!(
         "You're asking faster than I can keep up; please wait {secs} second{} and ask again.",
-        if secs == 1 { "" } else { "s" }
+        crate::text::plural(secs)
     ))
 }
 

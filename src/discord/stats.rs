@@ -21,9 +21,10 @@ use super::reload::is_moderator;
 use super::view::{cut, limits, View};
 use crate::config::DiscordConfig;
 use crate::engine::Engine;
-use crate::reload::{with_lines, SharedEngine};
+use crate::reload::SharedEngine;
 use crate::report::{self, Asked, Limits, Report, Votes};
 use crate::store::{now_unix, PickedQuestion, Question, ReadError, Reader, Store, VoteTotal};
+use crate::text::with_lines;
 
 /// The moderators' command that shows the stats.
 pub const STATS_COMMAND: &str = "faq-stats";
@@ -97,7 +98,7 @@ pub fn render(report: &Report, days: i64) -> String {
     let counts = lines.next().unwrap_or_default();
     let head = format!(
         "FAQ stats, last {days} day{}: {counts}",
-        if days == 1 { "" } else { "s" }
+        crate::text::plural(days)
     );
     let rest: Vec<String> = lines
         .skip_while(|l| l.trim().is_empty())

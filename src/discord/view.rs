@@ -42,16 +42,7 @@ pub mod limits {
     pub const CHOICE_VALUE: usize = 100;
 }
 
-/// `text` cut to at most `max` characters on a character boundary, with an
-/// ellipsis when something was cut.
-pub fn cut(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
-}
+pub use crate::text::cut;
 
 /// A message, ready to send: at most one embed, rows of components.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -585,13 +576,6 @@ mod tests {
             faq.topics.push(topic);
         }
         faq
-    }
-
-    #[test]
-    fn cut_respects_characters_and_marks_the_cut() {
-        assert_eq!(cut("short", 10), "short");
-        assert_eq!(cut("ééééé", 3), "éé…");
-        assert_eq!(cut("🛡️🛡️🛡️", 2).chars().count(), 2);
     }
 
     #[test]
