@@ -1,6 +1,7 @@
-//! The command line: `faqbot check | ask | topics | import`. Parses flags
-//! (clap), reads files and standard input, prints, and returns the exit
-//! code. The work itself is done by the library modules.
+//! The command line: `faqbot check | ask | topics | eval | diff | report |
+//! learn | run | import`. Parses flags (clap), reads files and standard
+//! input, prints, and returns the exit code. The work itself is done by the
+//! library modules.
 
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};

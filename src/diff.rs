@@ -4,8 +4,9 @@
 //! route changes: a different answer, an answer gained or lost, other
 //! suggestions, or the topic menu instead. Score changes alone are not
 //! shown. The questions come from both versions' regression files, from
-//! any file given, and (once the bot keeps a store) from what people
-//! asked. Pure: the engines are built by the caller.
+//! any file given (read as `eval` reads them), and from what people asked
+//! (the store, read by the caller). Pure: the engines and the questions
+//! are handed in.
 
 use std::collections::HashSet;
 use std::fmt;

@@ -6,8 +6,9 @@
 //! votes per entry. Output: the most asked entries, unanswered questions
 //! grouped when they are near duplicates, near misses, the entries with
 //! the most 👎, and proposed alternatives: questions that ended with the
-//! asker picking entry X often enough become alternatives of X. Pure; no
-//! database, no Discord.
+//! asker picking entry X often enough become alternatives of X. The
+//! summary is pure; [`read_store`] is the one part that reads the store
+//! (through its read-only [`crate::store::Reader`]). No Discord.
 
 use std::collections::HashMap;
 

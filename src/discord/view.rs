@@ -18,7 +18,9 @@
 //! - `faq:why:Q`: "Why?" under an answer.
 //!
 //! Anything else (another bot's id, a malformed or truncated one) parses
-//! to `None` and is ignored.
+//! to `None`; the handler then answers privately that the menu is out of
+//! date, with the topic menu, so that no click ends in "This interaction
+//! failed".
 
 use crate::faq::{Entry, Faq};
 use crate::matching::{Decision, Match, Matcher};
