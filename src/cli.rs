@@ -233,10 +233,10 @@ impl Cli {
         // serenity's shard queuer logs each failed gateway connection, every
         // 5 s while Discord cannot be reached; the bot says it once itself
         // (see `discord::run_with_http`). At -vv everything is shown.
+        const INFO: &str = "info,serenity::gateway::bridge::shard_queuer=error";
         match (self.verbose, &self.command) {
-            (0, Command::Run { .. }) => "info,serenity::gateway::bridge::shard_queuer=error",
+            (0, Command::Run { .. }) | (1, _) => INFO,
             (0, _) => "warn",
-            (1, _) => "info,serenity::gateway::bridge::shard_queuer=error",
             _ => "debug",
         }
     }
