@@ -10,10 +10,10 @@
 use std::path::{Path, PathBuf};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use faqbot::eval::{load_cases, synthetic_faq};
+use faqbot::answer::matching::{Matcher, Thresholds};
 use faqbot::faq::{load_dir, Faq};
-use faqbot::import::{import, Format};
-use faqbot::matching::{Matcher, Thresholds};
+use faqbot::moderation::eval::{load_cases, synthetic_faq};
+use faqbot::moderation::import::{import, Format};
 
 /// The allocator the `faqbot` binary uses (see `src/main.rs`), so that what
 /// is timed is what ships.

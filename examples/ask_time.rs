@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use faqbot::matching::{Matcher, Thresholds, MAX_SUGGESTIONS};
+use faqbot::answer::matching::{Matcher, Thresholds, MAX_SUGGESTIONS};
 
 /// The allocator the `faqbot` binary uses (see `src/main.rs`), so that what
 /// is timed is what ships.
@@ -41,7 +41,7 @@ fn main() -> ExitCode {
         eprintln!("{}: not a valid FAQ", dir.display());
         return ExitCode::FAILURE;
     };
-    let cases = match faqbot::eval::load_cases(&queries) {
+    let cases = match faqbot::moderation::eval::load_cases(&queries) {
         Ok(cases) if !cases.is_empty() => cases,
         Ok(_) => {
             eprintln!("{}: no questions", queries.display());

@@ -9,7 +9,7 @@
 
 use std::time::{Duration, Instant};
 
-use faqbot::matching::semantic::Model;
+use faqbot::answer::matching::semantic::Model;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -11,6 +11,6 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = faqbot::cli::Cli::parse();
-    faqbot::logging::init(cli.log_level(), cli.log_format);
+    faqbot::cli::logging::init(cli.log_level(), cli.log_format);
     faqbot::cli::run(cli)
 }

@@ -29,12 +29,12 @@ use super::reload::{self, RELOAD_COMMAND};
 use super::rest::Rest;
 use super::stats::{self, STATS_COMMAND};
 use super::view::{self, Action, Choice, View};
-use crate::config::DiscordConfig;
-use crate::engine::Engine;
-use crate::matching::{Decision, Match};
-use crate::reload::SharedEngine;
+use crate::answer::engine::Engine;
+use crate::answer::matching::{Decision, Match};
+use crate::answer::why::Why;
+use crate::cli::config::DiscordConfig;
+use crate::moderation::reload::SharedEngine;
 use crate::store::{self, now_unix, Pick, Question, QuestionId, Reader, Store, Via, Vote};
-use crate::why::Why;
 
 /// The slash command that asks a question.
 pub const FAQ_COMMAND: &str = "faq";
@@ -916,7 +916,7 @@ fn cooldown_view(wait: Duration) -> View {
     let secs = wait.as_secs_f32().ceil().max(1.0) as u64;
     note(&format!(
         "You're asking faster than I can keep up; please wait {secs} second{} and ask again.",
-        crate::text::plural(secs)
+        crate::answer::text::plural(secs)
     ))
 }
 

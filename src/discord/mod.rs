@@ -24,8 +24,8 @@ use std::sync::Arc;
 
 use serenity::all::{ClientBuilder, GatewayIntents, HttpBuilder};
 
-use crate::config::{DiscordConfig, Token};
-use crate::engine::Engine;
+use crate::answer::engine::Engine;
+use crate::cli::config::{DiscordConfig, Token};
 use crate::store::Store;
 use handler::Bot;
 

@@ -1,7 +1,7 @@
 //! Reloads in Discord: the moderators-only `/faq-reload` command, the
 //! watcher started with the bot, and the reports of both, sent to the
 //! moderator log channel (if one is configured) with no pings. The reload
-//! itself and its report's text are [`crate::reload`]'s.
+//! itself and its report's text are [`crate::moderation::reload`]'s.
 
 use super::rest::Rest;
 use std::num::NonZeroU64;
@@ -14,9 +14,9 @@ use serenity::all::{
 
 use super::build;
 use super::view::View;
-use crate::config::DiscordConfig;
-use crate::reload::{Outcome, SharedEngine, MESSAGE_CHARS};
-use crate::watch::{self, Watching};
+use crate::cli::config::DiscordConfig;
+use crate::moderation::reload::{Outcome, SharedEngine, MESSAGE_CHARS};
+use crate::moderation::watch::{self, Watching};
 
 /// The moderators' command that reloads the FAQ.
 pub const RELOAD_COMMAND: &str = "faq-reload";

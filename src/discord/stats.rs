@@ -1,5 +1,5 @@
 //! `/faq-stats`: the moderators' summary of what people asked lately,
-//! read from the question store and built by [`crate::report`]: counts,
+//! read from the question store and built by [`crate::moderation::report`]: counts,
 //! most asked entries, unanswered questions, near misses, the most 👎 and
 //! proposed alternatives, in one private message.
 //!
@@ -19,12 +19,12 @@ use serenity::all::{
 use super::build;
 use super::reload::is_moderator;
 use super::view::{cut, limits, View};
-use crate::config::DiscordConfig;
-use crate::engine::Engine;
-use crate::reload::SharedEngine;
-use crate::report::{self, Asked, Limits, Report, Votes};
+use crate::answer::engine::Engine;
+use crate::answer::text::with_lines;
+use crate::cli::config::DiscordConfig;
+use crate::moderation::reload::SharedEngine;
+use crate::moderation::report::{self, Asked, Limits, Report, Votes};
 use crate::store::{now_unix, PickedQuestion, Question, ReadError, Reader, Store, VoteTotal};
-use crate::text::with_lines;
 
 /// The moderators' command that shows the stats.
 pub const STATS_COMMAND: &str = "faq-stats";
@@ -98,7 +98,7 @@ pub fn render(report: &Report, days: i64) -> String {
     let counts = lines.next().unwrap_or_default();
     let head = format!(
         "FAQ stats, last {days} day{}: {counts}",
-        crate::text::plural(days)
+        crate::answer::text::plural(days)
     );
     let rest: Vec<String> = lines
         .skip_while(|l| l.trim().is_empty())

@@ -22,8 +22,8 @@
 //! date, with the topic menu, so that no click ends in "This interaction
 //! failed".
 
+use crate::answer::matching::{Decision, Match, Matcher};
 use crate::faq::{Entry, Faq};
-use crate::matching::{Decision, Match, Matcher};
 use crate::store::QuestionId;
 
 /// Discord's limits on what a message may hold (characters, or counts).
@@ -44,7 +44,7 @@ pub mod limits {
     pub const CHOICE_VALUE: usize = 100;
 }
 
-pub use crate::text::cut;
+pub use crate::answer::text::cut;
 
 /// A message, ready to send: at most one embed, rows of components.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -487,8 +487,8 @@ pub fn for_match(
             faq,
             0,
             match reason {
-                crate::matching::FallbackReason::NoWords => NO_WORDS,
-                crate::matching::FallbackReason::NoMatch => NO_MATCH,
+                crate::answer::matching::FallbackReason::NoWords => NO_WORDS,
+                crate::answer::matching::FallbackReason::NoMatch => NO_MATCH,
             },
             question,
         ),

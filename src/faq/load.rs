@@ -82,7 +82,7 @@ pub fn load_dir(dir: &Path) -> LoadReport {
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| {
                     p.extension().is_some_and(|x| x == "toml")
-                        && p.file_name().is_some_and(|n| n != crate::regression::FILE)
+                        && p.file_name().is_some_and(|n| n != super::TESTS_FILE)
                 })
                 .collect();
             named.sort();

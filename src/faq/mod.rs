@@ -14,6 +14,11 @@ pub mod raw;
 pub use diagnostic::{Diagnostic, Position, Severity};
 pub use load::{load_dir, parse_file, LoadReport};
 
+/// The regression questions' file inside an FAQ folder
+/// ([`crate::moderation::regression`]); the loader skips it, as it is not a
+/// topic.
+pub const TESTS_FILE: &str = "tests.toml";
+
 use std::path::PathBuf;
 
 /// Discord's limits that FAQ content must fit (checked by `faqbot check`).

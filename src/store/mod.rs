@@ -28,9 +28,9 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::config::StoreConfig;
+use crate::answer::matching::{Decision, Match};
+use crate::cli::config::StoreConfig;
 use crate::faq::Faq;
-use crate::matching::{Decision, Match};
 
 pub use read::{PickedQuestion, ReadError, Reader, VoteTotal};
 pub use schema::SCHEMA_VERSION;

@@ -12,7 +12,7 @@ use rusqlite::Connection;
 
 use super::writer::voter_hash;
 use super::*;
-use crate::matching::FallbackReason;
+use crate::answer::matching::FallbackReason;
 
 /// Generous bound for "it did not hang": far above any real run, only
 /// there so that a deadlock fails the test instead of stalling it.
@@ -844,7 +844,7 @@ fn a_full_queue_drops_and_counts_without_blocking() {
 #[test]
 fn a_disabled_store_records_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let config = crate::config::StoreConfig {
+    let config = crate::cli::config::StoreConfig {
         path: "".into(),
         retention_days: 30,
     };
@@ -855,7 +855,7 @@ fn a_disabled_store_records_nothing() {
     assert_eq!(store.stats(), Stats::default());
     assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 0);
 
-    let config = crate::config::StoreConfig {
+    let config = crate::cli::config::StoreConfig {
         path: dir.path().join("on.db"),
         retention_days: 30,
     };
@@ -916,9 +916,9 @@ fn names_round_trip_and_outcomes_follow_decisions() {
 #[test]
 fn a_match_becomes_a_question_record() {
     let faq_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("faq");
-    let config = crate::config::Config::default();
-    let engine = crate::engine::Engine::load(&faq_dir, &config).expect("bundled FAQ loads");
-    let entry_id = |s: &crate::matching::Scored| engine.faq.entries[s.entry].id.clone();
+    let config = crate::cli::config::Config::default();
+    let engine = crate::answer::engine::Engine::load(&faq_dir, &config).expect("bundled FAQ loads");
+    let entry_id = |s: &crate::answer::matching::Scored| engine.faq.entries[s.entry].id.clone();
 
     let text = "Can host country authorities enter an embassy without permission?";
     let m = engine.matcher.ask(text);

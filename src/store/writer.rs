@@ -341,5 +341,5 @@ pub(super) fn voter_hash(salt: &[u8], user: u64) -> [u8; 32] {
 /// mentions (`<@id>`, `<@&id>`), channels and other Discord markup removed,
 /// so that no user or role id is kept.
 pub(crate) fn stored_text(text: &str) -> String {
-    crate::matching::normalize::for_model(text)
+    crate::answer::matching::normalize::for_model(text)
 }

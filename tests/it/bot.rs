@@ -10,8 +10,8 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use faqbot::config::{Config, DiscordConfig, StoreConfig, Token};
-use faqbot::engine::Engine;
+use faqbot::answer::engine::Engine;
+use faqbot::cli::config::{Config, DiscordConfig, StoreConfig, Token};
 use faqbot::store::Store;
 use serde_json::{json, Value};
 use tokio::sync::oneshot;

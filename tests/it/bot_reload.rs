@@ -58,7 +58,7 @@ async fn a_broken_edit_is_reported_to_moderators_and_the_fix_answers_within_two_
     // that runs the model on each of them once; an unoptimised test build
     // of faqbot then reports in about 1.9 s, too close to the bound to
     // hold on a loaded machine.
-    let mut config = faqbot::config::Config::default();
+    let mut config = faqbot::cli::config::Config::default();
     config.matching.semantic = false;
     let bot = start_bot_with_config(&faq.dir, &config, crate::bot::store_off(), |s| {
         s.mod_log_channel = Some(MOD_LOG)

@@ -8,8 +8,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use faqbot::config::Config;
-use faqbot::engine::Engine;
+use faqbot::answer::engine::Engine;
+use faqbot::cli::config::Config;
 use faqbot::store::{Options, Pick, Question, Store, Trigger, Via, Vote};
 
 use crate::{faqbot, root, stdout};

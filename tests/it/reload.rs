@@ -8,10 +8,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use faqbot::config::Config;
-use faqbot::engine::{Engine, Source};
-use faqbot::matching::Decision;
-use faqbot::reload::{rebuild, Outcome, SharedEngine, MESSAGE_CHARS};
+use faqbot::answer::engine::{Engine, Source};
+use faqbot::answer::matching::Decision;
+use faqbot::cli::config::Config;
+use faqbot::moderation::reload::{rebuild, Outcome, SharedEngine, MESSAGE_CHARS};
 
 use crate::root;
 

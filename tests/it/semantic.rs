@@ -4,10 +4,10 @@
 
 use std::path::Path;
 
-use faqbot::config::Config;
-use faqbot::engine::Engine;
-use faqbot::matching::semantic::{Model, ModelError};
-use faqbot::matching::Decision;
+use faqbot::answer::engine::Engine;
+use faqbot::answer::matching::semantic::{Model, ModelError};
+use faqbot::answer::matching::Decision;
+use faqbot::cli::config::Config;
 
 use crate::{faqbot, root};
 

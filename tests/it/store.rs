@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use faqbot::config::Config;
+use faqbot::cli::config::Config;
 use faqbot::store::{
     now_unix, Outcome, Pick, Question, QuestionId, Reader, Store, Trigger, Via, Vote, VoteTotal,
 };

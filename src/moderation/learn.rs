@@ -1,4 +1,4 @@
-//! `faqbot learn [--apply]`: proposed alternatives (see [`crate::report`])
+//! `faqbot learn [--apply]`: proposed alternatives (see [`crate::moderation::report`])
 //! printed as TOML, or written into the right FAQ file.
 //!
 //! Writing goes through `toml_edit`, so a file keeps its comments, order
@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use toml_edit::{DocumentMut, Item, Value};
 
 use crate::faq::load_dir;
-use crate::report::Proposal;
+use crate::moderation::report::Proposal;
 
 /// The proposals grouped by the file and entry they go into, in file
 /// order; `None` when an entry id is no longer in the FAQ.
@@ -71,7 +71,7 @@ pub fn to_toml(dir: &Path, proposals: &[Proposal]) -> Result<String, String> {
                     "  {},  # picked {} time{}",
                     Value::from(p.question.as_str()),
                     p.picks,
-                    crate::text::plural(p.picks)
+                    crate::answer::text::plural(p.picks)
                 );
             }
             out.push_str("]\n\n");

@@ -11,14 +11,14 @@
 //!   task, swapped atomically by [`SharedEngine::reload`];
 //! - [`Outcome`]: a reload's result, rendered for moderators and the log.
 //!
-//! No Discord types here: [`crate::watch`] and [`crate::discord`] call it.
+//! No Discord types here: [`crate::moderation::watch`] and [`crate::discord`] call it.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
-use crate::engine::{Engine, Source};
+use crate::answer::engine::{Engine, Source};
+use crate::answer::text::{plural, with_lines};
 use crate::faq::{Diagnostic, Entry, Faq};
-use crate::text::{plural, with_lines};
 
 /// Discord's limit on a message's content, which every report fits.
 pub const MESSAGE_CHARS: usize = 2000;
@@ -102,7 +102,7 @@ pub fn routing_changes(
     new: &Engine,
     changes: &Changes,
 ) -> Vec<String> {
-    let mut questions = crate::diff::regression_questions(&[dir]);
+    let mut questions = crate::moderation::diff::regression_questions(&[dir]);
     let touched: std::collections::HashSet<&str> = changes
         .added
         .iter()
@@ -119,7 +119,7 @@ pub fn routing_changes(
             questions.extend(e.phrasings().map(str::to_string));
         }
     }
-    crate::diff::replay(old, new, questions.iter().map(String::as_str))
+    crate::moderation::diff::replay(old, new, questions.iter().map(String::as_str))
         .changes
         .iter()
         .map(ToString::to_string)

@@ -13,8 +13,10 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
+use crate::answer::matching::{
+    decide, normalize, Decision, Matcher, Scored, Thresholds, MAX_SUGGESTIONS,
+};
 use crate::faq::Faq;
-use crate::matching::{decide, normalize, Decision, Matcher, Scored, Thresholds, MAX_SUGGESTIONS};
 
 /// One question and what the bot should do with it.
 #[derive(Debug, Clone, PartialEq)]
@@ -137,7 +139,7 @@ pub fn parse_cases(text: &str, kind: Kind, source: &str) -> Result<Vec<Case>, St
         // An FAQ folder's regression questions (`tests.toml`: `question`
         // and `expect` per case) are labelled questions too.
         let (cases, diagnostics) =
-            crate::regression::parse(text, std::path::Path::new(source), None);
+            crate::moderation::regression::parse(text, std::path::Path::new(source), None);
         if diagnostics.iter().any(|d| d.is_error()) || cases.is_empty() {
             return Err(format!(
                 "{source}: neither a question table ([[case]] with `q` and `expect`: {}) nor regression questions ([[case]] with `question` and `expect`)",
@@ -149,8 +151,8 @@ pub fn parse_cases(text: &str, kind: Kind, source: &str) -> Result<Vec<Case>, St
             .map(|c| Case {
                 text: c.question,
                 expect: match c.expect {
-                    crate::regression::Expect::Entry(id) => Label::Answer(vec![id]),
-                    crate::regression::Expect::NoAnswer => Label::NoAnswer,
+                    crate::moderation::regression::Expect::Entry(id) => Label::Answer(vec![id]),
+                    crate::moderation::regression::Expect::NoAnswer => Label::NoAnswer,
                 },
             })
             .collect());

@@ -138,7 +138,7 @@ impl Spelling {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::matching::normalize::words;
+    use crate::answer::matching::normalize::words;
 
     fn spelling(phrasings: &[&str]) -> Spelling {
         let mut s = Spelling::default();

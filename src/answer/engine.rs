@@ -1,6 +1,6 @@
 //! The FAQ and its matcher together: what the bot answers from. Built once
 //! per load; the bot shares it behind an `Arc` so a reload can swap it
-//! (see [`crate::reload`]). An engine loaded from a directory remembers the
+//! (see [`crate::moderation::reload`]). An engine loaded from a directory remembers the
 //! directory and the matcher's settings, so that a reload rebuilds it the
 //! same way.
 //!
@@ -12,11 +12,11 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::config::{Config, MatchingConfig};
+use crate::answer::matching::semantic::{self, ModelError, Semantic};
+use crate::answer::matching::{normalize, Matcher, Params};
+use crate::answer::vector_cache::VectorCache;
+use crate::cli::config::{Config, MatchingConfig};
 use crate::faq::{load_dir, Diagnostic, Faq, Severity};
-use crate::matching::semantic::{self, ModelError, Semantic};
-use crate::matching::{normalize, Matcher, Params};
-use crate::vector_cache::VectorCache;
 
 #[derive(Debug, Clone)]
 pub struct Engine {

@@ -12,9 +12,9 @@ use std::collections::HashSet;
 use std::fmt;
 use std::path::Path;
 
-use crate::engine::Engine;
-use crate::matching::normalize::normalize;
-use crate::regression::{self, Route, RouteKind};
+use crate::answer::engine::Engine;
+use crate::answer::matching::normalize::normalize;
+use crate::moderation::regression::{self, Route, RouteKind};
 
 /// One question whose route differs between the two versions.
 #[derive(Debug, Clone)]
@@ -72,10 +72,10 @@ impl Diff {
         format!(
             "{} question{} replayed, {} changed: {} answer{} gained, {} lost, {} switched to another entry, {} with other suggestions or the menu",
             self.replayed,
-            crate::text::plural(self.replayed),
+            crate::answer::text::plural(self.replayed),
             self.changes.len(),
             self.count(ChangeKind::AnswerGained),
-            crate::text::plural(self.count(ChangeKind::AnswerGained)),
+            crate::answer::text::plural(self.count(ChangeKind::AnswerGained)),
             self.count(ChangeKind::AnswerLost),
             self.count(ChangeKind::OtherAnswer),
             self.count(ChangeKind::OtherChoices),
@@ -121,18 +121,18 @@ pub fn regression_questions(dirs: &[&Path]) -> Vec<String> {
         .collect()
 }
 
-/// Questions from a file, read as `eval` reads them ([`crate::eval::load_cases`]:
+/// Questions from a file, read as `eval` reads them ([`crate::moderation::eval::load_cases`]:
 /// a question table or regression file, JSON lines, or one question per
 /// line); only the questions matter here.
 pub fn read_questions(path: &Path) -> Result<Vec<String>, String> {
-    let cases = crate::eval::load_cases(path)?;
+    let cases = crate::moderation::eval::load_cases(path)?;
     Ok(cases.into_iter().map(|c| c.text).collect())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Config;
+    use crate::cli::config::Config;
     use crate::faq::Faq;
 
     fn engine(faq: Faq) -> Engine {
@@ -144,7 +144,7 @@ mod tests {
 
     #[test]
     fn only_changed_routes_are_kept_and_counted_by_kind() {
-        let old = crate::eval::synthetic_faq(40, 5);
+        let old = crate::moderation::eval::synthetic_faq(40, 5);
         let mut new = old.clone();
         // Entry 0 loses its phrasings' words: its own question is no longer
         // answered by it.

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::answer::matching::{Params, Thresholds};
 use crate::faq::Position;
-use crate::matching::{Params, Thresholds};
 
 /// The config file read when `--config` is not given, if it exists.
 pub const DEFAULT_CONFIG_FILE: &str = "faqbot.toml";
@@ -396,7 +396,7 @@ mod tests {
 
     #[test]
     fn the_example_config_is_valid_and_shows_the_defaults() {
-        let text = include_str!("../config.example.toml");
+        let text = include_str!("../../config.example.toml");
         let c = Config::parse(text, Path::new("config.example.toml")).expect("example parses");
         assert_eq!(
             c,

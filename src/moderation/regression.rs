@@ -22,11 +22,11 @@ use std::path::Path;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::answer::matching::{Decision, Match, Matcher};
 use crate::faq::{Diagnostic, Faq, Position};
-use crate::matching::{Decision, Match, Matcher};
 
 /// The file's name inside the FAQ directory; the FAQ loader skips it.
-pub const FILE: &str = "tests.toml";
+pub const FILE: &str = crate::faq::TESTS_FILE;
 
 /// What a case expects.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -220,7 +220,7 @@ pub fn parse(text: &str, path: &Path, faq: Option<&Faq>) -> (Vec<Case>, Vec<Diag
             }
             Expect::Entry(expect_text.to_string())
         };
-        let key = crate::matching::normalize::normalize(&question);
+        let key = crate::answer::matching::normalize::normalize(&question);
         if let Some(first) = seen.get(&key) {
             problems.push(Diagnostic::warning(
                 path,
@@ -281,7 +281,7 @@ mod tests {
     use super::*;
 
     fn faq() -> Faq {
-        crate::eval::synthetic_faq(5, 3)
+        crate::moderation::eval::synthetic_faq(5, 3)
     }
 
     #[test]

@@ -14,7 +14,7 @@
 //! different entries are" and 1 is "the same sentence".
 //!
 //! Pure: no I/O but what the model does in memory. Vectors come from the
-//! caller (see `crate::engine`, which keeps a cache on disk).
+//! caller (see `crate::answer::engine`, which keeps a cache on disk).
 
 pub mod model;
 

@@ -11,7 +11,7 @@ use std::time::Duration;
 use notify_debouncer_mini::notify::{self, RecommendedWatcher, RecursiveMode};
 use notify_debouncer_mini::{new_debouncer, DebounceEventResult, DebouncedEventKind, Debouncer};
 
-use crate::reload::{Outcome, SharedEngine};
+use crate::moderation::reload::{Outcome, SharedEngine};
 
 /// How long the files must be quiet before a reload: an editor's save (a
 /// write, or a temporary file renamed over the old one) and `git checkout`

@@ -14,9 +14,9 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::engine::Engine;
-use crate::matching::normalize::normalize;
-use crate::regression::{Route, RouteKind};
+use crate::answer::engine::Engine;
+use crate::answer::matching::normalize::normalize;
+use crate::moderation::regression::{Route, RouteKind};
 
 /// One question the bot handled, and what happened next.
 #[derive(Debug, Clone, PartialEq)]
@@ -339,7 +339,10 @@ impl Report {
         for g in &self.unanswered {
             let more = g.wordings.len() - 1;
             let also = if more > 0 {
-                format!(" (and {more} similar wording{})", crate::text::plural(more))
+                format!(
+                    " (and {more} similar wording{})",
+                    crate::answer::text::plural(more)
+                )
             } else {
                 String::new()
             };
@@ -383,7 +386,7 @@ impl Report {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Config;
+    use crate::cli::config::Config;
 
     fn asked(text: &str, outcome: &str, entry: Option<&str>, picked: Option<&str>) -> Asked {
         Asked {
@@ -399,7 +402,8 @@ mod tests {
         // Word salad: the report's logic, on the word matcher.
         let mut config = Config::default();
         config.matching.semantic = false;
-        Engine::new(crate::eval::synthetic_faq(20, 4), &config).expect("no model to load")
+        Engine::new(crate::moderation::eval::synthetic_faq(20, 4), &config)
+            .expect("no model to load")
     }
 
     #[test]

@@ -166,7 +166,7 @@ pub struct Params {
     /// costs 1.8 points of top-1 and nothing at the strict point.
     pub english_cap: f32,
     /// What a word of the same synonym group counts ("define" for
-    /// "meaning"; `src/matching/synonyms.txt`), as a similarity. 0 turns
+    /// "meaning"; `src/answer/matching/synonyms.txt`), as a similarity. 0 turns
     /// synonyms off.
     pub synonym: f32,
     /// The semantic score's share of the final score, when the semantic
@@ -1798,7 +1798,7 @@ mod tests {
     /// long terms' bits, galloping) to be taken.
     #[test]
     fn at_least_finds_what_a_full_ranking_finds_above_the_floor() {
-        let faq = crate::eval::synthetic_faq(3_000, 11);
+        let faq = crate::moderation::eval::synthetic_faq(3_000, 11);
         let index = Index::build(&faq);
         let mut compared = 0;
         for entry in faq.entries.iter().step_by(37) {

@@ -5,8 +5,8 @@
 
 use serde_json::{json, Value};
 
+use crate::answer::matching::{Decision, FallbackReason, Match};
 use crate::faq::{Entry, Faq, Topic};
-use crate::matching::{Decision, FallbackReason, Match};
 
 /// A reply, borrowing the FAQ it came from.
 #[derive(Debug, Clone, PartialEq)]
@@ -212,7 +212,7 @@ pub fn topic_menu_text(faq: &Faq) -> String {
             i + 1,
             topic.name,
             topic.description,
-            crate::text::plural(n)
+            crate::answer::text::plural(n)
         ));
     }
     out
@@ -327,7 +327,7 @@ mod tests {
 
     #[test]
     fn numbers_and_topic_names_pick_from_what_was_offered() {
-        let faq = crate::eval::synthetic_faq(12, 5);
+        let faq = crate::moderation::eval::synthetic_faq(12, 5);
         let offer = Offer::Suggestions(vec![7, 3]);
         assert_eq!(read_turn(&faq, &offer, "2"), Turn::Entry(3));
         assert_eq!(read_turn(&faq, &offer, " 1 "), Turn::Entry(7));

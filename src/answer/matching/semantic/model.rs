@@ -27,13 +27,14 @@ pub const WEIGHTS_FILE: &str = "model.safetensors";
 /// Where the bundled model lives in the repository (for messages).
 const BUNDLED_DIR: &str = "models/all-MiniLM-L6-v2";
 
-static BUNDLED_CONFIG: &[u8] = include_bytes!("../../../models/all-MiniLM-L6-v2/config.json");
-static BUNDLED_TOKENIZER: &[u8] = include_bytes!("../../../models/all-MiniLM-L6-v2/tokenizer.json");
+static BUNDLED_CONFIG: &[u8] = include_bytes!("../../../../models/all-MiniLM-L6-v2/config.json");
+static BUNDLED_TOKENIZER: &[u8] =
+    include_bytes!("../../../../models/all-MiniLM-L6-v2/tokenizer.json");
 /// The bundled files' SHA-256 sums (`tools/make_model.py` writes them): they
 /// name the bundled model without hashing 45 MB of weights at every start.
-static BUNDLED_SUMS: &[u8] = include_bytes!("../../../models/all-MiniLM-L6-v2/SHA256SUMS");
+static BUNDLED_SUMS: &[u8] = include_bytes!("../../../../models/all-MiniLM-L6-v2/SHA256SUMS");
 static BUNDLED_WEIGHTS: &[u8] =
-    include_bytes!("../../../models/all-MiniLM-L6-v2/model.safetensors");
+    include_bytes!("../../../../models/all-MiniLM-L6-v2/model.safetensors");
 
 /// The model was trained on inputs of at most this many tokens
 /// (`sentence_bert_config.json`'s `max_seq_length`); longer text is cut.

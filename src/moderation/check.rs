@@ -3,7 +3,7 @@
 //! The structural checks live in [`crate::faq::load`]; this module adds the
 //! checks that need the matcher: phrasings repeated across entries,
 //! entries so alike that the matcher cannot tell them apart, and the
-//! regression questions of `tests.toml` (see [`crate::regression`]), each
+//! regression questions of `tests.toml` (see [`crate::moderation::regression`]), each
 //! failing one an error.
 
 use std::collections::{HashMap, HashSet};
@@ -11,13 +11,13 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use crate::config::MatchingConfig;
-use crate::engine::{build_matcher, model_diagnostic};
+use crate::answer::engine::{build_matcher, model_diagnostic};
+use crate::answer::matching::normalize::normalize;
+use crate::answer::matching::{Index, Params, Thresholds};
+use crate::cli::config::MatchingConfig;
 use crate::faq::load::Origin;
 use crate::faq::{load_dir, Diagnostic, LoadReport};
-use crate::matching::normalize::normalize;
-use crate::matching::{Index, Params, Thresholds};
-use crate::regression;
+use crate::moderation::regression;
 
 /// Two entries are confusable when one of them, asked with its own
 /// phrasing, is not answered: another entry scores within the answer
@@ -195,7 +195,7 @@ fn similarity_warnings(
         .enumerate()
         .flat_map(|(e, entry)| entry.phrasings().map(move |text| (e, text)))
         .collect();
-    let rivals: Vec<(f32, Vec<crate::matching::Scored>)> = phrasings
+    let rivals: Vec<(f32, Vec<crate::answer::matching::Scored>)> = phrasings
         .par_iter()
         .map(|&(e, text)| {
             let Some(question) = index.prepare(text) else {

@@ -3,6 +3,9 @@
 //! input, prints, and returns the exit code. The work itself is done by the
 //! library modules.
 
+pub mod config;
+pub mod logging;
+
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -10,18 +13,18 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::check::check_dir;
-use crate::config::Config;
-use crate::engine::build_matcher;
-use crate::eval;
-use crate::faq::{diagnostic, load_dir, Faq};
-use crate::import::{import, Format};
-use crate::matching::Matcher;
-use crate::matching::Thresholds;
-use crate::reply::{
+use crate::answer::engine::build_matcher;
+use crate::answer::matching::Matcher;
+use crate::answer::matching::Thresholds;
+use crate::answer::reply::{
     read_turn, topic_menu_text, topic_questions_text, topics_json_list, Offer, Reply, Turn,
 };
-use crate::text::plural;
+use crate::answer::text::plural;
+use crate::cli::config::Config;
+use crate::faq::{diagnostic, load_dir, Faq};
+use crate::moderation::check::check_dir;
+use crate::moderation::eval;
+use crate::moderation::import::{import, Format};
 
 /// Exit code for a usage or configuration mistake (clap uses it too).
 const EXIT_USAGE: u8 = 2;
@@ -70,8 +73,8 @@ pub struct Cli {
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
     /// Log lines as text, or as one JSON object per line (for log collectors).
-    #[arg(long, global = true, value_enum, default_value_t = crate::logging::Format::Text)]
-    pub log_format: crate::logging::Format,
+    #[arg(long, global = true, value_enum, default_value_t = crate::cli::logging::Format::Text)]
+    pub log_format: crate::cli::logging::Format,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -254,7 +257,7 @@ pub fn run(cli: Cli) -> ExitCode {
     let faq_dir = |flag: Option<PathBuf>| flag.unwrap_or_else(|| config.faq_dir.clone());
     match cli.command {
         Command::Check { dir, faq, strict } => {
-            let options = crate::check::Options {
+            let options = crate::moderation::check::Options {
                 matching: config.matching.clone(),
                 params: config.scoring,
                 review_after_days: config.review_after_days,
@@ -353,8 +356,8 @@ pub fn run(cli: Cli) -> ExitCode {
     }
 }
 
-fn cmd_check(dir: &Path, strict: bool, options: crate::check::Options) -> ExitCode {
-    let crate::check::CheckReport {
+fn cmd_check(dir: &Path, strict: bool, options: crate::moderation::check::Options) -> ExitCode {
+    let crate::moderation::check::CheckReport {
         load: report,
         cases,
     } = check_dir(dir, options);
@@ -395,9 +398,9 @@ fn cmd_diff(
     let (Some(old_faq), Some(new_faq)) = (load_faq(old_dir), load_faq(new_dir)) else {
         return ExitCode::FAILURE;
     };
-    let mut questions = crate::diff::regression_questions(&[old_dir, new_dir]);
+    let mut questions = crate::moderation::diff::regression_questions(&[old_dir, new_dir]);
     for file in files {
-        match crate::diff::read_questions(file) {
+        match crate::moderation::diff::read_questions(file) {
             Ok(mut more) => questions.append(&mut more),
             Err(e) => {
                 eprintln!("faqbot: {e}");
@@ -407,13 +410,13 @@ fn cmd_diff(
     }
     questions.extend(recorded);
     let (old, new) = match (
-        crate::engine::Engine::new(old_faq, config),
-        crate::engine::Engine::new(new_faq, config),
+        crate::answer::engine::Engine::new(old_faq, config),
+        crate::answer::engine::Engine::new(new_faq, config),
     ) {
         (Ok(old), Ok(new)) => (old, new),
         (Err(e), _) | (_, Err(e)) => return model_failed(&e),
     };
-    let diff = crate::diff::replay(&old, &new, questions.iter().map(String::as_str));
+    let diff = crate::moderation::diff::replay(&old, &new, questions.iter().map(String::as_str));
     if json {
         let changes: Vec<serde_json::Value> = diff
             .changes
@@ -496,7 +499,7 @@ fn learned(
     store: Option<PathBuf>,
     min_picks: usize,
     config: &Config,
-) -> Result<crate::report::Report, ExitCode> {
+) -> Result<crate::moderation::report::Report, ExitCode> {
     let from = since_unix(since)?;
     let path = store.unwrap_or_else(|| config.store.path.clone());
     if path.as_os_str().is_empty() {
@@ -511,27 +514,29 @@ fn learned(
         return Err(ExitCode::FAILURE);
     }
     let reader = open_store(&path)?;
-    let (asked, votes) = crate::report::read_store(&reader, from).map_err(|e| {
+    let (asked, votes) = crate::moderation::report::read_store(&reader, from).map_err(|e| {
         eprintln!("faqbot: {}: {e}", path.display());
         ExitCode::FAILURE
     })?;
     let faq = load_faq(dir).ok_or(ExitCode::FAILURE)?;
-    let engine = crate::engine::Engine::new(faq, config).map_err(|e| model_failed(&e))?;
-    let limits = crate::report::Limits {
+    let engine = crate::answer::engine::Engine::new(faq, config).map_err(|e| model_failed(&e))?;
+    let limits = crate::moderation::report::Limits {
         min_picks: min_picks.max(1),
-        ..crate::report::Limits::default()
+        ..crate::moderation::report::Limits::default()
     };
-    Ok(crate::report::build(&engine, &asked, &votes, limits))
+    Ok(crate::moderation::report::build(
+        &engine, &asked, &votes, limits,
+    ))
 }
 
 fn cmd_learn(
     dir: &Path,
-    proposals: &[crate::report::Proposal],
+    proposals: &[crate::moderation::report::Proposal],
     apply: bool,
     config: &Config,
 ) -> ExitCode {
     if !apply {
-        return match crate::learn::to_toml(dir, proposals) {
+        return match crate::moderation::learn::to_toml(dir, proposals) {
             Ok(text) => {
                 out!("{text}");
                 ExitCode::SUCCESS
@@ -542,7 +547,7 @@ fn cmd_learn(
             }
         };
     }
-    let options = crate::check::Options {
+    let options = crate::moderation::check::Options {
         matching: config.matching.clone(),
         params: config.scoring,
         review_after_days: 0,
@@ -558,7 +563,7 @@ fn cmd_learn(
             .map(ToString::to_string)
             .collect()
     };
-    match crate::learn::apply(dir, proposals, validate) {
+    match crate::moderation::learn::apply(dir, proposals, validate) {
         Ok(applied) if applied.is_empty() => {
             outln!("nothing to learn: no new alternatives");
             ExitCode::SUCCESS
@@ -765,7 +770,7 @@ fn cmd_topics(faq: &Faq, json: bool) -> ExitCode {
 
 fn cmd_import(file: &Path, format: Format, out: &Path, force: bool, add: bool) -> ExitCode {
     let imported = if add {
-        crate::import::import_add(file, format, out)
+        crate::moderation::import::import_add(file, format, out)
     } else {
         import(file, format, out, force)
     };
@@ -804,7 +809,7 @@ fn cmd_import(file: &Path, format: Format, out: &Path, force: bool, add: bool) -
 }
 
 /// A semantic model that cannot be loaded: said once, naming the file.
-fn model_failed(e: &crate::matching::semantic::ModelError) -> ExitCode {
+fn model_failed(e: &crate::answer::matching::semantic::ModelError) -> ExitCode {
     eprintln!(
         "faqbot: {e}\nfaqbot: fix or remove `[matching] model`, or set `[matching] semantic = false` to match by words only"
     );
@@ -966,7 +971,10 @@ fn cmd_eval(faq: &Faq, config: &Config, queries: &Path, flags: &EvalFlags) -> Ex
 
 /// `ask --explain`: how the question was read and what scored, on stderr.
 fn print_explanation(faq: &Faq, matcher: &Matcher, question: &str) {
-    eprint!("{}", crate::why::Why::new(faq, matcher, question).to_text());
+    eprint!(
+        "{}",
+        crate::answer::why::Why::new(faq, matcher, question).to_text()
+    );
     eprintln!("best entries:");
     for s in matcher.rank_top(question, 5).iter() {
         let e = &faq.entries[s.entry];
@@ -987,14 +995,14 @@ fn print_explanation(faq: &Faq, matcher: &Matcher, question: &str) {
 }
 
 fn cmd_run(dir: &Path, config: &Config) -> ExitCode {
-    let token = match crate::config::Token::from_env(&config.discord.token_env) {
+    let token = match crate::cli::config::Token::from_env(&config.discord.token_env) {
         Ok(t) => t,
         Err(e) => {
             eprintln!("faqbot: {e}");
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    let engine = match crate::engine::Engine::load(dir, config) {
+    let engine = match crate::answer::engine::Engine::load(dir, config) {
         Ok(e) => e,
         Err(errors) => {
             faq_failed(dir, &errors);
