@@ -12,8 +12,12 @@ use std::path::{Path, PathBuf};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use faqbot::answer::matching::{Matcher, Thresholds};
 use faqbot::faq::{load_dir, Faq};
-use faqbot::moderation::eval::{load_cases, synthetic_faq};
+use faqbot::moderation::eval::load_cases;
+
+#[path = "../tests/it/support/synthetic.rs"]
+mod synthetic;
 use faqbot::moderation::import::{import, Format};
+use synthetic::synthetic_faq;
 
 /// The allocator the `faqbot` binary uses (see `src/main.rs`), so that what
 /// is timed is what ships.

@@ -26,3 +26,11 @@ pub mod discord;
 pub mod faq;
 pub mod moderation;
 pub mod store;
+
+// Unit tests share the integration tests' synthetic FAQ; `faqbot::` names
+// this crate there as it does in the file's other homes.
+#[cfg(test)]
+extern crate self as faqbot;
+#[cfg(test)]
+#[path = "../tests/it/support/synthetic.rs"]
+pub(crate) mod synthetic;

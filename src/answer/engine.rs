@@ -12,10 +12,11 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use serde::Deserialize;
+
 use crate::answer::matching::semantic::{self, ModelError, Semantic};
-use crate::answer::matching::{normalize, Matcher, Params};
+use crate::answer::matching::{normalize, Matcher, Params, Thresholds};
 use crate::answer::vector_cache::VectorCache;
-use crate::cli::config::{Config, MatchingConfig};
 use crate::faq::{load_dir, Diagnostic, Faq, Severity};
 
 #[derive(Debug, Clone)]
@@ -24,6 +25,104 @@ pub struct Engine {
     pub matcher: Matcher,
     /// Where the FAQ was loaded from; `None` for an engine built in memory.
     pub source: Option<Source>,
+}
+
+/// What an engine is built with: the config file's `[matching]` and
+/// `[scoring]` tables.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Settings {
+    pub matching: MatchingConfig,
+    pub scoring: Params,
+}
+
+/// The `[matching]` table: how the matcher decides, and whether it reads
+/// meaning as well as words.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MatchingConfig {
+    /// Overrides of the decision thresholds; unset, the defaults of the
+    /// matcher in use (they differ with and without the semantic stage).
+    pub answer: Option<f32>,
+    pub margin: Option<f32>,
+    pub suggest: Option<f32>,
+    pub suggest_others: Option<f32>,
+    /// Whether the sentence-embedding model adds meaning to the words.
+    /// false: the fuzzy matcher alone.
+    pub semantic: bool,
+    /// A folder with another model of the same architecture (config.json,
+    /// tokenizer.json, model.safetensors); unset: the bundled model.
+    pub model: Option<PathBuf>,
+    /// Where phrasings' vectors are cached between runs; unset: the user's
+    /// cache folder (`$XDG_CACHE_HOME/faqbot`, else `~/.cache/faqbot`).
+    /// `""` turns the cache off.
+    pub cache: Option<PathBuf>,
+    /// FAQs with more entries than this are matched by words alone (the
+    /// model's cold build grows with the FAQ); 0: no limit.
+    pub semantic_max_entries: usize,
+}
+
+/// Above this many entries the semantic stage is off unless the config
+/// says otherwise: embedding 100,000 entries' phrasings takes hours on
+/// two cores, 20,000 about 20 minutes once, then the cache serves.
+pub const DEFAULT_SEMANTIC_MAX_ENTRIES: usize = 20_000;
+
+impl Default for MatchingConfig {
+    fn default() -> Self {
+        MatchingConfig {
+            answer: None,
+            margin: None,
+            suggest: None,
+            suggest_others: None,
+            semantic: true,
+            model: None,
+            cache: None,
+            semantic_max_entries: DEFAULT_SEMANTIC_MAX_ENTRIES,
+        }
+    }
+}
+
+impl MatchingConfig {
+    /// The decision thresholds: the overrides, else the defaults of the
+    /// matcher in use.
+    pub fn thresholds(&self) -> Thresholds {
+        let d = if self.semantic {
+            Thresholds::semantic()
+        } else {
+            Thresholds::default()
+        };
+        let suggest = self.suggest.unwrap_or(d.suggest);
+        Thresholds {
+            answer: self.answer.unwrap_or(d.answer),
+            margin: self.margin.unwrap_or(d.margin),
+            suggest,
+            // Unset, the others' bar keeps its default ratio to `suggest`.
+            suggest_others: self
+                .suggest_others
+                .unwrap_or(suggest * d.suggest_others / d.suggest.max(f32::EPSILON)),
+        }
+    }
+
+    /// The vector cache's folder, if there is one.
+    pub fn cache_dir(&self) -> Option<PathBuf> {
+        match &self.cache {
+            Some(p) if p.as_os_str().is_empty() => None,
+            Some(p) => Some(p.clone()),
+            None => std::env::var_os("XDG_CACHE_HOME")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+                .or_else(|| {
+                    std::env::var_os("HOME")
+                        .filter(|v| !v.is_empty())
+                        .map(|h| PathBuf::from(h).join(".cache"))
+                })
+                .map(|c| c.join("faqbot")),
+        }
+    }
+
+    /// Whether an FAQ of `entries` entries gets the semantic stage.
+    pub fn semantic_for(&self, entries: usize) -> bool {
+        self.semantic && (self.semantic_max_entries == 0 || entries <= self.semantic_max_entries)
+    }
 }
 
 /// What an engine is rebuilt from: the FAQ directory and the matcher's
@@ -36,19 +135,19 @@ pub struct Source {
 }
 
 impl Source {
-    pub fn new(dir: &Path, config: &Config) -> Source {
+    pub fn new(dir: &Path, settings: &Settings) -> Source {
         Source {
             dir: dir.to_path_buf(),
-            matching: config.matching.clone(),
-            scoring: config.scoring,
+            matching: settings.matching.clone(),
+            scoring: settings.scoring,
         }
     }
 }
 
 impl Engine {
     /// An engine for an FAQ already in memory (it cannot be reloaded).
-    pub fn new(faq: Faq, config: &Config) -> Result<Engine, ModelError> {
-        let matcher = build_matcher(&faq, &config.matching, config.scoring)?;
+    pub fn new(faq: Faq, settings: &Settings) -> Result<Engine, ModelError> {
+        let matcher = build_matcher(&faq, &settings.matching, settings.scoring)?;
         Ok(Engine {
             faq,
             matcher,
@@ -57,8 +156,8 @@ impl Engine {
     }
 
     /// Loads the FAQ in `dir`; on errors returns every error found.
-    pub fn load(dir: &Path, config: &Config) -> Result<Engine, Vec<Diagnostic>> {
-        Engine::load_from(&Source::new(dir, config))
+    pub fn load(dir: &Path, settings: &Settings) -> Result<Engine, Vec<Diagnostic>> {
+        Engine::load_from(&Source::new(dir, settings))
     }
 
     /// Loads the FAQ `source` names; on errors returns every error found.

@@ -327,7 +327,7 @@ mod tests {
 
     #[test]
     fn numbers_and_topic_names_pick_from_what_was_offered() {
-        let faq = crate::moderation::eval::synthetic_faq(12, 5);
+        let faq = crate::synthetic::synthetic_faq(12, 5);
         let offer = Offer::Suggestions(vec![7, 3]);
         assert_eq!(read_turn(&faq, &offer, "2"), Turn::Entry(3));
         assert_eq!(read_turn(&faq, &offer, " 1 "), Turn::Entry(7));

@@ -204,7 +204,7 @@ mod tests {
 
     #[test]
     fn an_answer_names_its_phrasing_runner_up_and_thresholds() {
-        let faq = crate::moderation::eval::synthetic_faq(30, 9);
+        let faq = crate::synthetic::synthetic_faq(30, 9);
         let matcher = Matcher::new(&faq, Thresholds::default());
         let q = faq.entries[4].alternatives[0].clone();
         let why = Why::new(&faq, &matcher, &q);
@@ -229,7 +229,7 @@ mod tests {
 
     #[test]
     fn a_question_with_no_match_says_so() {
-        let faq = crate::moderation::eval::synthetic_faq(10, 2);
+        let faq = crate::synthetic::synthetic_faq(10, 2);
         let matcher = Matcher::new(&faq, Thresholds::default());
         let why = Why::new(&faq, &matcher, "🙂");
         assert_eq!(why.outcome, "fallback");
@@ -242,7 +242,7 @@ mod tests {
     /// matched) is shown beside a word only when it differs.
     #[test]
     fn words_are_shown_as_typed_with_their_stem_beside() {
-        let mut faq = crate::moderation::eval::synthetic_faq(3, 4);
+        let mut faq = crate::synthetic::synthetic_faq(3, 4);
         faq.entries[0].question = "what does embassy security mean".into();
         let matcher = Matcher::new(&faq, Thresholds::default());
         let text = Why::new(&faq, &matcher, "what does embasy security mean").to_text();

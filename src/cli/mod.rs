@@ -410,8 +410,8 @@ fn cmd_diff(
     }
     questions.extend(recorded);
     let (old, new) = match (
-        crate::answer::engine::Engine::new(old_faq, config),
-        crate::answer::engine::Engine::new(new_faq, config),
+        crate::answer::engine::Engine::new(old_faq, &config.engine()),
+        crate::answer::engine::Engine::new(new_faq, &config.engine()),
     ) {
         (Ok(old), Ok(new)) => (old, new),
         (Err(e), _) | (_, Err(e)) => return model_failed(&e),
@@ -519,7 +519,8 @@ fn learned(
         ExitCode::FAILURE
     })?;
     let faq = load_faq(dir).ok_or(ExitCode::FAILURE)?;
-    let engine = crate::answer::engine::Engine::new(faq, config).map_err(|e| model_failed(&e))?;
+    let engine =
+        crate::answer::engine::Engine::new(faq, &config.engine()).map_err(|e| model_failed(&e))?;
     let limits = crate::moderation::report::Limits {
         min_picks: min_picks.max(1),
         ..crate::moderation::report::Limits::default()
@@ -995,14 +996,14 @@ fn print_explanation(faq: &Faq, matcher: &Matcher, question: &str) {
 }
 
 fn cmd_run(dir: &Path, config: &Config) -> ExitCode {
-    let token = match crate::cli::config::Token::from_env(&config.discord.token_env) {
+    let token = match crate::discord::config::Token::from_env(&config.discord.token_env) {
         Ok(t) => t,
         Err(e) => {
             eprintln!("faqbot: {e}");
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    let engine = match crate::answer::engine::Engine::load(dir, config) {
+    let engine = match crate::answer::engine::Engine::load(dir, &config.engine()) {
         Ok(e) => e,
         Err(errors) => {
             faq_failed(dir, &errors);

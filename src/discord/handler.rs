@@ -32,7 +32,7 @@ use super::view::{self, Action, Choice, View};
 use crate::answer::engine::Engine;
 use crate::answer::matching::{Decision, Match};
 use crate::answer::why::Why;
-use crate::cli::config::DiscordConfig;
+use crate::discord::config::DiscordConfig;
 use crate::moderation::reload::SharedEngine;
 use crate::store::{self, now_unix, Pick, Question, QuestionId, Reader, Store, Via, Vote};
 

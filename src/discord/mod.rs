@@ -12,6 +12,7 @@
 //!   and running it until the shutdown signal.
 
 pub mod build;
+pub mod config;
 pub mod handler;
 pub mod recent;
 pub mod reload;
@@ -25,8 +26,8 @@ use std::sync::Arc;
 use serenity::all::{ClientBuilder, GatewayIntents, HttpBuilder};
 
 use crate::answer::engine::Engine;
-use crate::cli::config::{DiscordConfig, Token};
 use crate::store::Store;
+use config::{DiscordConfig, Token};
 use handler::Bot;
 
 /// The gateway intents: none of them privileged, unless help channels are

@@ -14,7 +14,7 @@ use serenity::all::{
 
 use super::build;
 use super::view::View;
-use crate::cli::config::DiscordConfig;
+use crate::discord::config::DiscordConfig;
 use crate::moderation::reload::{Outcome, SharedEngine, MESSAGE_CHARS};
 use crate::moderation::watch::{self, Watching};
 

@@ -21,7 +21,7 @@ use super::reload::is_moderator;
 use super::view::{cut, limits, View};
 use crate::answer::engine::Engine;
 use crate::answer::text::with_lines;
-use crate::cli::config::DiscordConfig;
+use crate::discord::config::DiscordConfig;
 use crate::moderation::reload::SharedEngine;
 use crate::moderation::report::{self, Asked, Limits, Report, Votes};
 use crate::store::{now_unix, PickedQuestion, Question, ReadError, Reader, Store, VoteTotal};

@@ -11,10 +11,10 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
+use crate::answer::engine::MatchingConfig;
 use crate::answer::engine::{build_matcher, model_diagnostic};
 use crate::answer::matching::normalize::normalize;
 use crate::answer::matching::{Index, Params, Thresholds};
-use crate::cli::config::MatchingConfig;
 use crate::faq::load::Origin;
 use crate::faq::{load_dir, Diagnostic, LoadReport};
 use crate::moderation::regression;

@@ -132,19 +132,19 @@ pub fn read_questions(path: &Path) -> Result<Vec<String>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::config::Config;
+    use crate::answer::engine::Settings;
     use crate::faq::Faq;
 
     fn engine(faq: Faq) -> Engine {
         // The replay's logic, on the word matcher (no model needed).
-        let mut config = Config::default();
+        let mut config = Settings::default();
         config.matching.semantic = false;
         Engine::new(faq, &config).expect("no model to load")
     }
 
     #[test]
     fn only_changed_routes_are_kept_and_counted_by_kind() {
-        let old = crate::moderation::eval::synthetic_faq(40, 5);
+        let old = crate::synthetic::synthetic_faq(40, 5);
         let mut new = old.clone();
         // Entry 0 loses its phrasings' words: its own question is no longer
         // answered by it.

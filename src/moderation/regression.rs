@@ -281,7 +281,7 @@ mod tests {
     use super::*;
 
     fn faq() -> Faq {
-        crate::moderation::eval::synthetic_faq(5, 3)
+        crate::synthetic::synthetic_faq(5, 3)
     }
 
     #[test]

@@ -386,7 +386,7 @@ impl Report {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::config::Config;
+    use crate::answer::engine::Settings;
 
     fn asked(text: &str, outcome: &str, entry: Option<&str>, picked: Option<&str>) -> Asked {
         Asked {
@@ -400,10 +400,9 @@ mod tests {
 
     fn engine() -> Engine {
         // Word salad: the report's logic, on the word matcher.
-        let mut config = Config::default();
+        let mut config = Settings::default();
         config.matching.semantic = false;
-        Engine::new(crate::moderation::eval::synthetic_faq(20, 4), &config)
-            .expect("no model to load")
+        Engine::new(crate::synthetic::synthetic_faq(20, 4), &config).expect("no model to load")
     }
 
     #[test]

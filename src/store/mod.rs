@@ -28,9 +28,42 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use serde::Deserialize;
+
 use crate::answer::matching::{Decision, Match};
-use crate::cli::config::StoreConfig;
 use crate::faq::Faq;
+
+/// The `[store]` table: the SQLite database of questions, picks and votes
+/// (this module).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreConfig {
+    /// The database file, relative to the working directory; created if
+    /// missing. Empty (`path = ""`): the store is off and nothing is recorded.
+    pub path: PathBuf,
+    /// Rows older than this many days are deleted (at start, then daily);
+    /// 0 keeps everything.
+    pub retention_days: u32,
+}
+
+/// The database file when the config names none.
+pub const DEFAULT_STORE_PATH: &str = "faqbot.db";
+
+impl StoreConfig {
+    /// Whether anything is recorded (`path` is not empty).
+    pub fn enabled(&self) -> bool {
+        !self.path.as_os_str().is_empty()
+    }
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig {
+            path: PathBuf::from(DEFAULT_STORE_PATH),
+            retention_days: 30,
+        }
+    }
+}
 
 pub use read::{PickedQuestion, ReadError, Reader, VoteTotal};
 pub use schema::SCHEMA_VERSION;

@@ -844,7 +844,7 @@ fn a_full_queue_drops_and_counts_without_blocking() {
 #[test]
 fn a_disabled_store_records_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let config = crate::cli::config::StoreConfig {
+    let config = crate::store::StoreConfig {
         path: "".into(),
         retention_days: 30,
     };
@@ -855,7 +855,7 @@ fn a_disabled_store_records_nothing() {
     assert_eq!(store.stats(), Stats::default());
     assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 0);
 
-    let config = crate::cli::config::StoreConfig {
+    let config = crate::store::StoreConfig {
         path: dir.path().join("on.db"),
         retention_days: 30,
     };
@@ -916,7 +916,7 @@ fn names_round_trip_and_outcomes_follow_decisions() {
 #[test]
 fn a_match_becomes_a_question_record() {
     let faq_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("faq");
-    let config = crate::cli::config::Config::default();
+    let config = crate::answer::engine::Settings::default();
     let engine = crate::answer::engine::Engine::load(&faq_dir, &config).expect("bundled FAQ loads");
     let entry_id = |s: &crate::answer::matching::Scored| engine.faq.entries[s.entry].id.clone();
 

@@ -11,8 +11,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use faqbot::answer::engine::Engine;
-use faqbot::cli::config::{Config, DiscordConfig, StoreConfig, Token};
+use faqbot::cli::config::Config;
+use faqbot::discord::config::{DiscordConfig, Token};
 use faqbot::store::Store;
+use faqbot::store::StoreConfig;
 use serde_json::{json, Value};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -104,7 +106,7 @@ pub(crate) async fn start_bot_with_config(
     tweak: impl FnOnce(&mut DiscordConfig),
 ) -> Running {
     let fake = FakeDiscord::start().await;
-    let engine = Engine::load(faq_dir, config).expect("the FAQ loads");
+    let engine = Engine::load(faq_dir, &config.engine()).expect("the FAQ loads");
     let mut settings = test_settings(Some(fake.base_url()));
     tweak(&mut settings);
     let token = Token::parse(TEST_TOKEN).expect("token shape");
@@ -122,7 +124,11 @@ pub(crate) async fn start_bot_with_config(
 /// has registered its commands.
 async fn start_bot_direct() -> Running {
     let fake = FakeDiscord::start_tls().await;
-    let engine = Engine::load(&root().join("faq"), &Config::default()).expect("the FAQ loads");
+    let engine = Engine::load(
+        &root().join("faq"),
+        &faqbot::answer::engine::Settings::default(),
+    )
+    .expect("the FAQ loads");
     let settings = test_settings(None);
     let http = fake.direct_http(TEST_TOKEN);
     let (stop, shutdown) = shutdown_signal();
@@ -412,7 +418,11 @@ async fn autocomplete_lists_questions_and_a_pick_answers_that_entry() {
 
     let cb = interact(&bot.fake, ask_slash(&first)).await;
     let embed = &cb.body["data"]["embeds"][0];
-    let engine = Engine::load(&root().join("faq"), &Config::default()).expect("faq");
+    let engine = Engine::load(
+        &root().join("faq"),
+        &faqbot::answer::engine::Settings::default(),
+    )
+    .expect("faq");
     let entry = engine
         .faq
         .entry_by_id(&picked_id)

@@ -74,7 +74,7 @@ fn a_session_of_picks_becomes_an_alternative_that_answers_next_time() {
     std::fs::write(&cases, kept).expect("write tests.toml");
     let config_file = tmp.path().join("faqbot.toml");
     std::fs::write(&config_file, "[matching]\nsemantic = false\n").expect("write config");
-    let engine = Engine::load(&faq_dir, &config).expect("the FAQ loads");
+    let engine = Engine::load(&faq_dir, &config.engine()).expect("the FAQ loads");
 
     // Before: the question only gets suggestions.
     let before = engine.matcher.ask(ASKED[0]);

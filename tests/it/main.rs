@@ -15,6 +15,7 @@ mod question_table;
 mod reload;
 mod semantic;
 mod store;
+mod support;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

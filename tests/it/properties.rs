@@ -78,7 +78,7 @@ fn the_same_question_always_gets_the_same_reply() {
 #[test]
 fn narrowing_finds_exactly_what_scoring_everything_finds() {
     for (n, seed) in [(300, 7), (1500, 11)] {
-        let faq = faqbot::moderation::eval::synthetic_faq(n, seed);
+        let faq = crate::support::synthetic::synthetic_faq(n, seed);
         let matcher = Matcher::new(&faq, Thresholds::default());
         let mut checked = 0;
         for (i, entry) in faq.entries.iter().enumerate().step_by(9) {

@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use faqbot::answer::engine::{Engine, Source};
 use faqbot::answer::matching::Decision;
-use faqbot::cli::config::Config;
 use faqbot::moderation::reload::{rebuild, Outcome, SharedEngine, MESSAGE_CHARS};
 
 use crate::root;
@@ -83,7 +82,7 @@ pub fn answered_id(engine: &Engine, question: &str) -> Option<String> {
 }
 
 fn load(dir: &Path) -> Engine {
-    Engine::load(dir, &Config::default()).expect("the FAQ loads")
+    Engine::load(dir, &faqbot::answer::engine::Settings::default()).expect("the FAQ loads")
 }
 
 #[test]
@@ -198,7 +197,7 @@ fn a_broken_edit_names_every_error_and_keeps_the_old_engine() {
 fn added_removed_and_changed_are_counted_exactly() {
     let faq = FaqCopy::new();
     let old = load(&faq.dir);
-    let source = Source::new(&faq.dir, &Config::default());
+    let source = Source::new(&faq.dir, &faqbot::answer::engine::Settings::default());
 
     // Added: the penguin entry. Changed: the first answer of the same file.
     let (text, _) = with_penguins(&faq.read(EDITED_FILE), false);

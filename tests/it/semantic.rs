@@ -97,7 +97,8 @@ fn a_day_off_finds_the_vacation_request_entry() {
     let dir = tempfile::tempdir().expect("tempdir");
     write_faq(dir.path());
     let question = "how do i take a day off from work";
-    let engine = Engine::load(dir.path(), &Config::default()).expect("loads");
+    let engine =
+        Engine::load(dir.path(), &faqbot::answer::engine::Settings::default()).expect("loads");
     let m = engine.matcher.ask(question);
     let best = m.top.first().expect("ranked");
     assert_eq!(engine.faq.entries[best.entry].id, "vacation-request");
@@ -110,7 +111,7 @@ fn a_day_off_finds_the_vacation_request_entry() {
     // The same question by words only: no answer.
     let mut fuzzy = Config::default();
     fuzzy.matching.semantic = false;
-    let words_only = Engine::load(dir.path(), &fuzzy).expect("loads");
+    let words_only = Engine::load(dir.path(), &fuzzy.engine()).expect("loads");
     assert!(!matches!(
         words_only.matcher.ask(question).decision,
         Decision::Answer(_)

@@ -1798,7 +1798,7 @@ mod tests {
     /// long terms' bits, galloping) to be taken.
     #[test]
     fn at_least_finds_what_a_full_ranking_finds_above_the_floor() {
-        let faq = crate::moderation::eval::synthetic_faq(3_000, 11);
+        let faq = crate::synthetic::synthetic_faq(3_000, 11);
         let index = Index::build(&faq);
         let mut compared = 0;
         for entry in faq.entries.iter().step_by(37) {

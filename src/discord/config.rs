@@ -1,0 +1,181 @@
+//! The `[discord]` table of the config file, and the bot token read from
+//! the environment into a type that never prints it. The command line
+//! reads the file ([`crate::cli::config`]); this module owns what the
+//! bot's settings mean and which of them are mistakes.
+
+use serde::Deserialize;
+
+/// The `[discord]` table.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DiscordConfig {
+    /// The environment variable that holds the bot token.
+    pub token_env: String,
+    /// Guilds to register the slash commands in (instantly); empty:
+    /// register them globally (Discord may take up to an hour to show them).
+    pub guild_ids: Vec<u64>,
+    /// With `guild_ids`: also remove the bot's global commands at start
+    /// (left from before the switch to `guild_ids`, they show each command
+    /// twice in those servers).
+    pub clear_global_commands: bool,
+    /// Channels where every message is matched and a confident answer is
+    /// posted (needs the privileged Message Content intent).
+    pub help_channels: Vec<u64>,
+    /// Roles allowed to use the moderator commands (`/faq-reload`), besides
+    /// members with the Manage Server permission.
+    pub moderator_roles: Vec<u64>,
+    /// Channel where FAQ reloads are reported to moderators (errors with
+    /// file and line, or what changed); unset: only the log and the
+    /// `/faq-reload` reply.
+    pub mod_log_channel: Option<u64>,
+    /// Whether the FAQ directory is watched and reloaded on every change.
+    pub watch_faq: bool,
+    /// Seconds a user waits between two questions (0: no cooldown).
+    pub user_cooldown_secs: u64,
+    /// Seconds during which the same answer in the same channel points to
+    /// the earlier one instead of being repeated (0: always answer).
+    pub repeat_window_secs: u64,
+    /// Whether `/faq` answers are visible to everyone (`private:true` on the
+    /// command makes one private); menus and suggestions are always private.
+    pub public_answers: bool,
+    /// Number of shards; 0 lets Discord recommend it (large bots only need
+    /// more than 1).
+    pub shards: u32,
+    /// Optional base address of an HTTP proxy for Discord's REST API (such
+    /// as nirn-proxy or twilight-http-proxy), e.g. "http://127.0.0.1:8080":
+    /// every REST call goes through it, and it owns rate limiting.
+    pub proxy: Option<String>,
+}
+
+/// The token variable read when the config names none.
+pub const DEFAULT_TOKEN_ENV: &str = "DISCORD_TOKEN";
+
+impl Default for DiscordConfig {
+    fn default() -> Self {
+        DiscordConfig {
+            token_env: DEFAULT_TOKEN_ENV.to_string(),
+            guild_ids: Vec::new(),
+            clear_global_commands: false,
+            help_channels: Vec::new(),
+            moderator_roles: Vec::new(),
+            mod_log_channel: None,
+            watch_faq: true,
+            user_cooldown_secs: 3,
+            repeat_window_secs: 60,
+            public_answers: true,
+            shards: 1,
+            proxy: None,
+        }
+    }
+}
+
+/// The bot token. Its `Debug` and `Display` print `[redacted]`, so that
+/// logging a config or an error can never leak it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Token(String);
+
+impl Token {
+    /// Reads the token from environment variable `var`: missing, empty or
+    /// not shaped like a bot token (three dot-separated parts) is an error
+    /// that names the variable, never the value.
+    pub fn from_env(var: &str) -> Result<Token, String> {
+        match std::env::var(var) {
+            Ok(value) => Token::parse(&value).map_err(|why| format!("{var} {why}")),
+            Err(std::env::VarError::NotPresent) => Err(format!(
+                "{var} is not set: put the bot token from the Discord developer portal in it (see the README, \"Run it in your server\")"
+            )),
+            Err(std::env::VarError::NotUnicode(_)) => Err(format!("{var} is not valid text; copy the bot token again")),
+        }
+    }
+
+    /// Checks the shape of a token given directly (tests, a secret store);
+    /// the error says what is wrong, never the value.
+    pub fn parse(value: &str) -> Result<Token, &'static str> {
+        let value = value.trim();
+        let value = value.strip_prefix("Bot ").unwrap_or(value);
+        if value.is_empty() {
+            return Err("is empty: put the bot token from the Discord developer portal in it");
+        }
+        let parts: Vec<&str> = value.split('.').collect();
+        let shaped = parts.len() == 3
+            && parts.iter().all(|p| !p.is_empty())
+            && value
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+        if !shaped {
+            return Err("does not look like a bot token (three parts separated by dots); copy it again from the developer portal's Bot page");
+        }
+        Ok(Token(value.to_string()))
+    }
+
+    /// The token itself, for the Discord client only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Token([redacted])")
+    }
+}
+
+impl std::fmt::Display for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl DiscordConfig {
+    /// What a config file must not say of the bot; the message names the key.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.token_env.trim().is_empty() {
+            return Err(
+                "discord.token_env is empty; name the environment variable that holds the token"
+                    .into(),
+            );
+        }
+        if self.clear_global_commands && self.guild_ids.is_empty() {
+            return Err(
+                "discord.clear_global_commands = true needs guild_ids: without them the global commands are the bot's only ones"
+                    .into(),
+            );
+        }
+        if self.mod_log_channel == Some(0) {
+            return Err(
+                "discord.mod_log_channel = 0 is not a channel id; copy the channel's id (Developer Mode, right-click the channel, Copy Channel ID)"
+                    .into(),
+            );
+        }
+        if let Some(proxy) = &self.proxy {
+            if !(proxy.starts_with("http://") || proxy.starts_with("https://")) {
+                return Err(format!(
+                    "discord.proxy = {proxy:?} is not an http:// or https:// address"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_never_print_and_bad_ones_name_the_variable() {
+        let t = Token::parse("MTIz.NDU2.Nzg5-_x").expect("shaped like a token");
+        assert_eq!(format!("{t:?}"), "Token([redacted])");
+        assert_eq!(t.to_string(), "[redacted]");
+        assert_eq!(t.expose(), "MTIz.NDU2.Nzg5-_x");
+        assert!(Token::parse("Bot a.b.c").is_ok());
+        assert!(Token::parse("").is_err());
+        assert!(Token::parse("no-dots-here").is_err());
+        assert!(Token::parse("a.b.c d").is_err());
+        let e = Token::from_env("FAQBOT_TEST_SURELY_UNSET_VARIABLE").expect_err("unset");
+        assert!(
+            e.starts_with("FAQBOT_TEST_SURELY_UNSET_VARIABLE is not set"),
+            "{e}"
+        );
+    }
+}

@@ -1,0 +1,3 @@
+//! What the integration tests share: fixtures built in code.
+
+pub mod synthetic;
