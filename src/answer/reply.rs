@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 
-use crate::answer::matching::{Decision, FallbackReason, Match};
+use crate::answer::matching::{Decision, FallbackReason, Match, Outcome};
 use crate::faq::{Entry, Faq, Topic};
 
 /// A reply, borrowing the FAQ it came from.
@@ -56,11 +56,11 @@ impl<'a> Reply<'a> {
         }
     }
 
-    pub fn outcome(&self) -> &'static str {
+    pub fn outcome(&self) -> Outcome {
         match self {
-            Reply::Answer { .. } => "answer",
-            Reply::Suggest { .. } => "suggest",
-            Reply::Fallback { .. } => "fallback",
+            Reply::Answer { .. } => Outcome::Answer,
+            Reply::Suggest { .. } => Outcome::Suggest,
+            Reply::Fallback { .. } => Outcome::Fallback,
         }
     }
 
@@ -140,7 +140,7 @@ impl<'a> Reply<'a> {
             } => {
                 let mut v = json!({
                     "question": question,
-                    "outcome": "answer",
+                    "outcome": Outcome::Answer.as_str(),
                     "score": round(*score),
                     "id": entry.id,
                     "answer": entry.answer,
@@ -155,7 +155,7 @@ impl<'a> Reply<'a> {
             }
             Reply::Suggest { suggestions, score } => json!({
                 "question": question,
-                "outcome": "suggest",
+                "outcome": Outcome::Suggest.as_str(),
                 "score": round(*score),
                 "suggestions": suggestions.iter().map(|(e, s)| json!({
                     "id": e.id,
@@ -170,7 +170,7 @@ impl<'a> Reply<'a> {
                 score,
             } => json!({
                 "question": question,
-                "outcome": "fallback",
+                "outcome": Outcome::Fallback.as_str(),
                 "score": round(*score),
                 "reason": match reason {
                     FallbackReason::NoWords => "no_words",

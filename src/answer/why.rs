@@ -7,7 +7,7 @@
 
 use std::fmt::Write as _;
 
-use crate::answer::matching::{Matcher, Scored, Thresholds, WordReading};
+use crate::answer::matching::{Matcher, Outcome, Scored, Thresholds, WordReading};
 use crate::faq::Faq;
 
 /// One entry as the explanation shows it.
@@ -75,7 +75,7 @@ impl Pick {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Why {
     /// `answer`, `suggest` or `fallback`.
-    pub outcome: &'static str,
+    pub outcome: Outcome,
     pub best: Option<Pick>,
     pub runner_up: Option<Pick>,
     pub thresholds: Thresholds,
@@ -104,9 +104,9 @@ impl Why {
         let t = self.thresholds;
         let mut out = String::new();
         let verdict = match self.outcome {
-            "answer" => "Answered",
-            "suggest" => "Suggestions shown, no answer",
-            _ => "Topic menu shown, no answer",
+            Outcome::Answer => "Answered",
+            Outcome::Suggest => "Suggestions shown, no answer",
+            Outcome::Fallback => "Topic menu shown, no answer",
         };
         let _ = writeln!(out, "{verdict}.");
         match &self.best {
@@ -232,7 +232,7 @@ mod tests {
         let faq = crate::synthetic::synthetic_faq(10, 2);
         let matcher = Matcher::new(&faq, Thresholds::default());
         let why = Why::new(&faq, &matcher, "🙂");
-        assert_eq!(why.outcome, "fallback");
+        assert_eq!(why.outcome, Outcome::Fallback);
         assert!(why
             .to_text()
             .contains("No entry shares a word with the question."));

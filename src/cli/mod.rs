@@ -744,7 +744,7 @@ fn answer_one(faq: &Faq, matcher: &Matcher, question: &str, style: Style) -> (St
     };
     tracing::info!(
         trigger = "cli",
-        outcome = reply.outcome(),
+        outcome = reply.outcome().as_str(),
         entry,
         score = m.score,
         latency_us = started.elapsed().as_micros() as u64,

@@ -927,7 +927,7 @@ fn log_question(engine: &Engine, m: &Match, trigger: Trigger, latency: Duration)
     };
     tracing::info!(
         trigger = trigger.name(),
-        outcome = m.decision.outcome(),
+        outcome = m.decision.outcome().as_str(),
         entry,
         score = m.score,
         latency_us = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX),

@@ -15,7 +15,7 @@ use serenity::all::{
 use super::build;
 use super::view::View;
 use crate::discord::config::DiscordConfig;
-use crate::moderation::reload::{Outcome, SharedEngine, MESSAGE_CHARS};
+use crate::moderation::reload::{Reload, SharedEngine, MESSAGE_CHARS};
 use crate::moderation::watch::{self, Watching};
 
 /// The moderators' command that reloads the FAQ.
@@ -95,7 +95,7 @@ pub async fn run_command(
         &build::edit(&text_view(&report, true)),
     )
     .await?;
-    if !matches!(outcome, Outcome::NoSource) {
+    if !matches!(outcome, Reload::NoSource) {
         announce(rest, &ctx.http, settings.mod_log_channel, &report).await;
     }
     Ok(())
@@ -116,7 +116,7 @@ pub fn start_watching(
         return None;
     }
     let dir = engine.get().source.as_ref()?.dir.clone();
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Outcome>();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Reload>();
     let watching = match watch::watch(&dir, engine.clone(), move |outcome| {
         let _ = tx.send(outcome);
     }) {

@@ -8,7 +8,6 @@
 //! ([`asked_rows`], [`vote_rows`], [`render`]), tested without Discord.
 
 use super::rest::Rest;
-use std::collections::HashMap;
 use std::path::PathBuf;
 
 use serenity::all::{
@@ -23,8 +22,8 @@ use crate::answer::engine::Engine;
 use crate::answer::text::with_lines;
 use crate::discord::config::DiscordConfig;
 use crate::moderation::reload::SharedEngine;
-use crate::moderation::report::{self, Asked, Limits, Report, Votes};
-use crate::store::{now_unix, PickedQuestion, Question, ReadError, Reader, Store, VoteTotal};
+use crate::moderation::report::{self, Limits, Report};
+use crate::store::{now_unix, ReadError, Reader, Store};
 
 /// The moderators' command that shows the stats.
 pub const STATS_COMMAND: &str = "faq-stats";
@@ -58,38 +57,6 @@ pub fn command() -> CreateCommand {
         )
 }
 
-/// The report's rows: each question with the entry last picked after it
-/// (from the suggestions or the menu), if any.
-pub fn asked_rows(questions: &[Question], picks: &[PickedQuestion]) -> Vec<Asked> {
-    // Picks come oldest first: the last one for a question wins.
-    let picked: HashMap<_, &str> = picks
-        .iter()
-        .map(|p| (p.question, p.picked.as_str()))
-        .collect();
-    questions
-        .iter()
-        .map(|q| Asked {
-            text: q.text.clone(),
-            outcome: q.outcome.as_str().to_string(),
-            entry: q.entry.clone(),
-            score: q.score,
-            picked: picked.get(&q.id).map(|e| (*e).to_string()),
-        })
-        .collect()
-}
-
-/// The report's vote rows.
-pub fn vote_rows(totals: &[VoteTotal]) -> Vec<Votes> {
-    totals
-        .iter()
-        .map(|t| Votes {
-            entry: t.entry.clone(),
-            up: u32::try_from(t.up).unwrap_or(u32::MAX),
-            down: u32::try_from(t.down).unwrap_or(u32::MAX),
-        })
-        .collect()
-}
-
 /// The report as one Discord message: the counts first, then the lists in
 /// a code block; what does not fit ends in "… and N more".
 pub fn render(report: &Report, days: i64) -> String {
@@ -112,16 +79,8 @@ pub fn render(report: &Report, days: i64) -> String {
 /// threads.
 pub fn summary(engine: &Engine, path: &std::path::Path, days: i64) -> Result<String, ReadError> {
     let since = now_unix().saturating_sub(days.saturating_mul(24 * 60 * 60));
-    let reader = Reader::open(path)?;
-    let questions = reader.questions_since(since)?;
-    let picks = reader.picks_since(since)?;
-    let votes = reader.vote_totals(since)?;
-    let report = report::build(
-        engine,
-        &asked_rows(&questions, &picks),
-        &vote_rows(&votes),
-        Limits::default(),
-    );
+    let (asked, votes) = report::read_store(&Reader::open(path)?, since)?;
+    let report = report::build(engine, &asked, &votes, Limits::default());
     Ok(render(&report, days))
 }
 
@@ -194,55 +153,6 @@ fn private(text: &str) -> View {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{Outcome, QuestionId, Trigger, Via};
-
-    fn question(id: u64, text: &str, outcome: Outcome, entry: Option<&str>) -> Question {
-        Question {
-            id: QuestionId(id),
-            at: 0,
-            text: text.into(),
-            guild_id: None,
-            channel_id: None,
-            trigger: Trigger::Slash,
-            outcome,
-            entry: entry.map(Into::into),
-            score: 0.5,
-            runner_up: None,
-            latency_us: 10,
-        }
-    }
-
-    fn pick(id: u64, entry: &str) -> PickedQuestion {
-        PickedQuestion {
-            question: QuestionId(id),
-            text: None,
-            best_entry: None,
-            picked: entry.into(),
-            via: Via::Menu,
-            at: 0,
-        }
-    }
-
-    #[test]
-    fn picks_are_joined_to_their_question_the_last_one_counting() {
-        let rows = asked_rows(
-            &[
-                question(1, "a", Outcome::Fallback, None),
-                question(2, "b", Outcome::Suggest, Some("x")),
-                question(3, "c", Outcome::Answer, Some("y")),
-            ],
-            &[
-                pick(2, "first"),
-                pick(2, "second"),
-                pick(1, "z"),
-                pick(9, "w"),
-            ],
-        );
-        let picked: Vec<Option<&str>> = rows.iter().map(|r| r.picked.as_deref()).collect();
-        assert_eq!(picked, [Some("z"), Some("second"), None]);
-        assert_eq!(rows[1].outcome, "suggest");
-        assert_eq!(rows[1].entry.as_deref(), Some("x"));
-    }
 
     #[test]
     fn a_long_report_fits_one_message_and_says_how_much_is_left_out() {

@@ -14,7 +14,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use crate::answer::matching::{
-    decide, normalize, Decision, Matcher, Scored, Thresholds, MAX_SUGGESTIONS,
+    decide, normalize, Decision, Matcher, Outcome, Scored, Thresholds, MAX_SUGGESTIONS,
 };
 use crate::faq::Faq;
 
@@ -307,7 +307,7 @@ pub fn misses(faq: &Faq, cases: &[Case], ranked: &[Ranked], t: Thresholds) -> Ve
     let mut out = Vec::new();
     for (case, r) in cases.iter().zip(ranked) {
         let (outcome, ids) = shown(r, t, faq);
-        let name = ["answer", "suggest", "fallback"][outcome];
+        let name = Outcome::ALL[outcome].as_str();
         let score = r.top.first().map_or(0.0, |s| s.score);
         let top: Vec<&str> = r
             .top

@@ -9,7 +9,7 @@
 //!   engine and [`Summary`], or every error);
 //! - [`SharedEngine`]: the engine the bot answers from, shared by every
 //!   task, swapped atomically by [`SharedEngine::reload`];
-//! - [`Outcome`]: a reload's result, rendered for moderators and the log.
+//! - [`Reload`]: a reload's result, rendered for moderators and the log.
 //!
 //! No Discord types here: [`crate::moderation::watch`] and [`crate::discord`] call it.
 
@@ -144,7 +144,7 @@ pub fn rebuild(source: &Source, current: &Engine) -> Result<(Engine, Summary), V
 
 /// The result of [`SharedEngine::reload`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
+pub enum Reload {
     /// The new version answers from now on.
     Reloaded {
         summary: Summary,
@@ -158,20 +158,20 @@ pub enum Outcome {
     NoSource,
 }
 
-impl Outcome {
+impl Reload {
     /// Whether moderators should hear of it when nobody asked (a watcher
     /// saw a file change): errors, changes, and the first good reload after
     /// errors; not a save that changed nothing.
     pub fn worth_announcing(&self) -> bool {
         match self {
-            Outcome::Reloaded {
+            Reload::Reloaded {
                 summary,
                 after_failure,
             } => {
                 *after_failure || !summary.changes.is_empty() || !summary.routing_changes.is_empty()
             }
-            Outcome::Rejected { .. } => true,
-            Outcome::NoSource => false,
+            Reload::Rejected { .. } => true,
+            Reload::NoSource => false,
         }
     }
 
@@ -182,7 +182,7 @@ impl Outcome {
     /// ends in "… and N more".
     pub fn render(&self, limit: usize) -> String {
         let (head, lines) = match self {
-            Outcome::Rejected { errors } => (
+            Reload::Rejected { errors } => (
                 format!(
                     "FAQ reload failed: {} error{}. The bot keeps answering from the last good version; fix {} and save again (or run `faqbot check`).",
                     errors.len(),
@@ -191,7 +191,7 @@ impl Outcome {
                 ),
                 errors.iter().map(ToString::to_string).collect::<Vec<_>>(),
             ),
-            Outcome::Reloaded {
+            Reload::Reloaded {
                 summary,
                 after_failure,
             } => {
@@ -222,7 +222,7 @@ impl Outcome {
                     .collect();
                 (head, lines)
             }
-            Outcome::NoSource => (
+            Reload::NoSource => (
                 "This FAQ was not loaded from a directory, so there is nothing to reload from."
                     .to_string(),
                 Vec::new(),
@@ -235,7 +235,7 @@ impl Outcome {
     /// counts and ids. `trigger` says what started the reload.
     pub fn log(&self, trigger: &str) {
         match self {
-            Outcome::Rejected { errors } => {
+            Reload::Rejected { errors } => {
                 tracing::warn!(
                     trigger,
                     errors = errors.len(),
@@ -245,7 +245,7 @@ impl Outcome {
                     tracing::warn!(trigger, "{e}");
                 }
             }
-            Outcome::Reloaded {
+            Reload::Reloaded {
                 summary,
                 after_failure,
             } => {
@@ -264,7 +264,7 @@ impl Outcome {
                     "FAQ reloaded"
                 );
             }
-            Outcome::NoSource => {
+            Reload::NoSource => {
                 tracing::warn!(
                     trigger,
                     "FAQ reload asked for, but the FAQ has no directory"
@@ -323,7 +323,7 @@ impl SharedEngine {
     /// it in if the FAQ has no errors; otherwise keeps the current one.
     /// Blocks for as long as loading and indexing take: call it from a
     /// thread, or `spawn_blocking` in async code.
-    pub fn reload(&self) -> Outcome {
+    pub fn reload(&self) -> Reload {
         let mut failed_before = self
             .inner
             .reloading
@@ -331,20 +331,20 @@ impl SharedEngine {
             .unwrap_or_else(|p| p.into_inner());
         let current = self.get();
         let Some(source) = current.source.clone() else {
-            return Outcome::NoSource;
+            return Reload::NoSource;
         };
         match rebuild(&source, &current) {
             Ok((engine, summary)) => {
                 self.set(engine);
                 let after_failure = std::mem::replace(&mut *failed_before, false);
-                Outcome::Reloaded {
+                Reload::Reloaded {
                     summary,
                     after_failure,
                 }
             }
             Err(errors) => {
                 *failed_before = true;
-                Outcome::Rejected { errors }
+                Reload::Rejected { errors }
             }
         }
     }
@@ -366,7 +366,7 @@ mod tests {
                 )
             })
             .collect();
-        let text = Outcome::Rejected { errors }.render(MESSAGE_CHARS);
+        let text = Reload::Rejected { errors }.render(MESSAGE_CHARS);
         assert!(text.chars().count() <= MESSAGE_CHARS, "{}", text.len());
         assert!(text.starts_with("FAQ reload failed: 500 errors."), "{text}");
         assert!(text.contains("faq/01-a_b.toml:1:3: error: unknown field `x`"));
@@ -379,17 +379,17 @@ mod tests {
 
     #[test]
     fn a_save_that_changes_nothing_is_not_announced() {
-        let quiet = Outcome::Reloaded {
+        let quiet = Reload::Reloaded {
             summary: Summary::default(),
             after_failure: false,
         };
         assert!(!quiet.worth_announcing());
         assert!(quiet.render(MESSAGE_CHARS).contains("No entry changed."));
-        let fixed = Outcome::Reloaded {
+        let fixed = Reload::Reloaded {
             summary: Summary::default(),
             after_failure: true,
         };
         assert!(fixed.worth_announcing());
-        assert!(Outcome::Rejected { errors: Vec::new() }.worth_announcing());
+        assert!(Reload::Rejected { errors: Vec::new() }.worth_announcing());
     }
 }

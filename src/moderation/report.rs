@@ -16,14 +16,15 @@ use serde::Serialize;
 
 use crate::answer::engine::Engine;
 use crate::answer::matching::normalize::normalize;
+use crate::answer::matching::Outcome;
 use crate::moderation::regression::{Route, RouteKind};
+use crate::store::{PickedQuestion, Question, ReadError, Reader, VoteTotal};
 
 /// One question the bot handled, and what happened next.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Asked {
     pub text: String,
-    /// `answer`, `suggest` or `fallback`.
-    pub outcome: String,
+    pub outcome: Outcome,
     /// The entry answered, or the best entry when not answered.
     pub entry: Option<String>,
     pub score: f32,
@@ -149,7 +150,7 @@ pub fn build(engine: &Engine, asked: &[Asked], votes: &[Votes], limits: Limits) 
         if key.is_empty() {
             continue;
         }
-        if a.outcome == "answer" {
+        if a.outcome == Outcome::Answer {
             report.answered += 1;
             if let Some(e) = &a.entry {
                 *answered.entry(e).or_default() += 1;
@@ -159,7 +160,7 @@ pub fn build(engine: &Engine, asked: &[Asked], votes: &[Votes], limits: Limits) 
                 .entry(key.clone())
                 .or_insert_with(|| (a.text.trim().to_string(), 0))
                 .1 += 1;
-            if a.outcome == "suggest" {
+            if a.outcome == Outcome::Suggest {
                 if let Some(e) = &a.entry {
                     let n = near.entry(e).or_insert((0.0, 0));
                     n.0 = n.0.max(a.score);
@@ -271,42 +272,46 @@ fn proposals(
 }
 
 /// Reads what the report needs from the store: questions asked since
-/// `since` (Unix seconds), each with the entry its asker picked afterwards
-/// (the last pick, if several), and the votes per entry.
-pub fn read_store(
-    reader: &crate::store::Reader,
-    since: i64,
-) -> Result<(Vec<Asked>, Vec<Votes>), crate::store::ReadError> {
+/// `since` (Unix seconds), each with the entry its asker picked afterwards,
+/// and the votes per entry. `faqbot report`, `learn` and `/faq-stats` all
+/// read through here.
+pub fn read_store(reader: &Reader, since: i64) -> Result<(Vec<Asked>, Vec<Votes>), ReadError> {
     let questions = reader.questions_since(since)?;
-    let mut picked: HashMap<u64, (i64, String)> = HashMap::new();
-    for p in reader.picks_since(since)? {
-        let slot = picked
-            .entry(p.question.0)
-            .or_insert((p.at, p.picked.clone()));
-        if p.at >= slot.0 {
-            *slot = (p.at, p.picked);
-        }
-    }
-    let asked = questions
-        .into_iter()
+    let picks = reader.picks_since(since)?;
+    let totals = reader.vote_totals(since)?;
+    Ok((asked_rows(&questions, &picks), vote_rows(&totals)))
+}
+
+/// The report's rows: each question with the entry last picked after it
+/// (from the suggestions or the menu), if any. `picks` come oldest first,
+/// as the store returns them: the last one for a question wins.
+pub fn asked_rows(questions: &[Question], picks: &[PickedQuestion]) -> Vec<Asked> {
+    let picked: HashMap<_, &str> = picks
+        .iter()
+        .map(|p| (p.question, p.picked.as_str()))
+        .collect();
+    questions
+        .iter()
         .map(|q| Asked {
-            picked: picked.remove(&q.id.0).map(|(_, e)| e),
-            text: q.text,
-            outcome: q.outcome.as_str().to_string(),
-            entry: q.entry,
+            text: q.text.clone(),
+            outcome: q.outcome,
+            entry: q.entry.clone(),
             score: q.score,
+            picked: picked.get(&q.id).map(|e| (*e).to_string()),
         })
-        .collect();
-    let votes = reader
-        .vote_totals(since)?
-        .into_iter()
-        .map(|v| Votes {
-            entry: v.entry,
-            up: u32::try_from(v.up).unwrap_or(u32::MAX),
-            down: u32::try_from(v.down).unwrap_or(u32::MAX),
+        .collect()
+}
+
+/// The report's vote rows.
+pub fn vote_rows(totals: &[VoteTotal]) -> Vec<Votes> {
+    totals
+        .iter()
+        .map(|t| Votes {
+            entry: t.entry.clone(),
+            up: u32::try_from(t.up).unwrap_or(u32::MAX),
+            down: u32::try_from(t.down).unwrap_or(u32::MAX),
         })
-        .collect();
-    Ok((asked, votes))
+        .collect()
 }
 
 impl Report {
@@ -387,11 +392,60 @@ impl Report {
 mod tests {
     use super::*;
     use crate::answer::engine::Settings;
+    use crate::store::{QuestionId, Trigger, Via};
+
+    fn question(id: u64, text: &str, outcome: Outcome, entry: Option<&str>) -> Question {
+        Question {
+            id: QuestionId(id),
+            at: 0,
+            text: text.into(),
+            guild_id: None,
+            channel_id: None,
+            trigger: Trigger::Slash,
+            outcome,
+            entry: entry.map(Into::into),
+            score: 0.5,
+            runner_up: None,
+            latency_us: 10,
+        }
+    }
+
+    fn pick(id: u64, entry: &str) -> PickedQuestion {
+        PickedQuestion {
+            question: QuestionId(id),
+            text: None,
+            best_entry: None,
+            picked: entry.into(),
+            via: Via::Menu,
+            at: 0,
+        }
+    }
+
+    #[test]
+    fn picks_are_joined_to_their_question_the_last_one_counting() {
+        let rows = asked_rows(
+            &[
+                question(1, "a", Outcome::Fallback, None),
+                question(2, "b", Outcome::Suggest, Some("x")),
+                question(3, "c", Outcome::Answer, Some("y")),
+            ],
+            &[
+                pick(2, "first"),
+                pick(2, "second"),
+                pick(1, "z"),
+                pick(9, "w"),
+            ],
+        );
+        let picked: Vec<Option<&str>> = rows.iter().map(|r| r.picked.as_deref()).collect();
+        assert_eq!(picked, [Some("z"), Some("second"), None]);
+        assert_eq!(rows[1].outcome, Outcome::Suggest);
+        assert_eq!(rows[1].entry.as_deref(), Some("x"));
+    }
 
     fn asked(text: &str, outcome: &str, entry: Option<&str>, picked: Option<&str>) -> Asked {
         Asked {
             text: text.into(),
-            outcome: outcome.into(),
+            outcome: Outcome::parse(outcome).expect("an outcome"),
             entry: entry.map(Into::into),
             score: 0.4,
             picked: picked.map(Into::into),

@@ -1,7 +1,7 @@
 //! Watching the FAQ directory while the bot runs: every change to a
 //! `*.toml` file in it, once the files have been quiet for [`DEBOUNCE`],
 //! reloads the shared engine through [`SharedEngine::reload`] and hands the
-//! [`Outcome`] on. The work happens on the watcher's own thread, never on
+//! [`Reload`] on. The work happens on the watcher's own thread, never on
 //! the threads that answer questions. No Discord types: the bot decides
 //! where outcomes are announced.
 
@@ -11,7 +11,7 @@ use std::time::Duration;
 use notify_debouncer_mini::notify::{self, RecommendedWatcher, RecursiveMode};
 use notify_debouncer_mini::{new_debouncer, DebounceEventResult, DebouncedEventKind, Debouncer};
 
-use crate::moderation::reload::{Outcome, SharedEngine};
+use crate::moderation::reload::{Reload, SharedEngine};
 
 /// How long the files must be quiet before a reload: an editor's save (a
 /// write, or a temporary file renamed over the old one) and `git checkout`
@@ -36,7 +36,7 @@ impl std::fmt::Debug for Watching {
 pub fn watch(
     dir: &Path,
     engine: SharedEngine,
-    mut on_reload: impl FnMut(Outcome) + Send + 'static,
+    mut on_reload: impl FnMut(Reload) + Send + 'static,
 ) -> Result<Watching, notify::Error> {
     let handler = move |result: DebounceEventResult| match result {
         Ok(events) => {

@@ -175,24 +175,8 @@ text_enum! {
     }
 }
 
-text_enum! {
-    /// What the bot did with a question.
-    Outcome {
-        Answer => "answer",
-        Suggest => "suggest",
-        Fallback => "fallback",
-    }
-}
-
-impl From<&Decision> for Outcome {
-    fn from(d: &Decision) -> Outcome {
-        match d {
-            Decision::Answer(_) => Outcome::Answer,
-            Decision::Suggest(_) => Outcome::Suggest,
-            Decision::Fallback(_) => Outcome::Fallback,
-        }
-    }
-}
+/// What the bot did with a question (the matcher's, stored by name).
+pub use crate::answer::matching::Outcome;
 
 text_enum! {
     /// Where a pick came from.
@@ -254,7 +238,7 @@ impl Question {
             guild_id: None,
             channel_id: None,
             trigger,
-            outcome: Outcome::from(&m.decision),
+            outcome: m.decision.outcome(),
             entry: best.and_then(|b| id_of(b.entry)),
             score: best.map_or(m.score, |b| b.score),
             runner_up: runner_up.and_then(|r| id_of(r.entry).map(|id| (id, r.score))),

@@ -908,9 +908,9 @@ fn names_round_trip_and_outcomes_follow_decisions() {
     assert_eq!(Trigger::HelpChannel.as_str(), "help_channel");
     assert_eq!(Trigger::parse("nope"), None);
     let d = Decision::Fallback(FallbackReason::NoMatch);
-    assert_eq!(Outcome::from(&d), Outcome::Fallback);
-    assert_eq!(Outcome::from(&d).as_str(), d.outcome());
-    assert_eq!(Outcome::from(&Decision::Suggest(vec![])), Outcome::Suggest);
+    assert_eq!(d.outcome(), Outcome::Fallback);
+    assert_eq!(d.outcome().as_str(), "fallback");
+    assert_eq!(Decision::Suggest(vec![]).outcome(), Outcome::Suggest);
 }
 
 #[test]

@@ -78,7 +78,7 @@ fn a_session_of_picks_becomes_an_alternative_that_answers_next_time() {
 
     // Before: the question only gets suggestions.
     let before = engine.matcher.ask(ASKED[0]);
-    assert_eq!(before.decision.outcome(), "suggest");
+    assert_eq!(before.decision.outcome().as_str(), "suggest");
 
     {
         let store = Store::open(&db, Options::default());

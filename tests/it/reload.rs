@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use faqbot::answer::engine::{Engine, Source};
 use faqbot::answer::matching::Decision;
-use faqbot::moderation::reload::{rebuild, Outcome, SharedEngine, MESSAGE_CHARS};
+use faqbot::moderation::reload::{rebuild, Reload, SharedEngine, MESSAGE_CHARS};
 
 use crate::root;
 
@@ -103,7 +103,7 @@ fn a_broken_edit_names_every_error_and_keeps_the_old_engine() {
     faq.write("01-overview.toml", &overview);
 
     let outcome = shared.reload();
-    let Outcome::Rejected { errors } = &outcome else {
+    let Reload::Rejected { errors } = &outcome else {
         panic!("a broken FAQ must be rejected: {outcome:?}");
     };
     let shown: Vec<String> = errors.iter().map(ToString::to_string).collect();
@@ -158,7 +158,7 @@ fn a_broken_edit_names_every_error_and_keeps_the_old_engine() {
     );
     faq.write(EDITED_FILE, &fixed);
     let outcome = shared.reload();
-    let Outcome::Reloaded {
+    let Reload::Reloaded {
         summary,
         after_failure,
     } = &outcome
@@ -256,7 +256,7 @@ fn added_removed_and_changed_are_counted_exactly() {
     );
     assert!(old.faq.entry_by_id(PENGUIN_ID).is_none());
 
-    let report = Outcome::Reloaded {
+    let report = Reload::Reloaded {
         summary: summary.clone(),
         after_failure: false,
     }
@@ -374,7 +374,7 @@ fn questions_asked_during_reloads_get_whole_answers() {
             faq.write("04-treaties.toml", &treaties);
         }
         match shared.reload() {
-            Outcome::Reloaded { .. } => swaps += 1,
+            Reload::Reloaded { .. } => swaps += 1,
             other => panic!("every version is valid: {other:?}"),
         }
         std::thread::sleep(Duration::from_millis(5));

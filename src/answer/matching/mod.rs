@@ -149,12 +149,48 @@ pub enum FallbackReason {
 }
 
 impl Decision {
-    pub fn outcome(&self) -> &'static str {
+    /// The decision without its entries: what is logged, counted and stored.
+    pub fn outcome(&self) -> Outcome {
         match self {
-            Decision::Answer(_) => "answer",
-            Decision::Suggest(_) => "suggest",
-            Decision::Fallback(_) => "fallback",
+            Decision::Answer(_) => Outcome::Answer,
+            Decision::Suggest(_) => Outcome::Suggest,
+            Decision::Fallback(_) => Outcome::Fallback,
         }
+    }
+}
+
+/// What the bot did with a question: answered it, suggested entries, or
+/// showed the topic menu. The one name for it in logs, JSON, the store and
+/// reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    Answer,
+    Suggest,
+    Fallback,
+}
+
+impl Outcome {
+    /// Every value, in order.
+    pub const ALL: &'static [Outcome] = &[Outcome::Answer, Outcome::Suggest, Outcome::Fallback];
+
+    /// Its name in logs, JSON and the store.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Answer => "answer",
+            Outcome::Suggest => "suggest",
+            Outcome::Fallback => "fallback",
+        }
+    }
+
+    /// The outcome named `s` (as [`Self::as_str`] writes it).
+    pub fn parse(s: &str) -> Option<Outcome> {
+        Outcome::ALL.iter().copied().find(|o| o.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
