@@ -743,7 +743,7 @@ fn answer_one(faq: &Faq, matcher: &Matcher, question: &str, style: Style) -> (St
         _ => "",
     };
     tracing::info!(
-        trigger = "cli",
+        trigger = crate::store::Trigger::Terminal.as_str(),
         outcome = reply.outcome().as_str(),
         entry,
         score = m.score,

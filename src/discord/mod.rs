@@ -17,6 +17,7 @@ pub mod handler;
 pub mod recent;
 pub mod reload;
 pub mod rest;
+pub mod route;
 pub mod stats;
 pub mod view;
 

@@ -156,7 +156,9 @@ macro_rules! text_enum {
 }
 
 text_enum! {
-    /// How a question reached the bot.
+    /// How a question reached the bot, or how an entry was picked: the
+    /// one name for it in logs and in the store. Only questions are
+    /// stored ([`Trigger::asks`]); picks are logged, and stored as picks.
     Trigger {
         /// `/faq question:…`
         Slash => "slash",
@@ -172,6 +174,19 @@ text_enum! {
         HelpChannel => "help_channel",
         /// `faqbot ask` in a terminal.
         Terminal => "terminal",
+        /// An entry picked from `/faq`'s autocomplete list.
+        Picked => "autocomplete_pick",
+        /// A suggestion's button.
+        Button => "button",
+        /// The topic → question menu.
+        Menu => "menu",
+    }
+}
+
+impl Trigger {
+    /// Whether it brings a question (else it picks an entry).
+    pub fn asks(self) -> bool {
+        !matches!(self, Trigger::Picked | Trigger::Button | Trigger::Menu)
     }
 }
 
