@@ -6,8 +6,7 @@ use super::*;
 
 #[test]
 fn a_locked_database_loses_events_but_never_blocks_and_recovers() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("faqbot.db");
+    let (_dir, path) = temp_db();
     let (store, log) = with_logs(|| {
         let store = Arc::new(Store::open(&path, test_options()));
         store.flush(); // created and migrated
@@ -34,21 +33,13 @@ fn a_locked_database_loses_events_but_never_blocks_and_recovers() {
         "warned once a minute at most, not once per batch: {log}"
     );
     assert!(log.contains("events_lost="), "{log}");
-    let r = Reader::open(&path).expect("reader");
-    let texts: Vec<String> = r
-        .questions_since(0)
-        .expect("q")
-        .into_iter()
-        .map(|q| q.text)
-        .collect();
-    assert_eq!(texts, ["after the lock"]);
+    assert_eq!(stored_texts(&path), ["after the lock"]);
     drop(store);
 }
 
 #[test]
 fn a_database_locked_at_open_is_opened_later() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("faqbot.db");
+    let (_dir, path) = temp_db();
     // A new file another process is writing: the migration cannot start.
     let locker = Connection::open(&path).expect("open");
     locker.execute_batch("BEGIN EXCLUSIVE").expect("lock");
@@ -75,14 +66,7 @@ fn a_database_locked_at_open_is_opened_later() {
         "{log}"
     );
     assert!(log.contains("opened after all"), "{log}");
-    let texts: Vec<String> = Reader::open(&path)
-        .expect("reader")
-        .questions_since(0)
-        .expect("q")
-        .into_iter()
-        .map(|q| q.text)
-        .collect();
-    assert_eq!(texts, ["once free"]);
+    assert_eq!(stored_texts(&path), ["once free"]);
 }
 
 #[test]
@@ -116,8 +100,7 @@ fn a_path_that_cannot_be_a_database_is_logged_once_and_never_blocks() {
 #[test]
 fn a_read_only_database_file_never_blocks() {
     use std::os::unix::fs::PermissionsExt;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("faqbot.db");
+    let (dir, path) = temp_db();
     Store::open(&path, test_options()).flush();
     for name in ["faqbot.db", "faqbot.db-wal", "faqbot.db-shm"] {
         let p = dir.path().join(name);
@@ -177,8 +160,7 @@ fn a_read_only_database_file_never_blocks() {
 
 #[test]
 fn a_full_queue_drops_and_counts_without_blocking() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("faqbot.db");
+    let (_dir, path) = temp_db();
     let (stats, log) = with_logs(|| {
         let store = Arc::new(Store::open(
             &path,

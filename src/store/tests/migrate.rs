@@ -3,14 +3,21 @@
 
 use super::*;
 
+/// A new database at `path`, migrated only up to `version`, as an older
+/// faqbot left it.
+fn database_at_version(path: &Path, version: usize) -> Connection {
+    let mut conn = Connection::open(path).expect("open");
+    crate::store::schema::migrate_up_to(&mut conn, version)
+        .unwrap_or_else(|e| panic!("version {version}: {e}"));
+    conn
+}
+
 #[test]
 fn migration_3_removes_the_ids_that_older_rows_kept() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("faqbot.db");
+    let (_dir, path) = temp_db();
     let now = now_unix();
     {
-        let mut conn = Connection::open(&path).expect("open");
-        crate::store::schema::migrate_up_to(&mut conn, 2).expect("version 2");
+        let conn = database_at_version(&path, 2);
         for (id, text) in [
             (7, "<@123456789012345678> who guards   embassies?"),
             (8, "ask <@&987654321098765432> about visas"),
@@ -41,12 +48,10 @@ fn migration_3_removes_the_ids_that_older_rows_kept() {
 
 #[test]
 fn a_version_1_database_keeps_its_votes_through_migration_2() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("faqbot.db");
+    let (_dir, path) = temp_db();
     let now = now_unix();
     {
-        let mut conn = Connection::open(&path).expect("open");
-        crate::store::schema::migrate_up_to(&mut conn, 1).expect("version 1");
+        let conn = database_at_version(&path, 1);
         conn.execute(
             "INSERT INTO questions (id, at, text, trigger, outcome, entry, score, latency_us)
              VALUES (7, ?1, 'who guards embassies?', 'slash', 'answer', 'old-entry', 0.9, 10)",
@@ -75,8 +80,7 @@ fn a_version_1_database_keeps_its_votes_through_migration_2() {
 
 #[test]
 fn an_empty_file_is_migrated_to_the_current_schema() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("faqbot.db");
+    let (_dir, path) = temp_db();
     std::fs::File::create(&path).expect("empty file");
     assert_eq!(user_version(&path), 0);
     // Version 0 cannot be read yet.
@@ -115,24 +119,15 @@ fn an_empty_file_is_migrated_to_the_current_schema() {
     );
 
     // Opening again migrates nothing and keeps the salt.
-    let salt = |p: &Path| -> Vec<u8> {
-        Connection::open(p)
-            .expect("open")
-            .query_row("SELECT value FROM meta WHERE key = 'voter_salt'", [], |r| {
-                r.get(0)
-            })
-            .expect("salt")
-    };
-    let before = salt(&path);
+    let before = voter_salt(&path);
     let ((), log) = with_logs(|| Store::open(&path, test_options()).flush());
     assert!(!log.contains("migrated"), "{log}");
-    assert_eq!(salt(&path), before);
+    assert_eq!(voter_salt(&path), before);
 }
 
 #[test]
 fn a_database_from_a_newer_faqbot_is_left_alone_and_logged() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("faqbot.db");
+    let (_dir, path) = temp_db();
     Connection::open(&path)
         .expect("open")
         .pragma_update(None, "user_version", SCHEMA_VERSION + 1)

@@ -1,6 +1,7 @@
 //! The store's unit tests, on temporary files, one concern a submodule;
-//! this module holds what they share: the options, a sample question, a
-//! log catcher and a recording thread.
+//! this module holds what they share: the options, a temporary database
+//! path, a sample question, a log catcher, a recording thread, and reads
+//! of a database's version, salt and question texts.
 //!
 //! - [`write_read`]: what is written is what is read;
 //! - [`votes`]: votes count once per voter and never hold a user id;
@@ -18,7 +19,7 @@ mod votes;
 mod write_read;
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
@@ -30,14 +31,21 @@ use super::*;
 /// there so that a deadlock fails the test instead of stalling it.
 const HANG: Duration = Duration::from_secs(120);
 
+/// The bot's defaults, but with a short busy timeout, so that a write to
+/// a locked database fails quickly.
 fn test_options() -> Options {
     Options {
-        retention_days: 30,
-        queue_capacity: 4096,
         busy_timeout: Duration::from_millis(50),
-        purge_interval: Duration::from_secs(24 * 60 * 60),
-        reopen_interval: Duration::from_secs(60),
+        ..Options::default()
     }
+}
+
+/// A temporary folder, and the path of a database file (not created yet)
+/// in it; the folder is removed when the first is dropped.
+fn temp_db() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("faqbot.db");
+    (dir, path)
 }
 
 fn question(text: &str, at: i64) -> Question {
@@ -115,4 +123,25 @@ fn user_version(path: &Path) -> i64 {
         .expect("open")
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .expect("user_version")
+}
+
+/// The voter salt a database holds.
+fn voter_salt(path: &Path) -> Vec<u8> {
+    Connection::open(path)
+        .expect("open")
+        .query_row("SELECT value FROM meta WHERE key = 'voter_salt'", [], |r| {
+            r.get(0)
+        })
+        .expect("salt")
+}
+
+/// The texts of all the questions a database holds, oldest first.
+fn stored_texts(path: &Path) -> Vec<String> {
+    Reader::open(path)
+        .expect("reader")
+        .questions_since(0)
+        .expect("q")
+        .into_iter()
+        .map(|q| q.text)
+        .collect()
 }

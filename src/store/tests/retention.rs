@@ -5,8 +5,7 @@ use super::*;
 
 #[test]
 fn retention_deletes_old_rows_at_open_and_keeps_new_ones() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("faqbot.db");
+    let (_dir, path) = temp_db();
     let now = now_unix();
     let day = 24 * 60 * 60;
     let old = question("asked long ago", now - 31 * day);
@@ -57,31 +56,22 @@ fn retention_deletes_old_rows_at_open_and_keeps_new_ones() {
     );
 
     // retention_days = 0 keeps everything.
-    let keep = Store::open(
-        &path,
-        Options {
-            retention_days: 0,
-            ..test_options()
-        },
-    );
+    let keep_everything = Options {
+        retention_days: 0,
+        ..test_options()
+    };
+    let keep = Store::open(&path, keep_everything.clone());
     keep.record_question(old.clone());
     keep.flush();
     drop(keep);
-    let keep = Store::open(
-        &path,
-        Options {
-            retention_days: 0,
-            ..test_options()
-        },
-    );
+    let keep = Store::open(&path, keep_everything.clone());
     keep.flush();
     assert_eq!(r.questions_since(0).expect("q").len(), 2);
 }
 
 #[test]
 fn retention_also_runs_while_the_store_is_open() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("faqbot.db");
+    let (_dir, path) = temp_db();
     // Purging after every batch stands in for once a day.
     let store = Store::open(
         &path,

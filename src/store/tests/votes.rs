@@ -6,8 +6,7 @@ use crate::store::writer::voter_hash;
 
 #[test]
 fn a_vote_on_a_picked_answer_counts_for_the_picked_entry() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("faqbot.db");
+    let (_dir, path) = temp_db();
     let store = Store::open(&path, test_options());
     let now = now_unix();
     // The bot's best entry was host-country-duties; the asker picked
@@ -49,8 +48,7 @@ fn a_vote_on_a_picked_answer_counts_for_the_picked_entry() {
 
 #[test]
 fn one_vote_per_voter_per_answer_and_no_user_id_in_the_file() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("faqbot.db");
+    let (dir, path) = temp_db();
     let store = Store::open(&path, test_options());
     let now = now_unix();
     let q1 = question("who guards embassies?", now);
@@ -101,11 +99,7 @@ fn one_vote_per_voter_per_answer_and_no_user_id_in_the_file() {
         .collect::<Result<_, _>>()
         .expect("rows");
     assert_eq!(rows.len(), 3, "{rows:?}");
-    let salt: Vec<u8> = conn
-        .query_row("SELECT value FROM meta WHERE key = 'voter_salt'", [], |r| {
-            r.get(0)
-        })
-        .expect("salt");
+    let salt = voter_salt(&path);
     assert_eq!(salt.len(), 32);
     assert_eq!(rows[0], {
         let h = voter_hash(&salt, alice).to_vec();
@@ -141,11 +135,6 @@ fn one_vote_per_voter_per_answer_and_no_user_id_in_the_file() {
     let other = dir.path().join("other.db");
     let s = Store::open(&other, test_options());
     s.flush();
-    let other_salt: Vec<u8> = Connection::open(&other)
-        .expect("open")
-        .query_row("SELECT value FROM meta WHERE key = 'voter_salt'", [], |r| {
-            r.get(0)
-        })
-        .expect("salt");
+    let other_salt = voter_salt(&other);
     assert_ne!(salt, other_salt);
 }

@@ -7,8 +7,7 @@ use super::*;
 
 #[test]
 fn what_is_recorded_is_read_back_exactly() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("faqbot.db");
+    let (_dir, path) = temp_db();
     let store = Store::open(&path, test_options());
     let now = now_unix();
     let answered = question("who guards embassies?", now - 10);
@@ -119,8 +118,7 @@ fn what_is_recorded_is_read_back_exactly() {
 
 #[test]
 fn a_question_is_kept_without_user_role_or_channel_ids() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("faqbot.db");
+    let (_dir, path) = temp_db();
     let store = Store::open(&path, test_options());
     let now = now_unix();
     let q = question(
@@ -167,8 +165,7 @@ fn a_disabled_store_records_nothing() {
 /// checks the readable case only.
 #[test]
 fn a_store_in_a_folder_that_cannot_be_written_is_still_read() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("faqbot.db");
+    let (dir, path) = temp_db();
     {
         let store = Store::open(&path, test_options());
         store.record_question(question("who guards embassies?", now_unix()));
