@@ -1,0 +1,147 @@
+//! The store's unit tests, on temporary files, one concern a submodule;
+//! this module holds what they share: the options, a temporary database
+//! path, a sample question, a log catcher, a recording thread, and reads
+//! of a database's version, salt and question texts.
+//!
+//! - [`write_read`]: what is written is what is read;
+//! - [`votes`]: votes count once per voter and never hold a user id;
+//! - [`retention`]: old rows are deleted;
+//! - [`migrate`]: migrations, and a newer database left alone;
+//! - [`failures`]: a broken database (locked, unopenable, read-only, a
+//!   full queue) never blocking or failing the caller;
+//! - [`records`]: question ids, names and records, without a database.
+
+mod failures;
+mod migrate;
+mod records;
+mod retention;
+mod votes;
+mod write_read;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::Duration;
+
+use rusqlite::Connection;
+
+use super::*;
+
+/// Generous bound for "it did not hang": far above any real run, only
+/// there so that a deadlock fails the test instead of stalling it.
+const HANG: Duration = Duration::from_secs(120);
+
+/// The bot's defaults, but with a short busy timeout, so that a write to
+/// a locked database fails quickly.
+fn test_options() -> Options {
+    Options {
+        busy_timeout: Duration::from_millis(50),
+        ..Options::default()
+    }
+}
+
+/// A temporary folder, and the path of a database file (not created yet)
+/// in it; the folder is removed when the first is dropped.
+fn temp_db() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("faqbot.db");
+    (dir, path)
+}
+
+fn question(text: &str, at: i64) -> Question {
+    Question {
+        id: QuestionId::generate(),
+        at,
+        text: text.to_string(),
+        guild_id: Some(1_100_000_000_000_000_001),
+        channel_id: Some(1_200_000_000_000_000_002),
+        trigger: Trigger::Slash,
+        outcome: Outcome::Answer,
+        entry: Some("host-country-duties".into()),
+        score: 0.8125,
+        runner_up: Some(("embassy-guards".into(), 0.40625)),
+        latency_us: 42,
+    }
+}
+
+/// Runs `f` with a subscriber that keeps every log line (INFO and above),
+/// the store's writer thread included; returns `f`'s result and the log.
+fn with_logs<R>(f: impl FnOnce() -> R) -> (R, String) {
+    #[derive(Clone)]
+    struct Buf(Arc<Mutex<Vec<u8>>>);
+    impl Write for Buf {
+        fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().expect("log buffer").extend_from_slice(data);
+            Ok(data.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let buf = Buf(Arc::new(Mutex::new(Vec::new())));
+    let writer = buf.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::INFO)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let result = tracing::subscriber::with_default(subscriber, f);
+    let log = String::from_utf8_lossy(&buf.0.lock().expect("log buffer")).into_owned();
+    (result, log)
+}
+
+/// Records `n` questions from another thread and waits for it to finish
+/// (failing, rather than hanging, if recording ever blocks).
+#[track_caller]
+fn record_from_thread(store: &Arc<Store>, n: usize) {
+    let (done, finished) = mpsc::channel();
+    let s = store.clone();
+    // Log where the test logs (in the bot, a global subscriber does that).
+    let dispatch = tracing::dispatcher::get_default(|d| d.clone());
+    let t = std::thread::spawn(move || {
+        let _logging = tracing::dispatcher::set_default(&dispatch);
+        for i in 0..n {
+            s.record_question(question(&format!("question {i}"), now_unix()));
+            s.record_vote(Vote {
+                question: QuestionId(i as u64),
+                voter: 7,
+                up: true,
+                entry: None,
+                at: now_unix(),
+            });
+        }
+        let _ = done.send(());
+    });
+    finished
+        .recv_timeout(HANG)
+        .expect("recording returns without waiting for the database");
+    t.join().expect("the recording thread did not panic");
+}
+
+fn user_version(path: &Path) -> i64 {
+    Connection::open(path)
+        .expect("open")
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .expect("user_version")
+}
+
+/// The voter salt a database holds.
+fn voter_salt(path: &Path) -> Vec<u8> {
+    Connection::open(path)
+        .expect("open")
+        .query_row("SELECT value FROM meta WHERE key = 'voter_salt'", [], |r| {
+            r.get(0)
+        })
+        .expect("salt")
+}
+
+/// The texts of all the questions a database holds, oldest first.
+fn stored_texts(path: &Path) -> Vec<String> {
+    Reader::open(path)
+        .expect("reader")
+        .questions_since(0)
+        .expect("q")
+        .into_iter()
+        .map(|q| q.text)
+        .collect()
+}
