@@ -25,6 +25,7 @@ use super::reload::{self, RELOAD_COMMAND};
 use super::rest::Rest;
 use super::route::{self, Action, Addressed, Env, Event, Memory, Place, Record};
 use super::stats::{self, STATS_COMMAND};
+use super::view;
 use crate::answer::engine::Engine;
 use crate::discord::config::DiscordConfig;
 use crate::moderation::reload::SharedEngine;
@@ -201,7 +202,7 @@ impl Bot {
                 Action::ExplainFromStore(question) => {
                     let view = match self.stored_question(question).await {
                         Some(text) => route::why_view(engine, &text),
-                        None => route::note(WHY_TOO_OLD),
+                        None => view::note(WHY_TOO_OLD),
                     };
                     let response = CreateInteractionResponse::Message(build::response(&view));
                     self.respond(ctx, origin, &response).await?;

@@ -14,6 +14,7 @@
 pub mod build;
 pub mod config;
 pub mod handler;
+pub mod moderator;
 pub mod recent;
 pub mod reload;
 pub mod rest;

@@ -7,13 +7,11 @@ use super::rest::Rest;
 use std::num::NonZeroU64;
 use std::sync::Arc;
 
-use serenity::all::{
-    ChannelId, CommandInteraction, Context, CreateCommand, CreateInteractionResponse, Http, Member,
-    Permissions,
-};
+use serenity::all::{ChannelId, CommandInteraction, Context, CreateCommand, Http, Permissions};
 
 use super::build;
-use super::view::View;
+use super::moderator;
+use super::view;
 use crate::discord::config::DiscordConfig;
 use crate::moderation::reload::{Reload, SharedEngine, MESSAGE_CHARS};
 use crate::moderation::watch::{self, Watching};
@@ -35,23 +33,6 @@ pub fn command() -> CreateCommand {
         .dm_permission(false)
 }
 
-/// Whether `member` may reload: Manage Server (or Administrator) in the
-/// interaction's channel, or one of the configured moderator roles. Outside
-/// a server (no member) nobody may.
-pub fn is_moderator(member: Option<&Member>, moderator_roles: &[u64]) -> bool {
-    let Some(member) = member else {
-        return false;
-    };
-    let by_permission = member
-        .permissions
-        .is_some_and(|p| p.manage_guild() || p.administrator());
-    let by_role = member
-        .roles
-        .iter()
-        .any(|r| moderator_roles.contains(&r.get()));
-    by_permission || by_role
-}
-
 /// Runs `/faq-reload`: refuses non-moderators privately; otherwise
 /// reloads (off the async threads) and replies privately with the report,
 /// which also goes to the moderator log channel and the log.
@@ -62,39 +43,33 @@ pub async fn run_command(
     engine: &SharedEngine,
     settings: &DiscordConfig,
 ) -> serenity::Result<()> {
-    if !is_moderator(cmd.member.as_deref(), &settings.moderator_roles) {
-        // No user id in the log: the store keeps none either.
-        tracing::info!("/faq-reload refused: not a moderator");
-        let refusal =
-            CreateInteractionResponse::Message(build::response(&text_view(NOT_A_MODERATOR, true)));
-        return rest.respond(&ctx.http, cmd.id, &cmd.token, &refusal).await;
+    if moderator::refused(
+        rest,
+        ctx,
+        cmd,
+        &settings.moderator_roles,
+        "/faq-reload",
+        NOT_A_MODERATOR,
+    )
+    .await?
+    {
+        return Ok(());
     }
     // Loading and indexing can take longer than the 3 s Discord gives a
     // response: acknowledge first, privately, then edit in the report.
-    rest.respond(&ctx.http, cmd.id, &cmd.token, &build::defer_private())
-        .await?;
     let shared = engine.clone();
-    let outcome = match tokio::task::spawn_blocking(move || shared.reload()).await {
+    let outcome = match moderator::deferred(rest, ctx, cmd, move || shared.reload()).await? {
         Ok(outcome) => outcome,
         Err(e) => {
             tracing::error!(error = %e, "the FAQ reload stopped unexpectedly");
-            let v = text_view(
-                "Something went wrong while reloading; the FAQ did not change. See the bot's log.",
-                true,
-            );
-            rest.edit_response(&ctx.http, &cmd.token, &build::edit(&v))
-                .await?;
-            return Ok(());
+            let text =
+                "Something went wrong while reloading; the FAQ did not change. See the bot's log.";
+            return moderator::edit(rest, ctx, cmd, text).await;
         }
     };
     outcome.log("/faq-reload by a moderator");
     let report = outcome.render(MESSAGE_CHARS);
-    rest.edit_response(
-        &ctx.http,
-        &cmd.token,
-        &build::edit(&text_view(&report, true)),
-    )
-    .await?;
+    moderator::edit(rest, ctx, cmd, &report).await?;
     if !matches!(outcome, Reload::NoSource) {
         announce(rest, &ctx.http, settings.mod_log_channel, &report).await;
     }
@@ -143,18 +118,8 @@ pub async fn announce(rest: &Rest, http: &Http, channel: Option<u64>, report: &s
     let Some(channel) = channel.and_then(NonZeroU64::new).map(ChannelId::from) else {
         return;
     };
-    let msg = build::message(&text_view(report, false));
+    let msg = build::message(&view::text(report, false));
     if let Err(e) = rest.send_message(http, channel, &msg).await {
         tracing::warn!(channel = channel.get(), error = %e, "could not post the FAQ reload report to the moderator log channel");
-    }
-}
-
-fn text_view(text: &str, ephemeral: bool) -> View {
-    View {
-        content: Some(super::view::cut(text, super::view::limits::CONTENT)),
-        embed: None,
-        rows: Vec::new(),
-        ephemeral,
-        answers: None,
     }
 }

@@ -3,7 +3,7 @@
 //! most asked entries, unanswered questions, near misses, the most 👎 and
 //! proposed alternatives, in one private message.
 //!
-//! Who may run it is [`super::reload::is_moderator`]'s rule, as for
+//! Who may run it is [`super::moderator::is_moderator`]'s rule, as for
 //! `/faq-reload`. Turning store rows into the report's rows is plain code
 //! ([`asked_rows`], [`vote_rows`], [`render`]), tested without Discord.
 
@@ -12,12 +12,11 @@ use std::path::PathBuf;
 
 use serenity::all::{
     CommandInteraction, CommandOptionType, Context, CreateCommand, CreateCommandOption,
-    CreateInteractionResponse, Permissions, ResolvedValue,
+    Permissions, ResolvedValue,
 };
 
-use super::build;
-use super::reload::is_moderator;
-use super::view::{cut, limits, View};
+use super::moderator;
+use super::view::limits;
 use crate::answer::engine::Engine;
 use crate::answer::text::with_lines;
 use crate::discord::config::DiscordConfig;
@@ -94,12 +93,20 @@ pub async fn run_command(
     store: &Store,
     settings: &DiscordConfig,
 ) -> serenity::Result<()> {
-    if !is_moderator(cmd.member.as_deref(), &settings.moderator_roles) {
-        tracing::info!("/faq-stats refused: not a moderator");
-        return reply(rest, ctx, cmd, NOT_A_MODERATOR).await;
+    if moderator::refused(
+        rest,
+        ctx,
+        cmd,
+        &settings.moderator_roles,
+        "/faq-stats",
+        NOT_A_MODERATOR,
+    )
+    .await?
+    {
+        return Ok(());
     }
     let Some(path) = store.path().map(PathBuf::from) else {
-        return reply(rest, ctx, cmd, STORE_OFF).await;
+        return moderator::reply(rest, ctx, cmd, STORE_OFF).await;
     };
     let days = cmd
         .data
@@ -113,41 +120,20 @@ pub async fn run_command(
         .clamp(1, MAX_DAYS);
     // Reading and grouping a month of questions can pass the 3 s Discord
     // gives a response: acknowledge first, privately, then edit.
-    rest.respond(&ctx.http, cmd.id, &cmd.token, &build::defer_private())
-        .await?;
     let engine = engine.get();
-    let text = match tokio::task::spawn_blocking(move || summary(&engine, &path, days)).await {
-        Ok(Ok(text)) => text,
-        Ok(Err(e)) => {
-            tracing::warn!(error = %e, "/faq-stats: cannot read the store");
-            CANNOT_READ.to_string()
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "/faq-stats stopped unexpectedly");
-            CANNOT_READ.to_string()
-        }
-    };
-    rest.edit_response(&ctx.http, &cmd.token, &build::edit(&private(&text)))
-        .await?;
-    Ok(())
-}
-
-async fn reply(
-    rest: &Rest,
-    ctx: &Context,
-    cmd: &CommandInteraction,
-    text: &str,
-) -> serenity::Result<()> {
-    let response = CreateInteractionResponse::Message(build::response(&private(text)));
-    rest.respond(&ctx.http, cmd.id, &cmd.token, &response).await
-}
-
-fn private(text: &str) -> View {
-    View {
-        content: Some(cut(text, limits::CONTENT)),
-        ephemeral: true,
-        ..View::default()
-    }
+    let text =
+        match moderator::deferred(rest, ctx, cmd, move || summary(&engine, &path, days)).await? {
+            Ok(Ok(text)) => text,
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "/faq-stats: cannot read the store");
+                CANNOT_READ.to_string()
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "/faq-stats stopped unexpectedly");
+                CANNOT_READ.to_string()
+            }
+        };
+    moderator::edit(rest, ctx, cmd, &text).await
 }
 
 #[cfg(test)]

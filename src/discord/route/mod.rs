@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use super::recent::RecentQuestions;
-use super::view::{self, Choice, View};
+use super::view::{self, note, Choice, View};
 use crate::answer::engine::Engine;
 use crate::answer::matching::{Decision, Match, Outcome};
 use crate::answer::why::Why;
@@ -614,17 +614,6 @@ pub fn why_view(engine: &Engine, question: &str) -> View {
     let why = Why::new(&engine.faq, &engine.matcher, question).to_text();
     let asked = view::cut(&question.replace(['\n', '\r'], " "), 300);
     note(&format!("Why this reply to \"{asked}\":\n{why}"))
-}
-
-/// A short private note.
-pub fn note(text: &str) -> View {
-    View {
-        content: Some(view::cut(text, view::limits::CONTENT)),
-        embed: None,
-        rows: Vec::new(),
-        ephemeral: true,
-        answers: None,
-    }
 }
 
 fn cooldown_view(wait: Duration) -> View {

@@ -80,6 +80,20 @@ pub struct OptionView {
     pub emoji: Option<String>,
 }
 
+/// Plain text, cut to fit one message.
+pub fn text(text: &str, ephemeral: bool) -> View {
+    View {
+        content: Some(cut(text, limits::CONTENT)),
+        ephemeral,
+        ..View::default()
+    }
+}
+
+/// A short private note.
+pub fn note(text: &str) -> View {
+    self::text(text, true)
+}
+
 /// The answer to an entry: its question as the title, the answer, then
 /// `Source: <section>` (a link when the entry has one).
 pub fn answer(entry: &Entry, ephemeral: bool) -> View {
