@@ -86,7 +86,7 @@ fn has_digit(word: &str) -> bool {
 /// The synonym groups, by stem: each stem -> the other stems of its groups.
 static SYNONYMS: LazyLock<HashMap<String, Vec<String>>> = LazyLock::new(|| {
     let mut map: HashMap<String, Vec<String>> = HashMap::default();
-    for line in include_str!("synonyms.txt").lines() {
+    for line in include_str!("../synonyms.txt").lines() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
             continue;
