@@ -1,6 +1,7 @@
 //! Unit tests of the index: soft word matching, scoring and the two
 //! searches (top k and above a floor).
 
+use super::lexicon::is_typo_distance;
 use super::*;
 use crate::faq::{Entry, Topic};
 
