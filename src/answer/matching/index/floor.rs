@@ -4,7 +4,7 @@
 //! the rarest words' postings (prefix filtering), and each further word
 //! drops those that now lack too much, in one pass over sorted postings.
 
-use super::{Prepared, Scored, TermId};
+use super::{best_first, Prepared, Scored, TermId};
 
 impl Prepared<'_> {
     /// The (at most) `k` best entries that score at least `floor`, best
@@ -125,14 +125,7 @@ impl Prepared<'_> {
             if let Some(&bit) = index.long_bit.get(t) {
                 let bit = 1u64 << bit;
                 survivors.pass_with(gain, lack, slack, |e| {
-                    let [strong, weak] = index.long_terms[e as usize];
-                    if strong & bit != 0 {
-                        1.0
-                    } else if weak & bit != 0 {
-                        index.answer_word
-                    } else {
-                        0.0
-                    }
+                    index.long_strength(index.long_terms[e as usize], bit)
                 });
             } else if list.len() <= 4 * survivors.entries.len() {
                 survivors.pass(list, gain, lack, slack, walk);
@@ -153,7 +146,7 @@ impl Prepared<'_> {
                 index.score(&query, e, x).filter(|s| s.score >= floor)
             })
             .collect();
-        out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
+        out.sort_by(best_first);
         out.truncate(k);
         out
     }

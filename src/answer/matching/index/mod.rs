@@ -80,6 +80,11 @@ pub struct Scored {
     pub phrasing_coverage: f32,
 }
 
+/// Best score first, ties broken by FAQ order: the order of a ranking.
+fn best_first(a: &Scored, b: &Scored) -> std::cmp::Ordering {
+    b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry))
+}
+
 /// The index, in flat arrays (few allocations, compact at 100k entries).
 #[derive(Debug, Clone, Default)]
 pub struct Index {
@@ -289,6 +294,20 @@ impl Index {
         self.postings.push(Vec::new());
         self.vocab.insert(word, id);
         id
+    }
+
+    /// An entry's strength for a term with one of the longest postings,
+    /// from the entry's [`Index::long_terms`] (`uses`) and the term's `bit`
+    /// there: 1 in its question or alternatives, [`Params::answer_word`]
+    /// if only in its answer, 0 if it does not use the term.
+    fn long_strength(&self, [strong, weak]: [u64; 2], bit: u64) -> f32 {
+        if strong & bit != 0 {
+            1.0
+        } else if weak & bit != 0 {
+            self.answer_word
+        } else {
+            0.0
+        }
     }
 
     /// How many entries the index holds.

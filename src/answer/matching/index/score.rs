@@ -103,6 +103,19 @@ impl Index {
         b / (2.0 - b) * query.question_weight * (1.0 - EXPLAINED_MARGIN)
     }
 
+    /// [`Query::soft_slack`] of the `matched` question words. A word read
+    /// as several vocabulary words adds its weight once to what an entry
+    /// explains, but a phrasing holding two of them counts both, each at
+    /// its own weight (which may be above the word's): so all of them are
+    /// slack, not just the largest.
+    pub(super) fn soft_slack(&self, matched: &[(f32, Vec<(TermId, f32)>)]) -> f32 {
+        matched
+            .iter()
+            .filter(|m| m.1.len() > 1)
+            .flat_map(|m| m.1.iter().map(|&(t, sim)| self.idf[t as usize] * sim))
+            .sum()
+    }
+
     /// The most entry `e`'s score can be, given that it explains
     /// `explained` of the question. A phrasing's covered weight is at most
     /// what the question's words explain of the entry (plus what words
@@ -173,17 +186,11 @@ impl Index {
 
 impl Prepared<'_> {
     pub(super) fn query(&self) -> Query<'_> {
-        let index = self.index;
         Query {
             hits: &self.hits,
             question_weight: self.question_weight,
             confidence: self.confidence,
-            soft_slack: self
-                .matched
-                .iter()
-                .filter(|m| m.1.len() > 1)
-                .flat_map(|m| m.1.iter().map(|&(t, sim)| index.idf[t as usize] * sim))
-                .sum(),
+            soft_slack: self.index.soft_slack(&self.matched),
         }
     }
 

@@ -8,7 +8,7 @@
 use std::collections::BinaryHeap;
 
 use super::score::{combine, Query};
-use super::{Index, Prepared, Scored, TermId};
+use super::{best_first, Index, Prepared, Scored, TermId};
 use crate::answer::matching::normalize;
 
 impl Index {
@@ -76,20 +76,11 @@ impl Index {
         matched.sort_by_key(|m| deferrable(m)); // stable: the deferred words last
         let split = matched.partition_point(|m| !deferrable(m));
         let (found_by, deferred) = matched.split_at(split);
-        // A word read as several vocabulary words adds its weight once to
-        // what an entry explains, but a phrasing holding two of them counts
-        // both, each at its own weight (which may be above the word's): so
-        // all of them are slack, not just the largest.
-        let soft_slack = matched
-            .iter()
-            .filter(|m| m.1.len() > 1)
-            .flat_map(|m| m.1.iter().map(|&(t, sim)| self.idf[t as usize] * sim))
-            .sum();
         let query = Query {
             hits: &hits,
             question_weight,
             confidence,
-            soft_slack,
+            soft_slack: self.soft_slack(&matched),
         };
         let found_by_any = found_by.iter().any(|m| !m.1.is_empty());
         if k == usize::MAX || deferred.is_empty() {
@@ -156,12 +147,10 @@ impl Index {
     /// `words` explain of it, looked up: the same sum, term by term and in
     /// the same order, as [`Index::coverage`] makes.
     fn explained_by(&self, words: &[Deferred], e: u32, mut x: f32) -> f32 {
-        let [strong, weak] = self.long_terms[e as usize];
+        let uses = self.long_terms[e as usize];
         for w in words {
             let strength = match w.bit {
-                Some(bit) if strong & bit != 0 => 1.0,
-                Some(bit) if weak & bit != 0 => self.answer_word,
-                Some(_) => continue,
+                Some(bit) => self.long_strength(uses, bit),
                 None => {
                     let postings = &self.postings[w.term as usize];
                     match postings.binary_search_by_key(&e, |p| p.0) {
@@ -403,7 +392,7 @@ impl Index {
         }
         if k == usize::MAX {
             // Everything was scored: sort once.
-            top.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
+            top.sort_by(best_first);
         }
         top
     }
