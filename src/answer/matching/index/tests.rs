@@ -241,9 +241,10 @@ fn at_least_finds_what_a_full_ranking_finds_above_the_floor() {
                     // another order (the last bit) at the floor.
                     let near = |x: f32| (x - floor).abs() < 1e-4;
                     let close = full.len() == found.len()
-                        && full.iter().zip(&found).all(|(a, b)| {
-                            (a.0 == b.0 || near(a.1)) && (a.1 - b.1).abs() < 1e-4
-                        });
+                        && full
+                            .iter()
+                            .zip(&found)
+                            .all(|(a, b)| (a.0 == b.0 || near(a.1)) && (a.1 - b.1).abs() < 1e-4);
                     assert!(close, "{question:?} at {floor}: {full:?} vs {found:?}");
                     compared += 1;
                 }
