@@ -25,13 +25,15 @@ impl Index {
     /// An entry's score is the harmonic mean of two coverages:
     /// - how much of the *question* the entry explains: the IDF-weighted
     ///   share of question words found in the entry (phrasings at full
-    ///   strength, answer-only words at [`Params::answer_word`]), counting
+    ///   strength, answer-only words at
+    ///   [`Params::answer_word`](super::Params::answer_word)), counting
     ///   words the FAQ has never seen against it;
     /// - how much of the entry's best *phrasing* the question covers.
     ///
     /// A question must both be explained by the entry and say what the
     /// entry is about to score high; a question with too little matched
-    /// evidence is scaled down (see [`Params::evidence`]).
+    /// evidence is scaled down (see
+    /// [`Params::evidence`](super::Params::evidence)).
     ///
     /// The first coverage comes from the postings of the question's words
     /// alone; since the phrasing coverage is at most 1, it bounds the
