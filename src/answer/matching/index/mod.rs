@@ -23,7 +23,8 @@
 //! the inverted index narrows the candidates.
 //!
 //! The parts:
-//! - this module: the index, in flat arrays, and its build;
+//! - this module: the index, in flat arrays, its build, and what the
+//!   searches give back ([`Scored`], [`WordReading`]);
 //! - `lexicon.rs`: how a question word is read against the vocabulary
 //!   (typos, word forms, one edit away, synonyms);
 //! - `params.rs`: the knobs of scoring ([`Params`]);
