@@ -18,8 +18,9 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::faq::limits;
-use crate::faq::load::{is_slug, parse_file, slugify};
+use crate::faq::parse_file;
 use crate::faq::raw::{OutEntry, OutFile, OutTopic};
+use crate::faq::slug::{is_slug, slugify};
 
 /// Topic of rows that name none.
 pub const DEFAULT_TOPIC: &str = "General";
