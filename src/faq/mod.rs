@@ -1,8 +1,11 @@
 //! The knowledge base: FAQ files on disk -> a validated [`Faq`].
 //!
-//! - [`raw`]: the TOML format as written, with spans (serde only);
-//! - [`load`]: reading a directory, parsing each file, collecting every
-//!   problem as a [`Diagnostic`] with file, line and column;
+//! - [`raw`]: the TOML format as written, read key by key with spans, and
+//!   the same format for writing (`faqbot import`);
+//! - [`load`]: reading a directory, parsing and validating each file,
+//!   collecting every problem as a [`Diagnostic`] with file, line and
+//!   column, and assembling the files into one [`Faq`];
+//! - [`slug`]: the form of ids, and slugs made from any text;
 //! - this module: the validated types the rest of the program uses.
 //!
 //! No Discord types and no matching here.
@@ -10,6 +13,7 @@
 pub mod diagnostic;
 pub mod load;
 pub mod raw;
+pub mod slug;
 
 pub use diagnostic::{Diagnostic, Position, Severity};
 pub use load::{load_dir, parse_file, LoadReport};

@@ -7,7 +7,7 @@
 //! an unknown key (with the known key it was probably meant to be), a
 //! value of the wrong type, a missing key. A key with a problem is left
 //! out of its table, and the rest of the table is still read, so the
-//! validator ([`super::load`]) can report the content problems of the
+//! validator (in [`super::load`]) can report the content problems of the
 //! same entry in the same run. Only a TOML syntax error stops the reading
 //! of a file: nothing after it can be trusted.
 
@@ -464,4 +464,20 @@ pub struct OutEntry {
     pub owner: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reviewed: Option<toml::value::Datetime>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn did_you_mean_finds_case_typos_and_plurals_only() {
+        let keys = || ENTRY_KEYS.iter().copied();
+        assert_eq!(did_you_mean("Question", keys()), Some("question"));
+        assert_eq!(did_you_mean("anwser", keys()), Some("answer"));
+        assert_eq!(did_you_mean("tag", keys()), Some("tags"));
+        assert_eq!(did_you_mean("entries", ["topic", "entry"]), Some("entry"));
+        assert_eq!(did_you_mean("colour", keys()), None);
+        assert_eq!(did_you_mean("x", keys()), None);
+    }
 }
