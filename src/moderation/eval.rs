@@ -1,175 +1,23 @@
 //! `faqbot eval`: how well the matcher does on a set of labelled questions.
 //!
-//! Reads JSON lines (`{"text", "expect": id | [ids] | null}`, the benchmark
-//! format of `shared/bench`), a TOML question table (`[[case]]` with `q`
-//! and `expect` = id, list of ids, or `"none"`), an FAQ folder's
-//! `tests.toml`, or a plain text file of one question per line (unlabelled:
-//! only what the bot would do is counted). The metrics are those of
+//! The questions come from [`crate::moderation::questions`]: JSON lines
+//! (`{"text", "expect": id | [ids] | null}`, the benchmark format of
+//! `shared/bench`), a TOML question table (`[[case]]` with `q` and `expect`
+//! = id, list of ids, or `"none"`), an FAQ folder's `tests.toml`, or a plain
+//! text file of one question per line (unlabelled: only what the bot would
+//! do is counted). The metrics are those of
 //! `shared/bench/README.md`. Each question is ranked once; the decision
 //! rule is then replayed for every threshold of a sweep.
 
-use std::path::Path;
 use std::time::Instant;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::answer::matching::{
     decide, normalize, Decision, Matcher, Outcome, Scored, Thresholds, MAX_SUGGESTIONS,
 };
 use crate::faq::Faq;
-
-/// One question and what the bot should do with it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Case {
-    pub text: String,
-    pub expect: Label,
-}
-
-/// What a question expects.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Label {
-    /// An answer with one of these entries (in scope).
-    Answer(Vec<String>),
-    /// No answer (out of scope).
-    NoAnswer,
-    /// Nothing said (a plain list of questions): only outcomes are counted.
-    Unlabelled,
-}
-
-impl Label {
-    fn from_ids(ids: Option<Vec<String>>) -> Label {
-        ids.map_or(Label::NoAnswer, Label::Answer)
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Expect {
-    One(String),
-    Many(Vec<String>),
-}
-
-#[derive(Deserialize)]
-struct JsonCase {
-    #[serde(alias = "question")]
-    text: String,
-    expect: Option<Expect>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct TomlTable {
-    case: Vec<TomlCase>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct TomlCase {
-    q: String,
-    /// Missing: an unlabelled question.
-    expect: Option<Expect>,
-}
-
-fn expect_ids(e: Option<Expect>) -> Option<Vec<String>> {
-    match e {
-        None => None,
-        Some(Expect::One(s)) if s == "none" => None,
-        Some(Expect::One(s)) => Some(vec![s]),
-        Some(Expect::Many(v)) => Some(v),
-    }
-}
-
-/// How a question file is written, by its name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// `.toml`: a question table, or an FAQ folder's `tests.toml`.
-    Toml,
-    /// `.jsonl`, `.json`: the benchmark's JSON lines.
-    JsonLines,
-    /// Anything else: one question per line, unlabelled.
-    Lines,
-}
-
-impl Kind {
-    pub fn of(path: &Path) -> Kind {
-        match path.extension().and_then(|x| x.to_str()) {
-            Some("toml") => Kind::Toml,
-            Some("jsonl" | "json") => Kind::JsonLines,
-            _ => Kind::Lines,
-        }
-    }
-}
-
-/// Reads a question file (its kind from its name: see [`Kind`]).
-pub fn load_cases(path: &Path) -> Result<Vec<Case>, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-    parse_cases(&text, Kind::of(path), &path.display().to_string())
-}
-
-pub fn parse_cases(text: &str, kind: Kind, source: &str) -> Result<Vec<Case>, String> {
-    if kind == Kind::Lines {
-        return Ok(text
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .map(|l| Case {
-                text: l.to_string(),
-                expect: Label::Unlabelled,
-            })
-            .collect());
-    }
-    if kind == Kind::Toml {
-        let table_error = match toml::from_str::<TomlTable>(text) {
-            Ok(t) => {
-                return Ok(t
-                    .case
-                    .into_iter()
-                    .map(|c| Case {
-                        text: c.q,
-                        expect: match c.expect {
-                            Some(e) => Label::from_ids(expect_ids(Some(e))),
-                            None => Label::Unlabelled,
-                        },
-                    })
-                    .collect())
-            }
-            Err(e) => e,
-        };
-        // An FAQ folder's regression questions (`tests.toml`: `question`
-        // and `expect` per case) are labelled questions too.
-        let (cases, diagnostics) =
-            crate::moderation::regression::parse(text, std::path::Path::new(source), None);
-        if diagnostics.iter().any(|d| d.is_error()) || cases.is_empty() {
-            return Err(format!(
-                "{source}: neither a question table ([[case]] with `q` and `expect`: {}) nor regression questions ([[case]] with `question` and `expect`)",
-                table_error.message().trim_end()
-            ));
-        }
-        return Ok(cases
-            .into_iter()
-            .map(|c| Case {
-                text: c.question,
-                expect: match c.expect {
-                    crate::moderation::regression::Expect::Entry(id) => Label::Answer(vec![id]),
-                    crate::moderation::regression::Expect::NoAnswer => Label::NoAnswer,
-                },
-            })
-            .collect());
-    }
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| {
-            let c: JsonCase =
-                serde_json::from_str(l).map_err(|e| format!("{source}:{}: {e}", i + 1))?;
-            Ok(Case {
-                text: c.text,
-                expect: Label::from_ids(expect_ids(c.expect)),
-            })
-        })
-        .collect()
-}
+pub use crate::moderation::questions::{load_cases, parse_cases, Case, Kind, Label};
 
 /// The metrics of `shared/bench/README.md`, as fractions.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]

@@ -2,7 +2,9 @@
 //! and free of Discord types; the bot and the command line call them.
 //!
 //! - [`check`]: `faqbot check`, the structural checks plus the matcher's.
-//! - [`regression`]: the FAQ folder's regression questions (`tests.toml`).
+//! - [`questions`]: every question file, read one way: question tables,
+//!   JSON lines, plain lists, and the FAQ folder's `tests.toml`.
+//! - [`regression`]: running the FAQ folder's regression questions.
 //! - [`eval`]: `faqbot eval`, accuracy on labelled questions.
 //! - [`diff`]: `faqbot diff`, the questions an FAQ edit routes differently.
 //! - [`report`]: what to improve next, from what people asked.
@@ -17,6 +19,7 @@ pub mod diff;
 pub mod eval;
 pub mod import;
 pub mod learn;
+pub mod questions;
 pub mod regression;
 pub mod reload;
 pub mod report;
