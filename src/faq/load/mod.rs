@@ -13,7 +13,7 @@
 //! ([`assemble`], here): ids are compared across files, broken entries
 //! included, and topics ordered.
 //!
-//! Files are read and parsed on one thread per core (they are independent,
+//! Files are read and parsed in parallel by rayon (they are independent,
 //! and parsing is most of the loading time); the results are then taken in
 //! file-name order, so diagnostics and entries come out as if read one by
 //! one.
@@ -26,8 +26,9 @@ pub use parse::{parse_file, FileDraft};
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+
+use rayon::prelude::*;
 
 use self::parse::{parse_partial, Partial};
 use super::diagnostic::{Diagnostic, LineIndex, Position};
@@ -155,43 +156,11 @@ type Located = Partial<Position>;
 /// one problem that stopped its reading.
 type FileResult = Result<(Located, Vec<Diagnostic>), Diagnostic>;
 
-/// Reads and parses every file, on as many threads as there are cores (the
-/// files are independent; parsing is most of the loading time). Results
-/// come back in the order of `paths`, whatever thread did the work.
+/// Reads and parses every file, spread over the cores by rayon (the files
+/// are independent; parsing is most of the loading time). Results come
+/// back in the order of `paths`, whatever thread did the work.
 fn read_and_parse_all(paths: &[PathBuf]) -> Vec<FileResult> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(paths.len());
-    let next = AtomicUsize::new(0);
-    // Each worker takes the next file not yet taken, so one big file does
-    // not leave the other threads idle.
-    let work = || {
-        let mut done = Vec::new();
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(path) = paths.get(i) else {
-                return done;
-            };
-            done.push((i, read_and_parse(path)));
-        }
-    };
-    let mut done = std::thread::scope(|s| {
-        // If a thread cannot be started, the others (and this one) do its
-        // share.
-        let helpers: Vec<_> = (1..threads)
-            .filter_map(|_| std::thread::Builder::new().spawn_scoped(s, work).ok())
-            .collect();
-        let mut done = work();
-        for helper in helpers {
-            match helper.join() {
-                Ok(mut d) => done.append(&mut d),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-        done
-    });
-    done.sort_unstable_by_key(|(i, _)| *i);
-    done.into_iter().map(|(_, result)| result).collect()
+    paths.par_iter().map(|p| read_and_parse(p)).collect()
 }
 
 fn read_and_parse(path: &Path) -> FileResult {
