@@ -6,24 +6,43 @@ use std::io::{self, BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use super::output::{out, outln};
+use anyhow::Context;
+
+use super::load::model_failed;
+use super::output::{out, outln, Failure};
+use crate::answer::engine::build_matcher;
 use crate::answer::matching::Matcher;
 use crate::answer::reply::{
     read_turn, topic_menu_text, topic_questions_text, topics_json_list, Offer, Reply, Turn,
 };
+use crate::cli::config::Config;
 use crate::faq::Faq;
 
-pub(super) fn cmd_ask(faq: &Faq, matcher: &Matcher, json: bool, words: &[String]) -> ExitCode {
+/// `faqbot ask`: the question given in `words`, else one per line of
+/// standard input, answered from `faq` with the config's matcher;
+/// `explain` first shows how the given question was read (on stderr).
+pub(super) fn cmd_ask(
+    faq: &Faq,
+    config: &Config,
+    json: bool,
+    explain: bool,
+    words: &[String],
+) -> anyhow::Result<ExitCode> {
+    let matcher =
+        build_matcher(faq, &config.matching, config.scoring).map_err(|e| model_failed(&e))?;
     if !words.is_empty() {
         let question = words.join(" ");
+        if explain {
+            print_explanation(faq, &matcher, &question);
+        }
         let (reply_text, _) = answer_one(
             faq,
-            matcher,
+            &matcher,
             &question,
             if json { Style::Json } else { Style::Text },
         );
-        out!("{reply_text}");
-        return ExitCode::SUCCESS;
+        out!("{reply_text}")?;
+        return Ok(ExitCode::SUCCESS);
     }
     let stdin = io::stdin();
     let interactive = stdin.is_terminal() && !json;
@@ -51,8 +70,9 @@ pub(super) fn cmd_ask(faq: &Faq, matcher: &Matcher, json: bool, words: &[String]
             Ok(0) => break,
             Ok(_) => {}
             Err(e) => {
-                eprintln!("faqbot: cannot read standard input: {e}");
-                return ExitCode::FAILURE;
+                return Err(
+                    Failure::new(format!("faqbot: cannot read standard input: {e}")).into(),
+                );
             }
         }
         line_no += 1;
@@ -84,10 +104,7 @@ pub(super) fn cmd_ask(faq: &Faq, matcher: &Matcher, json: bool, words: &[String]
                     score: 1.0,
                     matched: &entry.question,
                 };
-                match style {
-                    Style::Line => format!("{}\n", picked.to_line()),
-                    _ => picked.to_text(faq),
-                }
+                render(&picked, faq, &question, style)
             }
             Turn::Topic(t) => {
                 offer = Offer::Questions(t);
@@ -101,20 +118,16 @@ pub(super) fn cmd_ask(faq: &Faq, matcher: &Matcher, json: bool, words: &[String]
                 }
             }
             Turn::Ask => {
-                let (reply, next) = answer_one(faq, matcher, &question, style);
+                let (reply, next) = answer_one(faq, &matcher, &question, style);
                 offer = next;
                 reply
             }
         };
-        if let Err(e) = out.write_all(reply.as_bytes()).and_then(|()| out.flush()) {
-            if e.kind() == io::ErrorKind::BrokenPipe {
-                return ExitCode::SUCCESS;
-            }
-            eprintln!("faqbot: cannot write the answer: {e}");
-            return ExitCode::FAILURE;
-        }
+        out.write_all(reply.as_bytes())
+            .and_then(|()| out.flush())
+            .context("cannot write the answer")?;
     }
-    ExitCode::SUCCESS
+    Ok(ExitCode::SUCCESS)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -146,25 +159,31 @@ fn answer_one(faq: &Faq, matcher: &Matcher, question: &str, style: Style) -> (St
         "question handled"
     );
     tracing::debug!(question, "question text");
-    let text = match style {
+    (render(&reply, faq, question, style), Offer::of(&m.decision))
+}
+
+/// A reply as `style` prints it, newline-ended.
+fn render(reply: &Reply, faq: &Faq, question: &str, style: Style) -> String {
+    match style {
         Style::Text => reply.to_text(faq),
         Style::Line => format!("{}\n", reply.to_line()),
         Style::Json => format!("{}\n", reply.to_json(question)),
-    };
-    (text, Offer::of(&m.decision))
+    }
 }
 
-pub(super) fn cmd_topics(faq: &Faq, json: bool) -> ExitCode {
+/// `faqbot topics`: the topic menu, as text or JSON.
+pub(super) fn cmd_topics(faq: &Faq, json: bool) -> anyhow::Result<ExitCode> {
     if json {
         let v = serde_json::json!({ "topics": topics_json_list(&faq.topics, Some(faq)) });
-        outln!("{v}");
+        outln!("{v}")?;
     } else {
-        out!("{}", topic_menu_text(faq));
+        out!("{}", topic_menu_text(faq))?;
     }
-    ExitCode::SUCCESS
+    Ok(ExitCode::SUCCESS)
 }
+
 /// `ask --explain`: how the question was read and what scored, on stderr.
-pub(super) fn print_explanation(faq: &Faq, matcher: &Matcher, question: &str) {
+fn print_explanation(faq: &Faq, matcher: &Matcher, question: &str) {
     eprint!(
         "{}",
         crate::answer::why::Why::new(faq, matcher, question).to_text()

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use super::load::model_failed;
-use super::output::{outln, EXIT_USAGE};
+use super::output::{outln, Failure};
 use crate::answer::engine::build_matcher;
 use crate::answer::matching::Thresholds;
 use crate::cli::config::Config;
@@ -22,21 +22,19 @@ pub(super) struct EvalFlags {
     pub(super) details: Option<PathBuf>,
 }
 
-pub(super) fn cmd_eval(faq: &Faq, config: &Config, queries: &Path, flags: &EvalFlags) -> ExitCode {
+/// `faqbot eval`: the config's matcher on the questions in `queries`.
+pub(super) fn cmd_eval(
+    faq: &Faq,
+    config: &Config,
+    queries: &Path,
+    flags: &EvalFlags,
+) -> anyhow::Result<ExitCode> {
     let (json, sweep, show_misses) = (flags.json, flags.sweep, flags.misses);
-    let cases = match eval::load_cases(queries) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("faqbot: {e}");
-            return ExitCode::from(EXIT_USAGE);
-        }
-    };
+    let cases = eval::load_cases(queries).map_err(|e| Failure::usage(format!("faqbot: {e}")))?;
     let t = config.matching.thresholds();
     let built = Instant::now();
-    let matcher = match build_matcher(faq, &config.matching, config.scoring) {
-        Ok(m) => m,
-        Err(e) => return model_failed(&e),
-    };
+    let matcher =
+        build_matcher(faq, &config.matching, config.scoring).map_err(|e| model_failed(&e))?;
     let build_ms = built.elapsed().as_secs_f64() * 1000.0;
     let (ranked, qps) = eval::rank_all(&matcher, &cases);
     let m = eval::metrics(faq, &cases, &ranked, t);
@@ -64,7 +62,7 @@ pub(super) fn cmd_eval(faq: &Faq, config: &Config, queries: &Path, flags: &EvalF
             "index_build_ms": build_ms,
             "sweep": points.iter().map(|(a, m)| serde_json::json!({"answer": a, "metrics": m})).collect::<Vec<_>>(),
         });
-        outln!("{v}");
+        outln!("{v}")?;
     } else {
         let pct = |x: f64| format!("{:5.1}%", x * 100.0);
         let unlabelled = if m.n_unlabelled > 0 {
@@ -79,14 +77,14 @@ pub(super) fn cmd_eval(faq: &Faq, config: &Config, queries: &Path, flags: &EvalF
             m.n_in_scope,
             m.n_oos,
             faq.entries.len()
-        );
+        )?;
         outln!(
             "thresholds: answer {:.3}, margin {:.3}, suggest {:.3} (others {:.3})",
             t.answer,
             t.margin,
             t.suggest,
             t.suggest_others
-        );
+        )?;
         if m.n_unlabelled > 0 {
             let [a, s, f] = m.unlabelled_outcomes;
             let share = |n: usize| pct(n as f64 / m.n_unlabelled as f64);
@@ -95,20 +93,20 @@ pub(super) fn cmd_eval(faq: &Faq, config: &Config, queries: &Path, flags: &EvalF
                 share(a),
                 share(s),
                 share(f)
-            );
+            )?;
         }
         let labelled = m.n_in_scope + m.n_oos > 0;
         if labelled {
-            outln!("  answered right          {}", pct(m.answer_acc));
-            outln!("  answered wrong          {}", pct(m.wrong_answer));
+            outln!("  answered right          {}", pct(m.answer_acc))?;
+            outln!("  answered wrong          {}", pct(m.wrong_answer))?;
             outln!(
                 "  right entry shown       {}  (in the answer or the suggestions shown)",
                 pct(m.top3_recall_shown)
-            );
-            outln!("  right entry in top 3    {}", pct(m.top3_recall));
-            outln!("  out-of-scope answered   {}", pct(m.oos_false_answer));
-            outln!("  combined accuracy       {}", pct(m.combined_acc));
-            outln!("  balanced accuracy       {}", pct(m.balanced_acc));
+            )?;
+            outln!("  right entry in top 3    {}", pct(m.top3_recall))?;
+            outln!("  out-of-scope answered   {}", pct(m.oos_false_answer))?;
+            outln!("  combined accuracy       {}", pct(m.combined_acc))?;
+            outln!("  balanced accuracy       {}", pct(m.balanced_acc))?;
             outln!(
             "  outcomes in scope: {} answer, {} suggest, {} fallback; out of scope: {} answer, {} suggest, {} fallback",
             m.in_scope_outcomes[0],
@@ -117,9 +115,9 @@ pub(super) fn cmd_eval(faq: &Faq, config: &Config, queries: &Path, flags: &EvalF
             m.oos_outcomes[0],
             m.oos_outcomes[1],
             m.oos_outcomes[2]
-        );
+        )?;
         }
-        outln!("  speed: {qps:.0} questions/second (one thread); index built in {build_ms:.1} ms");
+        outln!("  speed: {qps:.0} questions/second (one thread); index built in {build_ms:.1} ms")?;
         if matcher.semantic().is_some() {
             // A question the words settle skips the model (see
             // `matching::fusion`): its best entry has no semantic score.
@@ -130,12 +128,12 @@ pub(super) fn cmd_eval(faq: &Faq, config: &Config, queries: &Path, flags: &EvalF
             outln!(
                 "  semantic stage: on; {skipped} of {} questions settled by words alone (model skipped)",
                 cases.len()
-            );
+            )?;
         } else {
-            outln!("  semantic stage: off (words only)");
+            outln!("  semantic stage: off (words only)")?;
         }
         if sweep {
-            outln!("\nanswer  right  wrong  shown  oos-ans  combined  balanced");
+            outln!("\nanswer  right  wrong  shown  oos-ans  combined  balanced")?;
             for (a, m) in &points {
                 outln!(
                     "{a:6.3} {} {} {} {}   {}    {}",
@@ -145,7 +143,7 @@ pub(super) fn cmd_eval(faq: &Faq, config: &Config, queries: &Path, flags: &EvalF
                     pct(m.oos_false_answer),
                     pct(m.combined_acc),
                     pct(m.balanced_acc)
-                );
+                )?;
             }
         }
     }
@@ -159,10 +157,8 @@ pub(super) fn cmd_eval(faq: &Faq, config: &Config, queries: &Path, flags: &EvalF
             .iter()
             .map(|v| format!("{v}\n"))
             .collect();
-        if let Err(e) = std::fs::write(path, lines) {
-            eprintln!("faqbot: cannot write {}: {e}", path.display());
-            return ExitCode::FAILURE;
-        }
+        std::fs::write(path, lines)
+            .map_err(|e| Failure::new(format!("faqbot: cannot write {}: {e}", path.display())))?;
     }
-    ExitCode::SUCCESS
+    Ok(ExitCode::SUCCESS)
 }

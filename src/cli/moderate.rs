@@ -5,25 +5,37 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use super::args::InputFormat;
 use super::load::{load_faq, model_failed};
-use super::output::{out, outln, EXIT_USAGE};
+use super::output::{out, outln, Failure};
+use crate::answer::engine::Engine;
 use crate::answer::text::plural;
 use crate::cli::config::Config;
 use crate::faq::diagnostic;
-use crate::moderation::check::check_dir;
-use crate::moderation::import::{import, Format};
+use crate::moderation::check::{check_dir, CheckReport, Options};
+use crate::moderation::import::{import, import_add, Format};
+use crate::moderation::report::{Limits, Proposal, Report};
 
-pub(super) fn cmd_check(
-    dir: &Path,
-    strict: bool,
-    options: crate::moderation::check::Options,
-) -> ExitCode {
-    let crate::moderation::check::CheckReport {
+/// What `check` checks with: the config's matcher, and entries reviewed
+/// longer ago than `review_after_days` are warned about (0: never).
+fn check_options(config: &Config, review_after_days: u32) -> Options {
+    Options {
+        matching: config.matching.clone(),
+        params: config.scoring,
+        review_after_days,
+        today: None,
+    }
+}
+
+/// `faqbot check`: every problem in the folder, then a summary line; fails
+/// on an error, or with `strict` on a warning too.
+pub(super) fn cmd_check(dir: &Path, strict: bool, config: &Config) -> anyhow::Result<ExitCode> {
+    let CheckReport {
         load: report,
         cases,
-    } = check_dir(dir, options);
+    } = check_dir(dir, check_options(config, config.review_after_days));
     for d in &report.diagnostics {
-        outln!("{d}");
+        outln!("{d}")?;
     }
     let (errors, warnings) = diagnostic::summary(&report.diagnostics);
     // What the files hold, broken or not: an error does not hide the rest.
@@ -40,14 +52,16 @@ pub(super) fn cmd_check(
         plural(report.files),
         plural(errors),
         plural(warnings)
-    );
-    if errors > 0 || (strict && warnings > 0) {
+    )?;
+    Ok(if errors > 0 || (strict && warnings > 0) {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
-    }
+    })
 }
 
+/// `faqbot diff`: the questions OLD and NEW route differently, from both
+/// folders' regression questions, the `files` and the `recorded` ones.
 pub(super) fn cmd_diff(
     old_dir: &Path,
     new_dir: &Path,
@@ -55,27 +69,26 @@ pub(super) fn cmd_diff(
     recorded: Vec<String>,
     json: bool,
     config: &Config,
-) -> ExitCode {
-    let (Some(old_faq), Some(new_faq)) = (load_faq(old_dir), load_faq(new_dir)) else {
-        return ExitCode::FAILURE;
+) -> anyhow::Result<ExitCode> {
+    let (old_faq, new_faq) = match (load_faq(old_dir), load_faq(new_dir)) {
+        (Ok(old), Ok(new)) => (old, new),
+        // Both folders' problems are said, not only the first's.
+        (Err(old), Err(new)) => return Err(Failure::new(format!("{old}\n{new}")).into()),
+        (Err(e), Ok(_)) | (Ok(_), Err(e)) => return Err(e.into()),
     };
     let mut questions = crate::moderation::diff::regression_questions(&[old_dir, new_dir]);
     for file in files {
-        match crate::moderation::diff::read_questions(file) {
-            Ok(mut more) => questions.append(&mut more),
-            Err(e) => {
-                eprintln!("faqbot: {e}");
-                return ExitCode::from(EXIT_USAGE);
-            }
-        }
+        let mut more = crate::moderation::diff::read_questions(file)
+            .map_err(|e| Failure::usage(format!("faqbot: {e}")))?;
+        questions.append(&mut more);
     }
     questions.extend(recorded);
     let (old, new) = match (
-        crate::answer::engine::Engine::new(old_faq, &config.engine()),
-        crate::answer::engine::Engine::new(new_faq, &config.engine()),
+        Engine::new(old_faq, &config.engine()),
+        Engine::new(new_faq, &config.engine()),
     ) {
         (Ok(old), Ok(new)) => (old, new),
-        (Err(e), _) | (_, Err(e)) => return model_failed(&e),
+        (Err(e), _) | (_, Err(e)) => return Err(model_failed(&e).into()),
     };
     let diff = crate::moderation::diff::replay(&old, &new, questions.iter().map(String::as_str));
     if json {
@@ -97,32 +110,35 @@ pub(super) fn cmd_diff(
                 "changed": diff.changes.len(),
                 "changes": changes,
             })
-        );
+        )?;
     } else {
         for c in &diff.changes {
-            outln!("{c}");
+            outln!("{c}")?;
         }
-        outln!("{}", diff.summary());
+        outln!("{}", diff.summary())?;
     }
-    ExitCode::SUCCESS
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `--since 7d` as a Unix time: now minus the duration; a bad duration
-/// is said and is a usage error.
-fn since_unix(since: &str) -> Result<i64, ExitCode> {
+/// is a usage error.
+fn since_unix(since: &str) -> Result<i64, Failure> {
     let span = humantime::parse_duration(since).map_err(|e| {
-        eprintln!("faqbot: --since {since}: {e}; write it like 7d, 24h or 2weeks");
-        ExitCode::from(EXIT_USAGE)
+        Failure::usage(format!(
+            "faqbot: --since {since}: {e}; write it like 7d, 24h or 2weeks"
+        ))
     })?;
     Ok(crate::store::now_unix().saturating_sub(i64::try_from(span.as_secs()).unwrap_or(i64::MAX)))
 }
 
-/// Opens the store's database for reading; a failure is said.
-fn open_store(path: &Path) -> Result<crate::store::Reader, ExitCode> {
-    crate::store::Reader::open(path).map_err(|e| {
-        eprintln!("faqbot: {e}");
-        ExitCode::FAILURE
-    })
+/// Opens the store's database for reading.
+fn open_store(path: &Path) -> Result<crate::store::Reader, Failure> {
+    crate::store::Reader::open(path).map_err(|e| Failure::new(format!("faqbot: {e}")))
+}
+
+/// A failure reading the store's database at `path`.
+fn read_failed(path: &Path, e: impl std::fmt::Display) -> Failure {
+    Failure::new(format!("faqbot: {}: {e}", path.display()))
 }
 
 /// The questions recorded in the store since `since`, for `diff`; none
@@ -132,7 +148,7 @@ pub(super) fn recorded_questions(
     since: &str,
     store: Option<PathBuf>,
     config: &Config,
-) -> Result<Vec<String>, ExitCode> {
+) -> Result<Vec<String>, Failure> {
     let from = since_unix(since)?;
     let explicit = store.is_some();
     let path = store.unwrap_or_else(|| config.store.path.clone());
@@ -142,79 +158,73 @@ pub(super) fn recorded_questions(
     let reader = open_store(&path)?;
     Ok(reader
         .questions_since(from)
-        .map_err(|e| {
-            eprintln!("faqbot: {}: {e}", path.display());
-            ExitCode::FAILURE
-        })?
+        .map_err(|e| read_failed(&path, e))?
         .into_iter()
         .map(|q| q.text)
         .collect())
 }
 
 /// The report over the store's questions since `since` (a duration such
-/// as `7d`), for `report` and `learn`; on failure the message is printed
-/// and the exit code returned.
+/// as `7d`), for `report` and `learn`.
 pub(super) fn learned(
     dir: &Path,
     since: &str,
     store: Option<PathBuf>,
     min_picks: usize,
     config: &Config,
-) -> Result<crate::moderation::report::Report, ExitCode> {
+) -> Result<Report, Failure> {
     let from = since_unix(since)?;
     let path = store.unwrap_or_else(|| config.store.path.clone());
     if path.as_os_str().is_empty() {
-        eprintln!("faqbot: the store is off (`[store] path = \"\"`); give one with --store FILE");
-        return Err(ExitCode::from(EXIT_USAGE));
+        return Err(Failure::usage(
+            "faqbot: the store is off (`[store] path = \"\"`); give one with --store FILE",
+        ));
     }
     if !path.exists() {
-        eprintln!(
+        return Err(Failure::new(format!(
             "faqbot: {}: no store yet; `faqbot run` records questions there (`[store] path`), or pass --store FILE",
             path.display()
-        );
-        return Err(ExitCode::FAILURE);
+        )));
     }
     let reader = open_store(&path)?;
-    let (asked, votes) = crate::moderation::report::read_store(&reader, from).map_err(|e| {
-        eprintln!("faqbot: {}: {e}", path.display());
-        ExitCode::FAILURE
-    })?;
-    let faq = load_faq(dir).ok_or(ExitCode::FAILURE)?;
-    let engine =
-        crate::answer::engine::Engine::new(faq, &config.engine()).map_err(|e| model_failed(&e))?;
-    let limits = crate::moderation::report::Limits {
+    let (asked, votes) =
+        crate::moderation::report::read_store(&reader, from).map_err(|e| read_failed(&path, e))?;
+    let faq = load_faq(dir)?;
+    let engine = Engine::new(faq, &config.engine()).map_err(|e| model_failed(&e))?;
+    let limits = Limits {
         min_picks: min_picks.max(1),
-        ..crate::moderation::report::Limits::default()
+        ..Limits::default()
     };
     Ok(crate::moderation::report::build(
         &engine, &asked, &votes, limits,
     ))
 }
 
+/// `faqbot report`: the report, as text or JSON.
+pub(super) fn cmd_report(report: &Report, json: bool) -> anyhow::Result<ExitCode> {
+    if json {
+        outln!("{}", serde_json::to_string(report).unwrap_or_default())?;
+    } else {
+        out!("{}", report.to_text())?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `faqbot learn`: the proposed alternatives as TOML, or with `apply`
+/// written into the FAQ files if the folder still passes `check`.
 pub(super) fn cmd_learn(
     dir: &Path,
-    proposals: &[crate::moderation::report::Proposal],
+    proposals: &[Proposal],
     apply: bool,
     config: &Config,
-) -> ExitCode {
+) -> anyhow::Result<ExitCode> {
+    let failed = |e: String| Failure::new(format!("faqbot: {e}"));
     if !apply {
-        return match crate::moderation::learn::to_toml(dir, proposals) {
-            Ok(text) => {
-                out!("{text}");
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("faqbot: {e}");
-                ExitCode::FAILURE
-            }
-        };
+        let text = crate::moderation::learn::to_toml(dir, proposals).map_err(failed)?;
+        out!("{text}")?;
+        return Ok(ExitCode::SUCCESS);
     }
-    let options = crate::moderation::check::Options {
-        matching: config.matching.clone(),
-        params: config.scoring,
-        review_after_days: 0,
-        today: None,
-    };
+    let options = check_options(config, 0);
     // Every check and the regression questions must still pass.
     let validate = |dir: &Path| -> Vec<String> {
         check_dir(dir, options.clone())
@@ -225,71 +235,66 @@ pub(super) fn cmd_learn(
             .map(ToString::to_string)
             .collect()
     };
-    match crate::moderation::learn::apply(dir, proposals, validate) {
-        Ok(applied) if applied.is_empty() => {
-            outln!("nothing to learn: no new alternatives");
-            ExitCode::SUCCESS
-        }
-        Ok(applied) => {
-            for a in &applied {
-                outln!(
-                    "{}: added {} alternative{}",
-                    a.file.display(),
-                    a.added,
-                    plural(a.added)
-                );
-            }
-            outln!("the FAQ passes `faqbot check {}`", dir.display());
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("faqbot: {e}");
-            ExitCode::FAILURE
-        }
+    let applied = crate::moderation::learn::apply(dir, proposals, validate).map_err(failed)?;
+    if applied.is_empty() {
+        outln!("nothing to learn: no new alternatives")?;
+        return Ok(ExitCode::SUCCESS);
     }
+    for a in &applied {
+        outln!(
+            "{}: added {} alternative{}",
+            a.file.display(),
+            a.added,
+            plural(a.added)
+        )?;
+    }
+    outln!("the FAQ passes `faqbot check {}`", dir.display())?;
+    Ok(ExitCode::SUCCESS)
 }
+
+/// `faqbot import`: FAQ topic files written into `out` from `file`, read
+/// as `format` or as its name tells; with `add`, after the FAQ already
+/// there.
 pub(super) fn cmd_import(
     file: &Path,
-    format: Format,
+    format: Option<InputFormat>,
     out: &Path,
     force: bool,
     add: bool,
-) -> ExitCode {
+) -> anyhow::Result<ExitCode> {
+    let format = match format {
+        Some(InputFormat::Jsonl) => Format::JsonLines,
+        Some(InputFormat::Csv) => Format::Csv,
+        None => Format::from_path(file),
+    };
     let imported = if add {
-        crate::moderation::import::import_add(file, format, out)
+        import_add(file, format, out)
     } else {
         import(file, format, out, force)
     };
-    match imported {
-        Ok(done) => {
-            for w in &done.warnings {
-                eprintln!("{w}");
-            }
-            outln!(
-                "wrote {} entries in {} topic files to {}; check them with `faqbot check {}`",
-                done.entries,
-                done.files.len(),
-                out.display(),
-                out.display()
-            );
-            if let Some(previous) = &done.previous {
-                outln!(
-                    "the folder that was there is kept, whole, at {}",
-                    previous.display()
-                );
-            }
-            ExitCode::SUCCESS
-        }
-        Err(errors) => {
-            for e in &errors {
-                eprintln!("{e}");
-            }
-            eprintln!(
-                "faqbot: nothing was written ({} error{})",
-                errors.len(),
-                plural(errors.len())
-            );
-            ExitCode::FAILURE
-        }
+    let done = imported.map_err(|mut errors| {
+        let n = errors.len();
+        errors.push(format!(
+            "faqbot: nothing was written ({n} error{})",
+            plural(n)
+        ));
+        Failure::new(errors.join("\n"))
+    })?;
+    for w in &done.warnings {
+        eprintln!("{w}");
     }
+    outln!(
+        "wrote {} entries in {} topic files to {}; check them with `faqbot check {}`",
+        done.entries,
+        done.files.len(),
+        out.display(),
+        out.display()
+    )?;
+    if let Some(previous) = &done.previous {
+        outln!(
+            "the folder that was there is kept, whole, at {}",
+            previous.display()
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -5,35 +5,20 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use super::load::faq_failed;
-use super::output::EXIT_USAGE;
+use super::output::Failure;
 use crate::cli::config::Config;
 
-pub(super) fn cmd_run(dir: &Path, config: &Config) -> ExitCode {
-    let token = match crate::discord::config::Token::from_env(&config.discord.token_env) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("faqbot: {e}");
-            return ExitCode::from(EXIT_USAGE);
-        }
-    };
-    let engine = match crate::answer::engine::Engine::load(dir, &config.engine()) {
-        Ok(e) => e,
-        Err(errors) => {
-            faq_failed(dir, &errors);
-            return ExitCode::FAILURE;
-        }
-    };
+/// `faqbot run`: the bot on the FAQ in `dir`, until it is stopped.
+pub(super) fn cmd_run(dir: &Path, config: &Config) -> anyhow::Result<ExitCode> {
+    let token = crate::discord::config::Token::from_env(&config.discord.token_env)
+        .map_err(|e| Failure::usage(format!("faqbot: {e}")))?;
+    let engine = crate::answer::engine::Engine::load(dir, &config.engine())
+        .map_err(|errors| faq_failed(dir, &errors))?;
     tracing::info!(entries = engine.faq.entries.len(), topics = engine.faq.topics.len(), faq = %dir.display(), "FAQ loaded");
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("faqbot: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
+        .map_err(|e| Failure::new(format!("faqbot: cannot start the async runtime: {e}")))?;
     let settings = config.discord.clone();
     // Held here, so that it is dropped (writing what is queued) after the
     // runtime has stopped, not on one of its threads.
@@ -50,16 +35,13 @@ pub(super) fn cmd_run(dir: &Path, config: &Config) -> ExitCode {
     ));
     drop(runtime);
     drop(store);
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!(
-                "faqbot: {}",
-                crate::discord::explain_failure(&e, &config.discord)
-            );
-            ExitCode::FAILURE
-        }
-    }
+    result.map_err(|e| {
+        Failure::new(format!(
+            "faqbot: {}",
+            crate::discord::explain_failure(&e, &config.discord)
+        ))
+    })?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Completes on Ctrl-C or SIGTERM.
