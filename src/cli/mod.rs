@@ -5,18 +5,18 @@
 //!
 //! `args` is the command line's shape, and [`run`] sends each command to
 //! its body: `ask` for the terminal asker, `moderate` and `eval` for
-//! whoever edits the FAQ, `run` for the Discord bot. Each body returns its
+//! whoever edits the FAQ, `bot` for the Discord bot. Each body returns its
 //! exit code, or an error that [`run`] says once on stderr (`output`).
 
 mod args;
 mod ask;
+mod bot;
 pub mod config;
 mod eval;
 mod load;
 pub mod logging;
 mod moderate;
 mod output;
-mod run;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -85,7 +85,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             let report = moderate::learned(&dir, &since, from.store, from.min_picks, &config)?;
             moderate::cmd_learn(&dir, &report.proposals, apply, &config)
         }
-        Command::Run { faq } => run::cmd_run(&faq_dir(faq), &config),
+        Command::Run { faq } => bot::cmd_run(&faq_dir(faq), &config),
         Command::Import {
             file,
             out,
