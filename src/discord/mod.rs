@@ -1,9 +1,15 @@
 //! The Discord bot: the only module that knows serenity.
 //!
-//! - [`view`]: what the bot shows, as plain data cut to Discord's limits;
+//! - [`config`]: the `[discord]` settings and the token;
+//! - [`route`]: the bot's decisions, pure: an event, the engine and the
+//!   bot's memory (cooldowns, "answered just above", Why?) in, actions out;
+//! - [`handler`]: serenity's events read into route's, and its actions
+//!   performed;
+//! - [`rest`]: every reply sent, with 429s waited out;
+//! - [`view`]: what the bot shows, as plain data cut to Discord's limits,
+//!   and the custom ids its buttons and menus carry;
 //! - [`build`]: views -> serenity builders, every one with no pings;
-//! - [`handler`]: events in (commands, autocomplete, components,
-//!   messages), views out, with cooldowns and "answered just above";
+//! - [`moderator`]: who is a moderator, the refusal, the deferred reply;
 //! - [`reload`]: `/faq-reload`, the FAQ watcher, and their reports to the
 //!   moderator log channel;
 //! - [`stats`]: `/faq-stats`, the moderators' summary read from the store;

@@ -8,7 +8,8 @@
 //! - [`semantic`]: the sentence-embedding model and the phrasings' vectors;
 //! - [`fusion`]: the fuzzy and semantic scores combined into one;
 //! - this module: the decision between answering, suggesting and falling
-//!   back to the topic menu, with its [`Thresholds`].
+//!   back to the topic menu, with its [`Thresholds`], and its [`Outcome`]
+//!   (the one name for answer / suggest / fallback).
 
 pub mod english;
 pub mod fusion;
