@@ -14,6 +14,7 @@ use std::path::Path;
 
 use crate::answer::engine::Engine;
 use crate::answer::matching::normalize::normalize;
+use crate::moderation::questions::{self, QuestionsError};
 use crate::moderation::regression::{self, Route, RouteKind};
 
 /// One question whose route differs between the two versions.
@@ -121,11 +122,11 @@ pub fn regression_questions(dirs: &[&Path]) -> Vec<String> {
         .collect()
 }
 
-/// Questions from a file, read as `eval` reads them ([`crate::moderation::eval::load_cases`]:
+/// Questions from a file, read as `eval` reads them ([`questions::load_cases`]:
 /// a question table or regression file, JSON lines, or one question per
 /// line); only the questions matter here.
-pub fn read_questions(path: &Path) -> Result<Vec<String>, String> {
-    let cases = crate::moderation::eval::load_cases(path)?;
+pub fn read_questions(path: &Path) -> Result<Vec<String>, QuestionsError> {
+    let cases = questions::load_cases(path)?;
     Ok(cases.into_iter().map(|c| c.text).collect())
 }
 

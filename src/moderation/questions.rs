@@ -140,16 +140,33 @@ impl Kind {
     }
 }
 
+/// Why a question file cannot be read; each names the file (and the line).
+#[derive(Debug, thiserror::Error)]
+pub enum QuestionsError {
+    #[error("{file}: cannot read: {error}")]
+    Read { file: String, error: std::io::Error },
+    #[error("{file}:{line}: {error}")]
+    Line {
+        file: String,
+        line: usize,
+        error: serde_json::Error,
+    },
+    #[error("{file}: neither a question table ([[case]] with `q` and `expect`: {table_error}) nor regression questions ([[case]] with `question` and `expect`)")]
+    NotQuestions { file: String, table_error: String },
+}
+
 /// Reads a question file (its kind from its name: see [`Kind`]): what
 /// `eval` scores and `diff` replays.
-pub fn load_cases(path: &Path) -> Result<Vec<Case>, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+pub fn load_cases(path: &Path) -> Result<Vec<Case>, QuestionsError> {
+    let text = std::fs::read_to_string(path).map_err(|e| QuestionsError::Read {
+        file: path.display().to_string(),
+        error: e,
+    })?;
     parse_cases(&text, Kind::of(path), &path.display().to_string())
 }
 
 /// Parses a question file's text of `kind` (`source` names it in errors).
-pub fn parse_cases(text: &str, kind: Kind, source: &str) -> Result<Vec<Case>, String> {
+pub fn parse_cases(text: &str, kind: Kind, source: &str) -> Result<Vec<Case>, QuestionsError> {
     if kind == Kind::Lines {
         return Ok(text
             .lines()
@@ -182,10 +199,10 @@ pub fn parse_cases(text: &str, kind: Kind, source: &str) -> Result<Vec<Case>, St
         // and `expect` per case) are labelled questions too.
         let (cases, diagnostics) = parse_regression(text, Path::new(source), None);
         if diagnostics.iter().any(|d| d.is_error()) || cases.is_empty() {
-            return Err(format!(
-                "{source}: neither a question table ([[case]] with `q` and `expect`: {}) nor regression questions ([[case]] with `question` and `expect`)",
-                table_error.message().trim_end()
-            ));
+            return Err(QuestionsError::NotQuestions {
+                file: source.to_string(),
+                table_error: table_error.message().trim_end().to_string(),
+            });
         }
         return Ok(cases
             .into_iter()
@@ -202,8 +219,11 @@ pub fn parse_cases(text: &str, kind: Kind, source: &str) -> Result<Vec<Case>, St
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
         .map(|(i, l)| {
-            let c: JsonCase =
-                serde_json::from_str(l).map_err(|e| format!("{source}:{}: {e}", i + 1))?;
+            let c: JsonCase = serde_json::from_str(l).map_err(|e| QuestionsError::Line {
+                file: source.to_string(),
+                line: i + 1,
+                error: e,
+            })?;
             Ok(Case {
                 text: c.text,
                 expect: Label::from_ids(expect_ids(c.expect)),
