@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use faqbot::answer::matching::{Matcher, Thresholds};
 use faqbot::faq::{load_dir, Faq};
-use faqbot::moderation::eval::load_cases;
+use faqbot::moderation::questions::load_cases;
 
 #[path = "../tests/it/support/synthetic.rs"]
 mod synthetic;

@@ -41,7 +41,7 @@ fn main() -> ExitCode {
         eprintln!("{}: not a valid FAQ", dir.display());
         return ExitCode::FAILURE;
     };
-    let cases = match faqbot::moderation::eval::load_cases(&queries) {
+    let cases = match faqbot::moderation::questions::load_cases(&queries) {
         Ok(cases) if !cases.is_empty() => cases,
         Ok(_) => {
             eprintln!("{}: no questions", queries.display());

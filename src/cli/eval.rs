@@ -30,7 +30,8 @@ pub(super) fn cmd_eval(
     flags: &EvalFlags,
 ) -> anyhow::Result<ExitCode> {
     let (json, sweep, show_misses) = (flags.json, flags.sweep, flags.misses);
-    let cases = eval::load_cases(queries).map_err(|e| Failure::usage(format!("faqbot: {e}")))?;
+    let cases = crate::moderation::questions::load_cases(queries)
+        .map_err(|e| Failure::usage(format!("faqbot: {e}")))?;
     let t = config.matching.thresholds();
     let built = Instant::now();
     let matcher =

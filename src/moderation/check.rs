@@ -17,7 +17,7 @@ use crate::answer::matching::normalize::normalize;
 use crate::answer::matching::{Index, Params, Thresholds};
 use crate::faq::load::Origin;
 use crate::faq::{load_dir, Diagnostic, LoadReport};
-use crate::moderation::regression;
+use crate::moderation::{questions, regression};
 
 /// Two entries are confusable when one of them, asked with its own
 /// phrasing, is not answered: another entry scores within the answer
@@ -74,7 +74,7 @@ pub fn check_dir(dir: &Path, options: Options) -> CheckReport {
             let stale = review_warnings(faq, &report.origins, options.review_after_days, today);
             report.diagnostics.extend(stale);
         }
-        if let Some((valid, mut problems)) = regression::load(dir, Some(faq)) {
+        if let Some((valid, mut problems)) = questions::load_regression(dir, Some(faq)) {
             let matcher = match build_matcher(faq, &options.matching, options.params) {
                 Ok(m) => m,
                 Err(e) => {
@@ -86,14 +86,14 @@ pub fn check_dir(dir: &Path, options: Options) -> CheckReport {
                 }
             };
             let failures = regression::run(&valid, faq, &matcher);
-            let path = dir.join(regression::FILE);
+            let path = dir.join(questions::FILE);
             problems.extend(failures.iter().map(|f| f.diagnostic(&path)));
             // In the file's order, as a moderator reads it.
             problems.sort_by_key(|d| d.pos);
             report.diagnostics.extend(problems);
             cases = Some((valid.len(), failures.len()));
         }
-    } else if let Some((_, problems)) = regression::load(dir, None) {
+    } else if let Some((_, problems)) = questions::load_regression(dir, None) {
         // The FAQ has errors, so the cases cannot run; their own problems
         // are still worth showing in the same pass.
         report.diagnostics.extend(problems);

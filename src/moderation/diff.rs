@@ -15,7 +15,7 @@ use std::path::Path;
 use crate::answer::engine::Engine;
 use crate::answer::matching::normalize::normalize;
 use crate::moderation::questions::{self, QuestionsError};
-use crate::moderation::regression::{self, Route, RouteKind};
+use crate::moderation::regression::{Route, RouteKind};
 
 /// One question whose route differs between the two versions.
 #[derive(Debug, Clone)]
@@ -117,7 +117,7 @@ pub fn replay<'a>(
 /// unreadable ones add nothing.
 pub fn regression_questions(dirs: &[&Path]) -> Vec<String> {
     dirs.iter()
-        .filter_map(|dir| regression::load(dir, None))
+        .filter_map(|dir| questions::load_regression(dir, None))
         .flat_map(|(cases, _)| cases.into_iter().map(|c| c.question))
         .collect()
 }

@@ -17,7 +17,7 @@ use crate::answer::matching::{
     decide, normalize, Decision, Matcher, Outcome, Scored, Thresholds, MAX_SUGGESTIONS,
 };
 use crate::faq::Faq;
-pub use crate::moderation::questions::{load_cases, parse_cases, Case, Kind, Label};
+use crate::moderation::questions::{Case, Label};
 
 /// The metrics of `shared/bench/README.md`, as fractions.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]

@@ -21,9 +21,7 @@ use std::path::Path;
 
 use crate::answer::matching::{Decision, Match, Matcher};
 use crate::faq::{Diagnostic, Faq};
-pub use crate::moderation::questions::{
-    load_regression as load, Expect, RegressionCase as Case, FILE,
-};
+use crate::moderation::questions::{Expect, RegressionCase};
 
 /// Where a question went: the answer, the suggestions, or the topic menu,
 /// with the best score. Two routes are equal when the asker would see the
@@ -94,7 +92,7 @@ impl fmt::Display for Route {
 /// A case that did not get what it expects.
 #[derive(Debug, Clone)]
 pub struct Failure {
-    pub case: Case,
+    pub case: RegressionCase,
     pub got: Route,
 }
 
@@ -112,7 +110,7 @@ impl Failure {
 }
 
 /// Runs every case; returns those that failed.
-pub fn run(cases: &[Case], faq: &Faq, matcher: &Matcher) -> Vec<Failure> {
+pub fn run(cases: &[RegressionCase], faq: &Faq, matcher: &Matcher) -> Vec<Failure> {
     cases
         .iter()
         .filter_map(|case| {

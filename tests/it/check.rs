@@ -74,13 +74,14 @@ fn bundled_faq_passes_check_without_warnings() {
 fn bundled_faq_runs_its_regression_questions() {
     let out = run(&["check", "faq"]);
     let text = stdout(&out);
-    let (cases, problems) = faqbot::moderation::regression::load(&crate::root().join("faq"), None)
-        .expect("the bundled FAQ has tests.toml");
+    let (cases, problems) =
+        faqbot::moderation::questions::load_regression(&crate::root().join("faq"), None)
+            .expect("the bundled FAQ has tests.toml");
     assert!(problems.is_empty(), "{problems:?}");
     assert!(cases.len() >= 40, "{} cases", cases.len());
     let off_topic = cases
         .iter()
-        .filter(|c| c.expect == faqbot::moderation::regression::Expect::NoAnswer)
+        .filter(|c| c.expect == faqbot::moderation::questions::Expect::NoAnswer)
         .count();
     assert!(off_topic >= 10, "{off_topic} off-topic cases");
     assert!(

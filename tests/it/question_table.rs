@@ -11,7 +11,7 @@
 //! questions are *answered* outright with a right entry, and how few are
 //! answered with a wrong one.
 
-use faqbot::moderation::eval::Label;
+use faqbot::moderation::questions::Label;
 use serde_json::Value;
 
 use crate::{root, run_with_stdin, stderr, stdout};
@@ -26,8 +26,9 @@ const MAX_WRONG_ANSWERS: usize = 1;
 
 #[test]
 fn question_table_hit_rate() {
-    let cases = faqbot::moderation::eval::load_cases(&root().join("tests/data/questions.toml"))
-        .expect("question table");
+    let cases =
+        faqbot::moderation::questions::load_cases(&root().join("tests/data/questions.toml"))
+            .expect("question table");
     let in_scope = cases
         .iter()
         .filter(|c| matches!(c.expect, Label::Answer(_)))
