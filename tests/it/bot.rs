@@ -1,7 +1,7 @@
 //! End-to-end tests of the Discord bot: faqbot's real serenity client,
 //! started by `faqbot::discord::run` exactly as `faqbot run` starts it
 //! (only the proxy address differs), against the fake Discord of
-//! [`crate::fake_discord`]. They fail if the bot stops answering, drops the
+//! [`crate::support::fake_discord`]. They fail if the bot stops answering, drops the
 //! source section, or pings anyone. One test ([`start_bot_direct`]) runs
 //! the bot with no proxy, through serenity's ratelimiter, against the fake
 //! as `https://discord.com`.
@@ -19,12 +19,12 @@ use serde_json::{json, Value};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::fake_discord::{
+use crate::root;
+use crate::support::fake_discord::{
     autocomplete, bot_user, component, focused_option, message, message_command, slash_command,
     string_option, user, Failure, FakeDiscord, Request, CHANNEL_ID, DEFAULT_TIMEOUT, GUILD_ID,
     USER_ID,
 };
-use crate::root;
 
 pub(crate) const OTHER_USER: u64 = 1_100_000_000_000_000_301;
 /// Shaped like a token; the fake takes any.
@@ -220,7 +220,10 @@ pub(crate) async fn interact(fake: &FakeDiscord, payload: Value) -> Request {
 
 /// A guild message from `author` that mentions the bot.
 pub(crate) fn mention(question: &str, author: u64) -> Value {
-    let content = format!("<@{}> {question}", crate::fake_discord::BOT_USER_ID);
+    let content = format!(
+        "<@{}> {question}",
+        crate::support::fake_discord::BOT_USER_ID
+    );
     message(
         &content,
         author,
@@ -1426,7 +1429,9 @@ async fn the_faqbot_binary_runs_against_the_fake_and_never_logs_the_token() {
     );
     assert!(logged.contains("latency_us"), "{logged}");
     assert!(
-        logged.contains(&faqbot::discord::invite_url(crate::fake_discord::APP_ID)),
+        logged.contains(&faqbot::discord::invite_url(
+            crate::support::fake_discord::APP_ID
+        )),
         "the invite URL is logged at start:\n{logged}"
     );
     for secret in [token, "s3cr3t-t0ken-that-must-never-be-logged", "Gx7Yzq"] {

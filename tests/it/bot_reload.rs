@@ -12,12 +12,12 @@ use crate::bot::{
     ask_slash, assert_no_pings, content, deferred_private_reply, interact, start_bot_with,
     start_bot_with_config,
 };
-use crate::fake_discord::{
-    slash_command, with_member_rights, FakeDiscord, Request, CHANNEL_ID, DEFAULT_TIMEOUT, GUILD_ID,
-    USER_ID,
-};
 use crate::reload::{
     with_penguins, FaqCopy, EDITED_FILE, PENGUIN_ANSWER, PENGUIN_ID, PENGUIN_QUESTION,
+};
+use crate::support::fake_discord::{
+    slash_command, with_member_rights, FakeDiscord, Request, CHANNEL_ID, DEFAULT_TIMEOUT, GUILD_ID,
+    USER_ID,
 };
 
 const MOD_LOG: u64 = 1_100_000_000_000_000_250;

@@ -18,11 +18,11 @@ use crate::bot::{
     ask_slash, assert_every_body_has_no_pings, assert_no_pings, content, deferred_private_reply,
     interact, mention, say, start_bot_with, start_bot_with_store, Running, OTHER_USER,
 };
-use crate::fake_discord::{
+use crate::root;
+use crate::support::fake_discord::{
     component, message, slash_command, user, with_member_rights, FakeDiscord, Request, CHANNEL_ID,
     GUILD_ID, USER_ID,
 };
-use crate::root;
 
 const HELP_CHANNEL: u64 = CHANNEL_ID + 1;
 const DM_CHANNEL: u64 = CHANNEL_ID + 7;

@@ -7,7 +7,6 @@ mod bot_store;
 mod check;
 mod cli;
 mod diff;
-mod fake_discord;
 mod fake_discord_selftest;
 mod learn;
 mod properties;

@@ -1,3 +1,5 @@
-//! What the integration tests share: fixtures built in code.
+//! What the integration tests share: fixtures built in code and the fake
+//! Discord the bot tests run against.
 
+pub mod fake_discord;
 pub mod synthetic;
