@@ -8,12 +8,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::bot::{
-    ask_slash, assert_no_pings, content, deferred_private_reply, interact, start_bot_with,
-    start_bot_with_config,
-};
 use crate::reload::{
     with_penguins, FaqCopy, EDITED_FILE, PENGUIN_ANSWER, PENGUIN_ID, PENGUIN_QUESTION,
+};
+use crate::support::bot::{
+    ask_slash, assert_no_pings, content, deferred_private_reply, interact, start_bot_with,
+    start_bot_with_config, store_off,
 };
 use crate::support::fake_discord::{
     slash_command, with_member_rights, FakeDiscord, Request, CHANNEL_ID, DEFAULT_TIMEOUT, GUILD_ID,
@@ -60,7 +60,7 @@ async fn a_broken_edit_is_reported_to_moderators_and_the_fix_answers_within_two_
     // hold on a loaded machine.
     let mut config = faqbot::cli::config::Config::default();
     config.matching.semantic = false;
-    let bot = start_bot_with_config(&faq.dir, &config, crate::bot::store_off(), |s| {
+    let bot = start_bot_with_config(&faq.dir, &config, store_off(), |s| {
         s.mod_log_channel = Some(MOD_LOG)
     })
     .await;

@@ -14,11 +14,11 @@ use std::time::{Duration, Instant};
 use faqbot::store::{self, Options, Outcome, Question, Reader, Store, Trigger, Via};
 use serde_json::{json, Value};
 
-use crate::bot::{
+use crate::root;
+use crate::support::bot::{
     ask_slash, assert_every_body_has_no_pings, assert_no_pings, content, deferred_private_reply,
     interact, mention, say, start_bot_with, start_bot_with_store, Running, OTHER_USER,
 };
-use crate::root;
 use crate::support::fake_discord::{
     component, message, slash_command, user, with_member_rights, FakeDiscord, Request, CHANNEL_ID,
     GUILD_ID, USER_ID,
