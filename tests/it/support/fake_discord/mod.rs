@@ -220,25 +220,9 @@ impl FakeDiscord {
             tls = Some(side);
             // Requests tell the two sides apart by this extension.
             let app = app.clone().layer(axum::Extension(Transport::Tls));
-            let mut stop = shared.shutdown.subscribe();
-            servers.push(tokio::spawn(async move {
-                let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
-                    stopped(&mut stop).await;
-                });
-                if let Err(err) = serve.await {
-                    eprintln!("fake Discord TLS server error: {err}");
-                }
-            }));
+            servers.push(serve(listener, app, &shared, "TLS server"));
         }
-        let mut stop = shared.shutdown.subscribe();
-        servers.push(tokio::spawn(async move {
-            let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
-                stopped(&mut stop).await;
-            });
-            if let Err(err) = serve.await {
-                eprintln!("fake Discord server error: {err}");
-            }
-        }));
+        servers.push(serve(listener, app, &shared, "server"));
         Self {
             shared,
             servers,
@@ -576,6 +560,23 @@ impl Shared {
     fn gateway_url(&self) -> String {
         format!("ws://{}/gateway", self.addr)
     }
+}
+
+/// Serves `app` on `listener` until the fake shuts down.
+fn serve<L>(listener: L, app: Router, shared: &Shared, what: &'static str) -> JoinHandle<()>
+where
+    L: axum::serve::Listener,
+    L::Addr: std::fmt::Debug,
+{
+    let mut stop = shared.shutdown.subscribe();
+    tokio::spawn(async move {
+        let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+            stopped(&mut stop).await;
+        });
+        if let Err(err) = serve.await {
+            eprintln!("fake Discord {what} error: {err}");
+        }
+    })
 }
 
 async fn stopped(rx: &mut watch::Receiver<bool>) {

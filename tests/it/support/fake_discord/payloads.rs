@@ -27,24 +27,23 @@ pub fn check_event(event: &str, data: &Value) -> Result<(), String> {
         return Ok(());
     }
     let concrete = match event {
-        "INTERACTION_CREATE" => serde_json::from_value::<serenity::all::Interaction>(data.clone())
-            .err()
-            .map(|e| format!("as Interaction: {e}")),
-        "MESSAGE_CREATE" => serde_json::from_value::<serenity::all::Message>(data.clone())
-            .err()
-            .map(|e| format!("as Message: {e}")),
-        "READY" => serde_json::from_value::<serenity::all::Ready>(data.clone())
-            .err()
-            .map(|e| format!("as Ready: {e}")),
-        "GUILD_CREATE" => serde_json::from_value::<serenity::all::Guild>(data.clone())
-            .err()
-            .map(|e| format!("as Guild: {e}")),
+        "INTERACTION_CREATE" => error_as::<serenity::all::Interaction>(data, "Interaction"),
+        "MESSAGE_CREATE" => error_as::<serenity::all::Message>(data, "Message"),
+        "READY" => error_as::<serenity::all::Ready>(data, "Ready"),
+        "GUILD_CREATE" => error_as::<serenity::all::Guild>(data, "Guild"),
         _ => None,
     };
     Err(format!(
         "serenity would parse {event} as Event::Unknown and run no handler{}",
         concrete.map(|c| format!(" ({c})")).unwrap_or_default()
     ))
+}
+
+/// Why `data` is not a `T` (named `what`), if it is not.
+fn error_as<T: serde::de::DeserializeOwned>(data: &Value, what: &str) -> Option<String> {
+    serde_json::from_value::<T>(data.clone())
+        .err()
+        .map(|e| format!("as {what}: {e}"))
 }
 
 /// A user object.
@@ -231,8 +230,9 @@ pub fn autocomplete(
     channel_id: u64,
     guild_id: Option<u64>,
 ) -> Value {
-    let data = json!({"id": command_id(name), "name": name, "type": 1, "options": options});
-    Value::Object(interaction_base(4, data, user_id, channel_id, guild_id))
+    let mut ix = slash_command(name, options, user_id, channel_id, guild_id);
+    ix["type"] = json!(4);
+    ix
 }
 
 /// `INTERACTION_CREATE` for the message context-menu command
