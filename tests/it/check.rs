@@ -2,7 +2,7 @@
 //! fixture states what check must report in `# expect:` comments; the test
 //! holds check to exactly that list: every problem, nothing more.
 
-use crate::support::command::faqbot;
+use crate::support::command::{assert_exit, faqbot};
 use crate::{fixtures, stdout};
 
 /// The `# expect:` lines of every file in a fixture directory.
@@ -189,13 +189,10 @@ fn ask_refuses_a_broken_faq_and_says_how_to_find_out_more() {
     let out = faqbot(["ask", "--faq", "many-errors", "anything"])
         .current_dir(fixtures())
         .run();
-    assert_eq!(out.status.code(), Some(1));
-    let err = crate::stderr(&out);
-    assert!(
-        err.contains(
-            "many-errors/01-first.toml:16:1: error: entry `typo-in-key`: unknown field `anwser`"
-        ),
-        "{err}"
+    let err = assert_exit(
+        &out,
+        1,
+        "many-errors/01-first.toml:16:1: error: entry `typo-in-key`: unknown field `anwser`",
     );
     assert!(err.contains("faqbot check many-errors"), "{err}");
 }

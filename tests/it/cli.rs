@@ -6,7 +6,7 @@ use serde_json::Value;
 use std::path::Path;
 use std::process::Output;
 
-use crate::support::command::faqbot;
+use crate::support::command::{assert_exit, faqbot};
 use crate::support::files::{file_names, write_file};
 use crate::{stderr, stdout};
 
@@ -229,8 +229,7 @@ fn import_writes_files_that_pass_check_and_refuses_to_overwrite() {
     assert_eq!(v["id"], "how-do-i-reset-my-password", "{v}");
     // A second import into the same directory is refused.
     let again = import(&csv, &out_dir, &[]);
-    assert_eq!(again.status.code(), Some(1));
-    assert!(stderr(&again).contains("--force"), "{}", stderr(&again));
+    assert_exit(&again, 1, "--force");
 }
 
 #[test]
@@ -243,9 +242,7 @@ fn import_of_bad_rows_reports_each_and_writes_nothing() {
     );
     let out_dir = dir.path().join("out");
     let out = import(&input, &out_dir, &[]);
-    assert_eq!(out.status.code(), Some(1));
-    let err = stderr(&out);
-    assert!(err.contains("in.jsonl:1: error: missing `answer`"), "{err}");
+    let err = assert_exit(&out, 1, "in.jsonl:1: error: missing `answer`");
     assert!(
         err.contains("in.jsonl:2: error: not a valid JSON row: unknown field `colour`"),
         "{err}"
@@ -301,38 +298,22 @@ fn a_bad_config_file_is_a_clear_error() {
         "[matching]\nanswer = 0.5\nthreshold = 2\n",
     );
     let out = faqbot(["--config"]).arg(&config).args(["ask", "hi"]).run();
-    assert_eq!(out.status.code(), Some(2));
-    let err = stderr(&out);
-    assert!(
-        err.contains("c.toml:3:1: error: unknown field `threshold`"),
-        "{err}"
-    );
+    assert_exit(&out, 2, "c.toml:3:1: error: unknown field `threshold`");
     let missing = faqbot(["--config", "/nonexistent/faqbot.toml", "topics"]).run();
-    assert_eq!(missing.status.code(), Some(2));
-    assert!(
-        stderr(&missing).contains("cannot read the config file"),
-        "{}",
-        stderr(&missing)
-    );
+    assert_exit(&missing, 2, "cannot read the config file");
 }
 
 #[test]
 fn run_without_a_valid_token_is_a_clear_error_that_names_the_variable() {
     let missing = faqbot(["run"]).env_remove("DISCORD_TOKEN").run();
-    assert_eq!(missing.status.code(), Some(2));
-    assert!(
-        stderr(&missing).contains("DISCORD_TOKEN is not set"),
-        "{}",
-        stderr(&missing)
-    );
+    assert_exit(&missing, 2, "DISCORD_TOKEN is not set");
 
     let secret = "not a token but secret-ish";
     let malformed = faqbot(["run"]).env("DISCORD_TOKEN", secret).run();
-    assert_eq!(malformed.status.code(), Some(2));
-    let err = stderr(&malformed);
-    assert!(
-        err.contains("DISCORD_TOKEN does not look like a bot token"),
-        "{err}"
+    let err = assert_exit(
+        &malformed,
+        2,
+        "DISCORD_TOKEN does not look like a bot token",
     );
     assert!(!err.contains(secret), "the value is never echoed: {err}");
 
@@ -348,12 +329,7 @@ fn run_without_a_valid_token_is_a_clear_error_that_names_the_variable() {
         .arg("run")
         .env_remove("MY_BOT_TOKEN")
         .run();
-    assert_eq!(named.status.code(), Some(2));
-    assert!(
-        stderr(&named).contains("MY_BOT_TOKEN is not set"),
-        "{}",
-        stderr(&named)
-    );
+    assert_exit(&named, 2, "MY_BOT_TOKEN is not set");
 }
 
 #[test]
@@ -584,12 +560,7 @@ fn import_add_puts_new_topics_after_the_existing_ones() {
         "question,answer,topic\nAnother?,Yes.,Office visits\n",
     );
     let out = import(&clash, &faq_dir, &["--add"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("error: topic `Office visits` is already in"),
-        "{}",
-        stderr(&out)
-    );
+    assert_exit(&out, 1, "error: topic `Office visits` is already in");
     let after = file_names(&faq_dir);
     let mut expected = before.clone();
     expected.push("08-office-visits.toml".into());

@@ -1,7 +1,7 @@
 //! `faqbot diff` on two fixture folders: it prints exactly the questions
 //! whose route changes, old → new with scores, then the count.
 
-use crate::support::command::faqbot;
+use crate::support::command::{assert_exit, faqbot};
 use crate::{fixtures, stdout};
 
 #[test]
@@ -49,6 +49,5 @@ fn diff_refuses_an_unreadable_questions_file() {
     ])
     .current_dir(fixtures())
     .run();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(crate::stderr(&out).contains("no-such-file.txt: cannot read"));
+    assert_exit(&out, 2, "no-such-file.txt: cannot read");
 }

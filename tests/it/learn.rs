@@ -12,7 +12,7 @@ use faqbot::answer::engine::Engine;
 use faqbot::cli::config::Config;
 use faqbot::store::{Options, Pick, Question, Store, Trigger, Via, Vote};
 
-use crate::support::command::{faqbot, TestCommand};
+use crate::support::command::{assert_exit, faqbot, TestCommand};
 use crate::{root, stdout};
 
 /// The question askers keep asking in other words, and the entry they
@@ -259,10 +259,7 @@ fn report_without_a_store_says_where_it_looked_and_what_to_do() {
         .arg("--store")
         .arg(&missing)
         .run();
-    assert_eq!(out.status.code(), Some(1));
-    let err = crate::stderr(&out);
-    assert!(err.contains("none.db: no store yet"), "{err}");
+    assert_exit(&out, 1, "none.db: no store yet");
     let bad = faqbot_in(tmp.path(), ["report", "--since", "7x"]).run();
-    assert_eq!(bad.status.code(), Some(2));
-    assert!(crate::stderr(&bad).contains("write it like 7d"));
+    assert_exit(&bad, 2, "write it like 7d");
 }

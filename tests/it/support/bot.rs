@@ -188,6 +188,28 @@ pub(crate) fn content(body: &Value) -> &str {
     body["content"].as_str().unwrap_or("")
 }
 
+/// The data of the bot's private reply (flags 64) in the callback `cb`,
+/// and its text.
+#[track_caller]
+pub(crate) fn private_reply(cb: &Request) -> (&Value, &str) {
+    let data = &cb.body["data"];
+    assert_eq!(data["flags"], 64, "private: {data}");
+    (data, content(data))
+}
+
+/// A moderator command refused to someone who is not one: at once and
+/// privately.
+#[track_caller]
+pub(crate) fn assert_refused_to_non_moderators(cb: &Request) {
+    assert_eq!(cb.body["type"], 4, "{}", cb.body);
+    assert_eq!(cb.body["data"]["flags"], 64, "privately: {}", cb.body);
+    assert!(
+        content(&cb.body["data"]).contains("Only moderators"),
+        "{}",
+        cb.body
+    );
+}
+
 /// Sends a moderator command that answers privately in two steps (a
 /// deferred response, then the text edited into it: reloading or reading
 /// the store can take longer than Discord's 3 s) and returns that text.
@@ -380,6 +402,15 @@ pub(crate) fn sent_on(fake: &FakeDiscord, from: usize, route: &Route) -> Vec<Req
         .skip(from)
         .filter(|r| route.matches(r))
         .collect()
+}
+
+/// A retry came no sooner than the 429's `retry_after` said.
+#[track_caller]
+pub(crate) fn assert_waited_out(waited: Duration, retry_after: Duration) {
+    assert!(
+        waited >= retry_after,
+        "retried after {waited:?}, before retry-after ({retry_after:?})"
+    );
 }
 
 /// The retries of one route after `from`: the statuses, and the time

@@ -118,3 +118,13 @@ where
 {
     TestCommand::new().args(args)
 }
+
+/// `out` exited with `code` and its stderr says `says`; returns that
+/// stderr for more checks.
+#[track_caller]
+pub fn assert_exit(out: &Output, code: i32, says: &str) -> String {
+    let err = crate::stderr(out);
+    assert_eq!(out.status.code(), Some(code), "{err}");
+    assert!(err.contains(says), "{err}");
+    err
+}
