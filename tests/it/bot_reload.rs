@@ -41,6 +41,16 @@ async fn answer_to(fake: &FakeDiscord, question: &str) -> Option<String> {
         .map(str::to_string)
 }
 
+/// The bot's answer to [`PENGUIN_QUESTION`], and whether it is the
+/// penguin entry's.
+async fn penguin_answer(fake: &FakeDiscord) -> (bool, Option<String>) {
+    let answer = answer_to(fake, PENGUIN_QUESTION).await;
+    let answered = answer
+        .as_deref()
+        .is_some_and(|a| a.contains(PENGUIN_ANSWER));
+    (answered, answer)
+}
+
 #[track_caller]
 fn assert_still_answers_from_the_bundled_faq(answer: Option<&str>) {
     assert!(
@@ -88,11 +98,9 @@ async fn a_broken_edit_is_reported_to_moderators_and_the_fix_answers_within_two_
     assert_no_pings(&report.body);
     // After the report too: still the last good FAQ, without the new entry.
     assert_still_answers_from_the_bundled_faq(answer_to(fake, known).await.as_deref());
-    let penguins = answer_to(fake, PENGUIN_QUESTION).await;
+    let (penguins_answered, penguins) = penguin_answer(fake).await;
     assert!(
-        !penguins
-            .as_deref()
-            .is_some_and(|a| a.contains(PENGUIN_ANSWER)),
+        !penguins_answered,
         "the broken entry must not be answered: {penguins:?}"
     );
 
@@ -120,13 +128,8 @@ async fn a_broken_edit_is_reported_to_moderators_and_the_fix_answers_within_two_
         took <= Duration::from_secs(2),
         "reported {took:?} after the fix"
     );
-    let penguins = answer_to(fake, PENGUIN_QUESTION).await;
-    assert!(
-        penguins
-            .as_deref()
-            .is_some_and(|a| a.contains(PENGUIN_ANSWER)),
-        "the new entry answers: {penguins:?}"
-    );
+    let (penguins_answered, penguins) = penguin_answer(fake).await;
+    assert!(penguins_answered, "the new entry answers: {penguins:?}");
     println!("fix saved -> new entry answered: {:?}", fixed_at.elapsed());
     assert!(
         fixed_at.elapsed() <= Duration::from_secs(2),
@@ -187,11 +190,9 @@ async fn faq_reload_is_refused_privately_to_members_who_are_not_moderators() {
     }
     // Nothing reloaded: the new entry is unknown, and moderators were not
     // told of any reload.
-    let penguins = answer_to(fake, PENGUIN_QUESTION).await;
+    let (penguins_answered, penguins) = penguin_answer(fake).await;
     assert!(
-        !penguins
-            .as_deref()
-            .is_some_and(|a| a.contains(PENGUIN_ANSWER)),
+        !penguins_answered,
         "a refused reload must not reload: {penguins:?}"
     );
     fake.ensure_no_request_from(from, is_mod_log_post, Duration::from_millis(300))
@@ -220,13 +221,8 @@ async fn faq_reload_by_a_moderator_reports_privately_and_in_the_mod_log() {
         .expect("the mod log hears of it too");
     assert_eq!(content(&logged.body), report);
     assert_no_pings(&logged.body);
-    let penguins = answer_to(fake, PENGUIN_QUESTION).await;
-    assert!(
-        penguins
-            .as_deref()
-            .is_some_and(|a| a.contains(PENGUIN_ANSWER)),
-        "{penguins:?}"
-    );
+    let (penguins_answered, penguins) = penguin_answer(fake).await;
+    assert!(penguins_answered, "{penguins:?}");
 
     // By Manage Server: a broken edit, reported with file and line; the
     // last good FAQ (with the new entry) keeps answering.
@@ -243,11 +239,6 @@ async fn faq_reload_by_a_moderator_reports_privately_and_in_the_mod_log() {
         )),
         "{report}"
     );
-    let penguins = answer_to(fake, PENGUIN_QUESTION).await;
-    assert!(
-        penguins
-            .as_deref()
-            .is_some_and(|a| a.contains(PENGUIN_ANSWER)),
-        "the last good FAQ answers: {penguins:?}"
-    );
+    let (penguins_answered, penguins) = penguin_answer(fake).await;
+    assert!(penguins_answered, "the last good FAQ answers: {penguins:?}");
 }
