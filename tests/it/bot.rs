@@ -1,307 +1,30 @@
-//! End-to-end tests of the Discord bot: faqbot's real serenity client,
-//! started by `faqbot::discord::run` exactly as `faqbot run` starts it
-//! (only the proxy address differs), against the fake Discord of
-//! [`crate::fake_discord`]. They fail if the bot stops answering, drops the
-//! source section, or pings anyone. One test ([`start_bot_direct`]) runs
-//! the bot with no proxy, through serenity's ratelimiter, against the fake
-//! as `https://discord.com`.
+//! End-to-end tests of the Discord bot against the fake Discord of
+//! [`crate::support::fake_discord`], through the harness of
+//! [`crate::support::bot`]. They fail if the bot stops answering, drops the
+//! source section, or pings anyone. One test runs the bot with no proxy,
+//! through serenity's ratelimiter, against the fake as
+//! `https://discord.com`.
 
-use std::future::Future;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use faqbot::answer::engine::Engine;
-use faqbot::cli::config::Config;
-use faqbot::discord::config::{DiscordConfig, Token};
-use faqbot::store::Store;
-use faqbot::store::StoreConfig;
-use serde_json::{json, Value};
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
+use faqbot::discord::config::DiscordConfig;
+use serde_json::json;
 
-use crate::fake_discord::{
-    autocomplete, bot_user, component, focused_option, message, message_command, slash_command,
+use crate::root;
+use crate::support::bot::{
+    ask_into_a_429, ask_slash, assert_answer_embed, assert_every_body_has_no_pings,
+    assert_no_pings, assert_waited_out, content, interact, mention, private_reply, say, sent_on,
+    start_bot, start_bot_direct, start_bot_with, statuses_and_wait, CALLBACK, CHANNEL_MESSAGE,
+    OTHER_USER,
+};
+#[cfg(unix)]
+use crate::support::bot::{binary_config, commands_registered, faqbot_run, sigterm_and_wait};
+use crate::support::fake_discord::{
+    autocomplete, component, focused_option, message, message_command, slash_command,
     string_option, user, Failure, FakeDiscord, Request, CHANNEL_ID, DEFAULT_TIMEOUT, GUILD_ID,
     USER_ID,
 };
-use crate::root;
-
-pub(crate) const OTHER_USER: u64 = 1_100_000_000_000_000_301;
-/// Shaped like a token; the fake takes any.
-const TEST_TOKEN: &str = "MTEwMDAw.test-only.bm90LWEtcmVhbC10b2tlbg";
-
-/// A bot running against a fake Discord; stopped on drop.
-pub(crate) struct Running {
-    pub(crate) fake: FakeDiscord,
-    stop: Option<oneshot::Sender<()>>,
-    task: JoinHandle<Result<(), serenity::Error>>,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        self.task.abort();
-    }
-}
-
-/// The test-friendly settings: commands in [`GUILD_ID`], no cooldowns, REST
-/// through `proxy` (`None`: directly to `https://discord.com`).
-fn test_settings(proxy: Option<String>) -> DiscordConfig {
-    DiscordConfig {
-        proxy,
-        guild_ids: vec![GUILD_ID],
-        user_cooldown_secs: 0,
-        repeat_window_secs: 0,
-        ..DiscordConfig::default()
-    }
-}
-
-/// A shutdown signal for the bot: send (or drop) the sender to stop it.
-fn shutdown_signal() -> (
-    oneshot::Sender<()>,
-    impl Future<Output = ()> + Send + 'static,
-) {
-    let (stop, stopped) = oneshot::channel::<()>();
-    (stop, async move {
-        let _ = stopped.await;
-    })
-}
-
-/// The store as `[store] path = ""` makes it: off.
-pub(crate) fn store_off() -> Arc<Store> {
-    let config = StoreConfig {
-        path: "".into(),
-        ..StoreConfig::default()
-    };
-    Arc::new(Store::from_config(&config))
-}
-
-/// Starts the bot on `faq_dir` with test-friendly settings, changed by
-/// `tweak`, and the store off (so every test here also shows that the
-/// store being off changes nothing in answering); waits until it has
-/// registered its commands.
-pub(crate) async fn start_bot_with(
-    faq_dir: &std::path::Path,
-    tweak: impl FnOnce(&mut DiscordConfig),
-) -> Running {
-    start_bot_with_store(faq_dir, store_off(), tweak).await
-}
-
-/// [`start_bot_with`] recording to `store`.
-pub(crate) async fn start_bot_with_store(
-    faq_dir: &std::path::Path,
-    store: Arc<Store>,
-    tweak: impl FnOnce(&mut DiscordConfig),
-) -> Running {
-    start_bot_with_config(faq_dir, &Config::default(), store, tweak).await
-}
-
-/// [`start_bot_with_store`] with the matcher `config` says.
-pub(crate) async fn start_bot_with_config(
-    faq_dir: &std::path::Path,
-    config: &Config,
-    store: Arc<Store>,
-    tweak: impl FnOnce(&mut DiscordConfig),
-) -> Running {
-    let fake = FakeDiscord::start().await;
-    let engine = Engine::load(faq_dir, &config.engine()).expect("the FAQ loads");
-    let mut settings = test_settings(Some(fake.base_url()));
-    tweak(&mut settings);
-    let token = Token::parse(TEST_TOKEN).expect("token shape");
-    let (stop, shutdown) = shutdown_signal();
-    let task = tokio::spawn(faqbot::discord::run(
-        engine, settings, store, token, shutdown,
-    ));
-    wait_started(fake, stop, task).await
-}
-
-/// Starts the bot on the bundled FAQ with the test-friendly settings and no
-/// proxy: REST goes to `https://discord.com/api/v10` (the fake's TLS side,
-/// see [`FakeDiscord::direct_http`]) through serenity's ratelimiter, as in
-/// production; the gateway is the fake's plain websocket. Waits until it
-/// has registered its commands.
-async fn start_bot_direct() -> Running {
-    let fake = FakeDiscord::start_tls().await;
-    let engine = Engine::load(
-        &root().join("faq"),
-        &faqbot::answer::engine::Settings::default(),
-    )
-    .expect("the FAQ loads");
-    let settings = test_settings(None);
-    let http = fake.direct_http(TEST_TOKEN);
-    let (stop, shutdown) = shutdown_signal();
-    let task = tokio::spawn(faqbot::discord::run_with_http(
-        engine,
-        settings,
-        store_off(),
-        http,
-        shutdown,
-    ));
-    wait_started(fake, stop, task).await
-}
-
-/// Waits until the bot started by `task` is on the fake's gateway and has
-/// registered its guild commands.
-async fn wait_started(
-    fake: FakeDiscord,
-    stop: oneshot::Sender<()>,
-    task: JoinHandle<Result<(), serenity::Error>>,
-) -> Running {
-    fake.wait_until_ready(DEFAULT_TIMEOUT)
-        .await
-        .expect("the bot connects");
-    fake.wait_for(
-        |r| {
-            r.is(
-                "PUT",
-                &format!("/applications/*/guilds/{GUILD_ID}/commands"),
-            )
-        },
-        DEFAULT_TIMEOUT,
-    )
-    .await
-    .expect("the bot registers its commands");
-    Running {
-        fake,
-        stop: Some(stop),
-        task,
-    }
-}
-
-async fn start_bot(tweak: impl FnOnce(&mut DiscordConfig)) -> Running {
-    start_bot_with(&root().join("faq"), tweak).await
-}
-
-/// A message body's text content ("" when it has none).
-pub(crate) fn content(body: &Value) -> &str {
-    body["content"].as_str().unwrap_or("")
-}
-
-/// Sends a moderator command that answers privately in two steps (a
-/// deferred response, then the text edited into it: reloading or reading
-/// the store can take longer than Discord's 3 s) and returns that text.
-pub(crate) async fn deferred_private_reply(
-    fake: &FakeDiscord,
-    payload: Value,
-    timeout: std::time::Duration,
-) -> String {
-    let token = payload["token"].as_str().expect("token").to_string();
-    let from = fake.request_count();
-    let cb = interact(fake, payload).await;
-    assert_eq!(cb.body["type"], 5, "deferred first: {}", cb.body);
-    assert_eq!(cb.body["data"]["flags"], 64, "privately: {}", cb.body);
-    let edit = fake
-        .wait_for_from(
-            from,
-            |r| r.method == "PATCH" && r.path.ends_with(&format!("/{token}/messages/@original")),
-            timeout,
-        )
-        .await
-        .expect("the reply is edited into the deferred response");
-    assert_no_pings(&edit.body);
-    content(&edit.body).to_string()
-}
-
-/// Dispatches an interaction and returns the bot's callback request.
-pub(crate) async fn interact(fake: &FakeDiscord, payload: Value) -> Request {
-    let id = payload["id"].as_str().expect("interaction id").to_string();
-    let from = fake.request_count();
-    fake.dispatch("INTERACTION_CREATE", payload).await;
-    fake.wait_for_from(
-        from,
-        |r| r.is("POST", "/interactions/*/*/callback") && r.segment(1) == Some(id.as_str()),
-        DEFAULT_TIMEOUT,
-    )
-    .await
-    .expect("the bot answers the interaction")
-}
-
-/// A guild message from `author` that mentions the bot.
-pub(crate) fn mention(question: &str, author: u64) -> Value {
-    let content = format!("<@{}> {question}", crate::fake_discord::BOT_USER_ID);
-    message(
-        &content,
-        author,
-        CHANNEL_ID,
-        Some(GUILD_ID),
-        vec![bot_user()],
-        None,
-    )
-}
-
-pub(crate) fn ask_slash(question: &str) -> Value {
-    slash_command(
-        "faq",
-        json!([string_option("question", question)]),
-        USER_ID,
-        CHANNEL_ID,
-        Some(GUILD_ID),
-    )
-}
-
-/// Dispatches a message and returns the bot's message in the channel.
-pub(crate) async fn say(fake: &FakeDiscord, payload: Value) -> Request {
-    let from = fake.request_count();
-    fake.dispatch("MESSAGE_CREATE", payload).await;
-    fake.wait_for_from(
-        from,
-        |r| r.is("POST", "/channels/*/messages"),
-        DEFAULT_TIMEOUT,
-    )
-    .await
-    .expect("the bot replies in the channel")
-}
-
-/// The allowed_mentions of a body: must allow nothing.
-#[track_caller]
-pub(crate) fn assert_no_pings(body: &Value) {
-    let am = if body.get("data").is_some() {
-        &body["data"]["allowed_mentions"]
-    } else {
-        &body["allowed_mentions"]
-    };
-    assert_eq!(
-        am["parse"],
-        json!([]),
-        "allowed_mentions must allow nothing: {body}"
-    );
-    assert_eq!(am["users"], json!([]), "{body}");
-    assert_eq!(am["roles"], json!([]), "{body}");
-    assert_eq!(am["replied_user"], json!(false), "{body}");
-}
-
-/// Every message-bearing request the bot sent forbids every mention.
-#[track_caller]
-pub(crate) fn assert_every_body_has_no_pings(fake: &FakeDiscord) {
-    let mut checked = 0;
-    for r in fake.requests() {
-        let carries_message = (r.is("POST", "/interactions/*/*/callback")
-            && [4, 7].contains(&r.body["type"].as_u64().unwrap_or(0)))
-            || r.is("POST", "/channels/*/messages")
-            || r.method == "PATCH";
-        if carries_message {
-            assert_no_pings(&r.body);
-            checked += 1;
-        }
-    }
-    assert!(checked > 0, "no message bodies were sent");
-}
-
-#[track_caller]
-fn assert_answer_embed(embed: &Value, title_contains: &str, section: &str) {
-    let title = embed["title"].as_str().expect("title");
-    assert!(
-        title.to_lowercase().contains(title_contains),
-        "title {title:?}"
-    );
-    let description = embed["description"].as_str().expect("description");
-    assert!(
-        description.ends_with(&format!("Source: {section}")),
-        "the answer must end with its source section: {description:?}"
-    );
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn registers_the_faq_commands_in_the_configured_guild() {
@@ -455,14 +178,8 @@ async fn autocomplete_lists_questions_and_a_pick_answers_that_entry() {
 async fn unsure_questions_get_suggestion_buttons_and_a_click_answers() {
     let bot = start_bot(|_| {}).await;
     let cb = interact(&bot.fake, ask_slash("embassy protection")).await;
-    let data = &cb.body["data"];
-    assert_eq!(data["flags"], 64, "suggestions are private: {data}");
-    assert!(
-        data["content"]
-            .as_str()
-            .is_some_and(|c| c.starts_with("I'm not sure")),
-        "{data}"
-    );
+    let (data, text) = private_reply(&cb);
+    assert!(text.starts_with("I'm not sure"), "{data}");
     let buttons = data["components"][0]["components"]
         .as_array()
         .expect("a row of buttons");
@@ -497,14 +214,8 @@ async fn unsure_questions_get_suggestion_buttons_and_a_click_answers() {
 async fn nothing_fits_topic_menu_then_questions_then_the_answer() {
     let bot = start_bot(|_| {}).await;
     let cb = interact(&bot.fake, ask_slash("what's a good pizza recipe")).await;
-    let data = &cb.body["data"];
-    assert_eq!(data["flags"], 64, "{data}");
-    assert!(
-        data["content"]
-            .as_str()
-            .is_some_and(|c| c.starts_with("Sorry")),
-        "{data}"
-    );
+    let (data, text) = private_reply(&cb);
+    assert!(text.starts_with("Sorry"), "{data}");
     let select = &data["components"][0]["components"][0];
     assert_eq!(select["type"], 3, "a string select: {select}");
     let options = select["options"].as_array().expect("options");
@@ -766,27 +477,20 @@ async fn a_429_with_retry_after_is_retried_by_serenitys_ratelimiter() {
         "{startup:?}"
     );
 
-    fake.fail_next("POST", "/channels/*/messages", Failure::rate_limited(0.3));
-    let from = fake.request_count();
     let asked = mention("who protects embassies?", USER_ID);
-    fake.dispatch("MESSAGE_CREATE", asked.clone()).await;
-    let answered = fake
-        .wait_for_from(
-            from,
-            |r| r.is("POST", "/channels/*/messages") && r.status == 200,
-            DEFAULT_TIMEOUT,
-        )
-        .await
-        .expect("the ratelimiter retries the answer after the 429");
+    let (from, answered) = ask_into_a_429(
+        fake,
+        &CHANNEL_MESSAGE,
+        0.3,
+        asked.clone(),
+        Some(200),
+        "the ratelimiter retries the answer after the 429",
+    )
+    .await;
 
     // Exactly the 429 and then its retry: the same request, sent again no
     // sooner than retry-after.
-    let posts: Vec<Request> = fake
-        .requests()
-        .into_iter()
-        .skip(from)
-        .filter(|r| r.is("POST", "/channels/*/messages"))
-        .collect();
+    let posts = sent_on(fake, from, &CHANNEL_MESSAGE);
     let statuses: Vec<u16> = posts.iter().map(|r| r.status).collect();
     assert_eq!(statuses, [429, 200], "{posts:?}");
     let (limited, retry) = (&posts[0], &posts[1]);
@@ -795,10 +499,7 @@ async fn a_429_with_retry_after_is_retried_by_serenitys_ratelimiter() {
     assert_eq!(retry.raw_body, limited.raw_body, "the same body, resent");
     assert!(retry.tls && limited.tls);
     let waited = retry.received - limited.received;
-    assert!(
-        waited >= Duration::from_millis(300),
-        "retried after {waited:?}, before retry-after (0.3 s)"
-    );
+    assert_waited_out(waited, Duration::from_millis(300));
     assert!(waited < Duration::from_secs(3), "retried after {waited:?}");
 
     // What the user sees is the answer, as without the 429.
@@ -821,31 +522,6 @@ async fn a_429_with_retry_after_is_retried_by_serenitys_ratelimiter() {
     assert!(failed.is_empty(), "{failed:?}");
 }
 
-/// The retries of one route after `from`: the statuses, and the time
-/// between the 429 and the request after it.
-fn statuses_and_wait(
-    fake: &FakeDiscord,
-    from: usize,
-    method: &str,
-    path: &str,
-) -> (Vec<u16>, Duration) {
-    let sent: Vec<Request> = fake
-        .requests()
-        .into_iter()
-        .skip(from)
-        .filter(|r| r.is(method, path))
-        .collect();
-    let statuses = sent.iter().map(|r| r.status).collect();
-    let waited = match sent.as_slice() {
-        [limited, retry, ..] => {
-            assert_eq!(retry.raw_body, limited.raw_body, "the same body, resent");
-            retry.received - limited.received
-        }
-        _ => Duration::ZERO,
-    };
-    (statuses, waited)
-}
-
 /// Behind `[discord] proxy` serenity's ratelimiter is off: the bot waits
 /// out a 429's Retry-After itself and sends again, for the interaction
 /// callback (within its 3 seconds) and for a reply to a mention.
@@ -854,57 +530,38 @@ async fn behind_the_proxy_a_429_is_retried_after_retry_after() {
     let bot = start_bot(|_| {}).await;
     let fake = &bot.fake;
 
-    fake.fail_next(
-        "POST",
-        "/interactions/*/*/callback",
-        Failure::rate_limited(0.3),
-    );
-    let from = fake.request_count();
-    fake.dispatch("INTERACTION_CREATE", ask_slash("who protects embassies"))
-        .await;
-    let cb = fake
-        .wait_for_from(
-            from,
-            |r| r.is("POST", "/interactions/*/*/callback") && r.status == 204,
-            DEFAULT_TIMEOUT,
-        )
-        .await
-        .expect("the answer is sent again after the 429");
+    let (from, cb) = ask_into_a_429(
+        fake,
+        &CALLBACK,
+        0.3,
+        ask_slash("who protects embassies"),
+        Some(204),
+        "the answer is sent again after the 429",
+    )
+    .await;
     assert_answer_embed(
         &cb.body["data"]["embeds"][0],
         "responsible",
         "Frequently asked questions",
     );
-    let (statuses, waited) = statuses_and_wait(fake, from, "POST", "/interactions/*/*/callback");
+    let (statuses, waited) = statuses_and_wait(fake, from, &CALLBACK);
     assert_eq!(statuses, [429, 204]);
-    assert!(
-        waited >= Duration::from_millis(300),
-        "retried after {waited:?}"
-    );
+    assert_waited_out(waited, Duration::from_millis(300));
     assert!(waited < Duration::from_secs(2), "retried after {waited:?}");
 
-    fake.fail_next("POST", "/channels/*/messages", Failure::rate_limited(0.3));
-    let from = fake.request_count();
-    fake.dispatch(
-        "MESSAGE_CREATE",
+    let (from, answered) = ask_into_a_429(
+        fake,
+        &CHANNEL_MESSAGE,
+        0.3,
         mention("who protects embassies?", USER_ID),
+        Some(200),
+        "the reply is sent again after the 429",
     )
     .await;
-    let answered = fake
-        .wait_for_from(
-            from,
-            |r| r.is("POST", "/channels/*/messages") && r.status == 200,
-            DEFAULT_TIMEOUT,
-        )
-        .await
-        .expect("the reply is sent again after the 429");
     assert!(answered.body["embeds"][0].is_object(), "{answered:?}");
-    let (statuses, waited) = statuses_and_wait(fake, from, "POST", "/channels/*/messages");
+    let (statuses, waited) = statuses_and_wait(fake, from, &CHANNEL_MESSAGE);
     assert_eq!(statuses, [429, 200]);
-    assert!(
-        waited >= Duration::from_millis(300),
-        "retried after {waited:?}"
-    );
+    assert_waited_out(waited, Duration::from_millis(300));
     assert_every_body_has_no_pings(fake);
 }
 
@@ -914,22 +571,15 @@ async fn behind_the_proxy_a_429_is_retried_after_retry_after() {
 async fn a_429_past_the_interaction_deadline_is_given_up_at_once() {
     let bot = start_bot(|_| {}).await;
     let fake = &bot.fake;
-    fake.fail_next(
-        "POST",
-        "/interactions/*/*/callback",
-        Failure::rate_limited(30.0),
-    );
-    let from = fake.request_count();
-    fake.dispatch("INTERACTION_CREATE", ask_slash("who protects embassies"))
-        .await;
-    let limited = fake
-        .wait_for_from(
-            from,
-            |r| r.is("POST", "/interactions/*/*/callback"),
-            DEFAULT_TIMEOUT,
-        )
-        .await
-        .expect("a callback");
+    let (_, limited) = ask_into_a_429(
+        fake,
+        &CALLBACK,
+        30.0,
+        ask_slash("who protects embassies"),
+        None,
+        "a callback",
+    )
+    .await;
     assert_eq!(limited.status, 429);
     fake.ensure_no_request_from(
         limited.index + 1,
@@ -992,14 +642,8 @@ async fn a_cooldown_stops_floods_with_a_polite_private_note() {
     let first = interact(&bot.fake, ask_slash("who protects embassies")).await;
     assert!(first.body["data"]["embeds"][0].is_object());
     let second = interact(&bot.fake, ask_slash("and consulates?")).await;
-    let data = &second.body["data"];
-    assert_eq!(data["flags"], 64, "{data}");
-    assert!(
-        data["content"]
-            .as_str()
-            .is_some_and(|c| c.contains("please wait")),
-        "{data}"
-    );
+    let (data, text) = private_reply(&second);
+    assert!(text.contains("please wait"), "{data}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1158,14 +802,8 @@ async fn a_failed_response_becomes_something_went_wrong() {
         .await
         .expect("the user is told");
     assert_eq!(sorry.status, 204);
-    let data = &sorry.body["data"];
-    assert!(
-        data["content"]
-            .as_str()
-            .is_some_and(|c| c.starts_with("Something went wrong")),
-        "{data}"
-    );
-    assert_eq!(data["flags"], 64);
+    let (data, text) = private_reply(&sorry);
+    assert!(text.starts_with("Something went wrong"), "{data}");
     assert_no_pings(&sorry.body);
     // And the bot goes on answering.
     let cb = interact(&bot.fake, ask_slash("who protects embassies")).await;
@@ -1253,44 +891,6 @@ async fn latency_per_interaction_is_measured() {
     assert_eq!(samples.len(), 60);
 }
 
-/// The shipped binary, exactly as an operator runs it: `faqbot run` with a
-/// A config file in `dir` for the binary: the bundled FAQ, REST through
-/// `fake`, the store in `dir`, and `discord_extra` lines in `[discord]`.
-#[cfg(unix)]
-fn binary_config(
-    dir: &std::path::Path,
-    fake: &FakeDiscord,
-    discord_extra: &str,
-) -> std::path::PathBuf {
-    let config = dir.join("faqbot.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "faq_dir = {:?}\n[discord]\nguild_ids = [{GUILD_ID}]\nproxy = {:?}\n{discord_extra}[store]\npath = {:?}\n",
-            root().join("faq"),
-            fake.base_url(),
-            dir.join("faqbot.db"),
-        ),
-    )
-    .expect("write config");
-    config
-}
-
-/// Sends SIGTERM to `child` and waits up to 10 s for it to exit.
-#[cfg(unix)]
-async fn sigterm_and_wait(child: &mut tokio::process::Child) -> std::process::ExitStatus {
-    let pid = child.id().expect("pid").to_string();
-    let status = std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("kill runs");
-    assert!(status.success());
-    tokio::time::timeout(Duration::from_secs(10), child.wait())
-        .await
-        .expect("it stops within 10 s of SIGTERM")
-        .expect("exit status")
-}
-
 /// While the gateway refuses connections (the bot keeps retrying), SIGTERM
 /// still stops the binary promptly, with the store written.
 #[cfg(unix)]
@@ -1321,18 +921,13 @@ async fn sigterm_stops_the_binary_while_the_gateway_is_unreachable() {
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let config = binary_config(dir.path(), &fake, "");
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_faqbot"))
-        .args(["--config", config.to_str().expect("utf-8 path"), "run"])
-        .env(
-            "DISCORD_TOKEN",
-            "MTEwMDAwMDAwMDAwMDAwMDAx.Gx7Yzq.unreachable-gateway-token-000000",
-        )
-        .stdout(Stdio::null())
-        .env_remove("RUST_LOG")
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("faqbot starts");
+    let mut child = faqbot_run(
+        &config,
+        "MTEwMDAwMDAwMDAwMDAwMDAx.Gx7Yzq.unreachable-gateway-token-000000",
+    )
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("faqbot starts");
     fake.wait_for(
         |r| r.is("GET", "/gateway") || r.is("GET", "/gateway/bot"),
         Duration::from_secs(20),
@@ -1362,6 +957,7 @@ async fn sigterm_stops_the_binary_while_the_gateway_is_unreachable() {
     );
 }
 
+/// The shipped binary, exactly as an operator runs it: `faqbot run` with a
 /// config whose `[discord] proxy` points at the fake and the token in the
 /// environment. It registers its commands, answers, logs one line per
 /// question without ever writing the token (even at debug level), and
@@ -1369,20 +965,14 @@ async fn sigterm_stops_the_binary_while_the_gateway_is_unreachable() {
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_faqbot_binary_runs_against_the_fake_and_never_logs_the_token() {
-    use std::process::Stdio;
-
     let fake = FakeDiscord::start().await;
     let dir = tempfile::tempdir().expect("tempdir");
     let config = binary_config(dir.path(), &fake, "user_cooldown_secs = 0\n");
     let token = "MTEwMDAwMDAwMDAwMDAwMDAx.Gx7Yzq.s3cr3t-t0ken-that-must-never-be-logged";
     let log = dir.path().join("stderr.log");
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_faqbot"))
-        .args(["--config", config.to_str().expect("utf-8 path"), "run"])
-        .env("DISCORD_TOKEN", token)
+    let mut child = faqbot_run(&config, token)
         .env("RUST_LOG", "debug")
-        .stdout(Stdio::null())
         .stderr(std::fs::File::create(&log).expect("log file"))
-        .kill_on_drop(true)
         .spawn()
         .expect("faqbot starts");
 
@@ -1394,17 +984,9 @@ async fn the_faqbot_binary_runs_against_the_fake_and_never_logs_the_token() {
         format!("Bot {token}"),
         "it identifies with the token from the environment"
     );
-    fake.wait_for(
-        |r| {
-            r.is(
-                "PUT",
-                &format!("/applications/*/guilds/{GUILD_ID}/commands"),
-            )
-        },
-        DEFAULT_TIMEOUT,
-    )
-    .await
-    .expect("it registers its commands");
+    commands_registered(&fake)
+        .await
+        .expect("it registers its commands");
     let cb = interact(&fake, ask_slash("can cops just walk into an embassy")).await;
     assert_answer_embed(
         &cb.body["data"]["embeds"][0],
@@ -1426,7 +1008,9 @@ async fn the_faqbot_binary_runs_against_the_fake_and_never_logs_the_token() {
     );
     assert!(logged.contains("latency_us"), "{logged}");
     assert!(
-        logged.contains(&faqbot::discord::invite_url(crate::fake_discord::APP_ID)),
+        logged.contains(&faqbot::discord::invite_url(
+            crate::support::fake_discord::APP_ID
+        )),
         "the invite URL is logged at start:\n{logged}"
     );
     for secret in [token, "s3cr3t-t0ken-that-must-never-be-logged", "Gx7Yzq"] {

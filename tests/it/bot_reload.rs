@@ -8,16 +8,16 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::bot::{
-    ask_slash, assert_no_pings, content, deferred_private_reply, interact, start_bot_with,
-    start_bot_with_config,
-};
-use crate::fake_discord::{
-    slash_command, with_member_rights, FakeDiscord, Request, CHANNEL_ID, DEFAULT_TIMEOUT, GUILD_ID,
-    USER_ID,
-};
 use crate::reload::{
     with_penguins, FaqCopy, EDITED_FILE, PENGUIN_ANSWER, PENGUIN_ID, PENGUIN_QUESTION,
+};
+use crate::support::bot::{
+    ask_slash, assert_no_pings, assert_refused_to_non_moderators, content, deferred_private_reply,
+    interact, start_bot_with, start_bot_with_config, store_off, Running,
+};
+use crate::support::fake_discord::{
+    slash_command, with_member_rights, FakeDiscord, Request, CHANNEL_ID, DEFAULT_TIMEOUT, GUILD_ID,
+    USER_ID,
 };
 
 const MOD_LOG: u64 = 1_100_000_000_000_000_250;
@@ -41,6 +41,16 @@ async fn answer_to(fake: &FakeDiscord, question: &str) -> Option<String> {
         .map(str::to_string)
 }
 
+/// The bot's answer to [`PENGUIN_QUESTION`], and whether it is the
+/// penguin entry's.
+async fn penguin_answer(fake: &FakeDiscord) -> (bool, Option<String>) {
+    let answer = answer_to(fake, PENGUIN_QUESTION).await;
+    let answered = answer
+        .as_deref()
+        .is_some_and(|a| a.contains(PENGUIN_ANSWER));
+    (answered, answer)
+}
+
 #[track_caller]
 fn assert_still_answers_from_the_bundled_faq(answer: Option<&str>) {
     assert!(
@@ -60,7 +70,7 @@ async fn a_broken_edit_is_reported_to_moderators_and_the_fix_answers_within_two_
     // hold on a loaded machine.
     let mut config = faqbot::cli::config::Config::default();
     config.matching.semantic = false;
-    let bot = start_bot_with_config(&faq.dir, &config, crate::bot::store_off(), |s| {
+    let bot = start_bot_with_config(&faq.dir, &config, store_off(), |s| {
         s.mod_log_channel = Some(MOD_LOG)
     })
     .await;
@@ -88,11 +98,9 @@ async fn a_broken_edit_is_reported_to_moderators_and_the_fix_answers_within_two_
     assert_no_pings(&report.body);
     // After the report too: still the last good FAQ, without the new entry.
     assert_still_answers_from_the_bundled_faq(answer_to(fake, known).await.as_deref());
-    let penguins = answer_to(fake, PENGUIN_QUESTION).await;
+    let (penguins_answered, penguins) = penguin_answer(fake).await;
     assert!(
-        !penguins
-            .as_deref()
-            .is_some_and(|a| a.contains(PENGUIN_ANSWER)),
+        !penguins_answered,
         "the broken entry must not be answered: {penguins:?}"
     );
 
@@ -120,13 +128,8 @@ async fn a_broken_edit_is_reported_to_moderators_and_the_fix_answers_within_two_
         took <= Duration::from_secs(2),
         "reported {took:?} after the fix"
     );
-    let penguins = answer_to(fake, PENGUIN_QUESTION).await;
-    assert!(
-        penguins
-            .as_deref()
-            .is_some_and(|a| a.contains(PENGUIN_ANSWER)),
-        "the new entry answers: {penguins:?}"
-    );
+    let (penguins_answered, penguins) = penguin_answer(fake).await;
+    assert!(penguins_answered, "the new entry answers: {penguins:?}");
     println!("fix saved -> new entry answered: {:?}", fixed_at.elapsed());
     assert!(
         fixed_at.elapsed() <= Duration::from_secs(2),
@@ -144,6 +147,17 @@ fn reload_command(permissions: u64, roles: &[u64]) -> Value {
     )
 }
 
+/// The bot on `faq`, reporting reloads to [`MOD_LOG`], with [`MOD_ROLE`]
+/// for moderators and no watcher: reloads come from `/faq-reload` only.
+async fn start_with_moderators(faq: &FaqCopy) -> Running {
+    start_bot_with(&faq.dir, |s| {
+        s.mod_log_channel = Some(MOD_LOG);
+        s.moderator_roles = vec![MOD_ROLE];
+        s.watch_faq = false;
+    })
+    .await
+}
+
 /// Sends the command as a moderator and returns the private reply.
 async fn reload_as_moderator(fake: &FakeDiscord, payload: Value) -> String {
     deferred_private_reply(fake, payload, REPORT_TIMEOUT).await
@@ -152,12 +166,7 @@ async fn reload_as_moderator(fake: &FakeDiscord, payload: Value) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn faq_reload_is_refused_privately_to_members_who_are_not_moderators() {
     let faq = FaqCopy::new();
-    let bot = start_bot_with(&faq.dir, |s| {
-        s.mod_log_channel = Some(MOD_LOG);
-        s.moderator_roles = vec![MOD_ROLE];
-        s.watch_faq = false;
-    })
-    .await;
+    let bot = start_with_moderators(&faq).await;
     let fake = &bot.fake;
     let registered = fake.registered_commands(Some(GUILD_ID));
     let command = registered
@@ -176,22 +185,14 @@ async fn faq_reload_is_refused_privately_to_members_who_are_not_moderators() {
     // Neither Manage Server nor a moderator role (another role only).
     for payload in [reload_command(0, &[]), reload_command(0, &[OTHER_ROLE])] {
         let cb = interact(fake, payload).await;
-        assert_eq!(cb.body["type"], 4, "{}", cb.body);
-        assert_eq!(cb.body["data"]["flags"], 64, "privately: {}", cb.body);
-        assert!(
-            content(&cb.body["data"]).contains("Only moderators"),
-            "{}",
-            cb.body
-        );
+        assert_refused_to_non_moderators(&cb);
         assert_no_pings(&cb.body);
     }
     // Nothing reloaded: the new entry is unknown, and moderators were not
     // told of any reload.
-    let penguins = answer_to(fake, PENGUIN_QUESTION).await;
+    let (penguins_answered, penguins) = penguin_answer(fake).await;
     assert!(
-        !penguins
-            .as_deref()
-            .is_some_and(|a| a.contains(PENGUIN_ANSWER)),
+        !penguins_answered,
         "a refused reload must not reload: {penguins:?}"
     );
     fake.ensure_no_request_from(from, is_mod_log_post, Duration::from_millis(300))
@@ -202,12 +203,7 @@ async fn faq_reload_is_refused_privately_to_members_who_are_not_moderators() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn faq_reload_by_a_moderator_reports_privately_and_in_the_mod_log() {
     let faq = FaqCopy::new();
-    let bot = start_bot_with(&faq.dir, |s| {
-        s.mod_log_channel = Some(MOD_LOG);
-        s.moderator_roles = vec![MOD_ROLE];
-        s.watch_faq = false;
-    })
-    .await;
+    let bot = start_with_moderators(&faq).await;
     let fake = &bot.fake;
     let original = faq.read(EDITED_FILE);
 
@@ -225,13 +221,8 @@ async fn faq_reload_by_a_moderator_reports_privately_and_in_the_mod_log() {
         .expect("the mod log hears of it too");
     assert_eq!(content(&logged.body), report);
     assert_no_pings(&logged.body);
-    let penguins = answer_to(fake, PENGUIN_QUESTION).await;
-    assert!(
-        penguins
-            .as_deref()
-            .is_some_and(|a| a.contains(PENGUIN_ANSWER)),
-        "{penguins:?}"
-    );
+    let (penguins_answered, penguins) = penguin_answer(fake).await;
+    assert!(penguins_answered, "{penguins:?}");
 
     // By Manage Server: a broken edit, reported with file and line; the
     // last good FAQ (with the new entry) keeps answering.
@@ -248,11 +239,6 @@ async fn faq_reload_by_a_moderator_reports_privately_and_in_the_mod_log() {
         )),
         "{report}"
     );
-    let penguins = answer_to(fake, PENGUIN_QUESTION).await;
-    assert!(
-        penguins
-            .as_deref()
-            .is_some_and(|a| a.contains(PENGUIN_ANSWER)),
-        "the last good FAQ answers: {penguins:?}"
-    );
+    let (penguins_answered, penguins) = penguin_answer(fake).await;
+    assert!(penguins_answered, "the last good FAQ answers: {penguins:?}");
 }

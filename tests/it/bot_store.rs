@@ -14,15 +14,16 @@ use std::time::{Duration, Instant};
 use faqbot::store::{self, Options, Outcome, Question, Reader, Store, Trigger, Via};
 use serde_json::{json, Value};
 
-use crate::bot::{
-    ask_slash, assert_every_body_has_no_pings, assert_no_pings, content, deferred_private_reply,
-    interact, mention, say, start_bot_with, start_bot_with_store, Running, OTHER_USER,
+use crate::root;
+use crate::support::bot::{
+    ask_slash, assert_every_body_has_no_pings, assert_no_pings, assert_refused_to_non_moderators,
+    content, deferred_private_reply, interact, mention, say, start_bot_with, start_bot_with_store,
+    Running, OTHER_USER,
 };
-use crate::fake_discord::{
+use crate::support::fake_discord::{
     component, message, slash_command, user, with_member_rights, FakeDiscord, Request, CHANNEL_ID,
     GUILD_ID, USER_ID,
 };
-use crate::root;
 
 const HELP_CHANNEL: u64 = CHANNEL_ID + 1;
 const DM_CHANNEL: u64 = CHANNEL_ID + 7;
@@ -523,17 +524,7 @@ async fn faq_stats_is_for_moderators_and_counts_what_was_asked() {
     rec.questions(3).await;
 
     let refused = interact(fake, stats_command(0, None)).await;
-    assert_eq!(refused.body["type"], 4, "{}", refused.body);
-    assert_eq!(
-        refused.body["data"]["flags"], 64,
-        "privately: {}",
-        refused.body
-    );
-    assert!(
-        content(&refused.body["data"]).contains("Only moderators"),
-        "{}",
-        refused.body
-    );
+    assert_refused_to_non_moderators(&refused);
 
     let stats = stats_as_moderator(fake, stats_command(MANAGE_GUILD, None)).await;
     assert!(

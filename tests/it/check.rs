@@ -2,7 +2,8 @@
 //! fixture states what check must report in `# expect:` comments; the test
 //! holds check to exactly that list: every problem, nothing more.
 
-use crate::{faqbot, fixtures, run, stdout};
+use crate::support::command::{assert_exit, faqbot};
+use crate::{fixtures, stdout};
 
 /// The `# expect:` lines of every file in a fixture directory.
 fn expectations(dir: &str) -> Vec<String> {
@@ -27,10 +28,7 @@ fn expectations(dir: &str) -> Vec<String> {
 /// returns the summary line.
 #[track_caller]
 fn check_fixture(dir: &str, expect_exit: i32) -> String {
-    let out = faqbot(&["check", dir])
-        .current_dir(fixtures())
-        .output()
-        .expect("runs");
+    let out = faqbot(["check", dir]).current_dir(fixtures()).run();
     let text = stdout(&out);
     let reported: Vec<&str> = text
         .lines()
@@ -64,7 +62,7 @@ fn check_fixture(dir: &str, expect_exit: i32) -> String {
 
 #[test]
 fn bundled_faq_passes_check_without_warnings() {
-    let out = run(&["check", "--strict", "faq"]);
+    let out = faqbot(["check", "--strict", "faq"]).run();
     let text = stdout(&out);
     assert!(out.status.success(), "{text}");
     assert!(text.contains("0 errors, 0 warnings"), "{text}");
@@ -72,7 +70,7 @@ fn bundled_faq_passes_check_without_warnings() {
 
 #[test]
 fn bundled_faq_runs_its_regression_questions() {
-    let out = run(&["check", "faq"]);
+    let out = faqbot(["check", "faq"]).run();
     let text = stdout(&out);
     let (cases, problems) =
         faqbot::moderation::questions::load_regression(&crate::root().join("faq"), None)
@@ -170,19 +168,15 @@ fn an_answer_over_discords_limit_is_an_error() {
 #[test]
 fn warnings_pass_unless_strict() {
     check_fixture("warnings", 0);
-    let out = faqbot(&["check", "--strict", "warnings"])
+    let out = faqbot(["check", "--strict", "warnings"])
         .current_dir(fixtures())
-        .output()
-        .expect("runs");
+        .run();
     assert_eq!(out.status.code(), Some(1));
 }
 
 #[test]
 fn an_empty_directory_is_an_error() {
-    let out = faqbot(&["check", "empty-dir"])
-        .current_dir(fixtures())
-        .output()
-        .expect("runs");
+    let out = faqbot(["check", "empty-dir"]).current_dir(fixtures()).run();
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stdout(&out).starts_with("empty-dir: error: no FAQ files"),
@@ -193,17 +187,13 @@ fn an_empty_directory_is_an_error() {
 
 #[test]
 fn ask_refuses_a_broken_faq_and_says_how_to_find_out_more() {
-    let out = faqbot(&["ask", "--faq", "many-errors", "anything"])
+    let out = faqbot(["ask", "--faq", "many-errors", "anything"])
         .current_dir(fixtures())
-        .output()
-        .expect("runs");
-    assert_eq!(out.status.code(), Some(1));
-    let err = crate::stderr(&out);
-    assert!(
-        err.contains(
-            "many-errors/01-first.toml:16:1: error: entry `typo-in-key`: unknown field `anwser`"
-        ),
-        "{err}"
+        .run();
+    let err = assert_exit(
+        &out,
+        1,
+        "many-errors/01-first.toml:16:1: error: entry `typo-in-key`: unknown field `anwser`",
     );
     assert!(err.contains("faqbot check many-errors"), "{err}");
 }
@@ -231,7 +221,7 @@ fn toml_paths_that_are_not_readable_files_are_errors_at_their_path() {
     assert!(fifo.success());
     symlink(faq.join("gone.toml"), faq.join("tests.toml")).expect("dangling tests.toml");
 
-    let out = run(&["check", "--strict", faq.to_str().expect("utf-8")]);
+    let out = faqbot(["check", "--strict"]).arg(faq).run();
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
     for (name, says) in [

@@ -3,7 +3,30 @@
 
 use serde_json::Value;
 
-use crate::{faqbot, run, run_with_stdin, stderr, stdout};
+use std::path::Path;
+use std::process::Output;
+
+use crate::support::command::{assert_exit, faqbot};
+use crate::support::files::{file_names, write_file};
+use crate::{stderr, stdout};
+
+/// `faqbot import FROM --out OUT EXTRA...`.
+fn import(from: &Path, out: &Path, extra: &[&str]) -> Output {
+    faqbot(["import"])
+        .arg(from)
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .run()
+}
+
+/// `faqbot check [--strict] DIR`, which must pass.
+#[track_caller]
+fn assert_check_passes(dir: &Path, strict: bool) {
+    let strict = if strict { &["--strict"][..] } else { &[] };
+    let check = faqbot(["check"]).args(strict).arg(dir).run();
+    assert!(check.status.success(), "{}", stdout(&check));
+}
 
 /// Checks one `ask --json` object against the contract.
 #[track_caller]
@@ -50,7 +73,7 @@ fn assert_contract(v: &Value, question: &str) {
 
 #[test]
 fn ask_prints_the_answer_and_its_source() {
-    let out = run(&["ask", "can the police enter an embassy without permission"]);
+    let out = faqbot(["ask", "can the police enter an embassy without permission"]).run();
     assert!(out.status.success());
     let text = stdout(&out);
     assert!(text.contains("inviolab"), "{text}");
@@ -62,18 +85,19 @@ fn ask_prints_the_answer_and_its_source() {
 
 #[test]
 fn ask_without_quotes_joins_the_words() {
-    let quoted = stdout(&run(&["ask", "--json", "who protects embassies"]));
-    let loose = stdout(&run(&["ask", "--json", "who", "protects", "embassies"]));
+    let quoted = stdout(&faqbot(["ask", "--json", "who protects embassies"]).run());
+    let loose = stdout(&faqbot(["ask", "--json", "who", "protects", "embassies"]).run());
     assert_eq!(quoted, loose);
 }
 
 #[test]
 fn ask_json_has_the_answer_fields() {
-    let out = run(&[
+    let out = faqbot([
         "ask",
         "--json",
         "can the police enter an embassy without permission",
-    ]);
+    ])
+    .run();
     let v: Value = serde_json::from_str(&stdout(&out)).expect("one JSON object");
     assert_eq!(v["outcome"], "answer");
     assert_eq!(v["id"], "host-country-no-entry-without-consent");
@@ -83,7 +107,7 @@ fn ask_json_has_the_answer_fields() {
 
 #[test]
 fn an_off_topic_question_gets_the_topic_menu() {
-    let out = run(&["ask", "any good pizza recipes?"]);
+    let out = faqbot(["ask", "any good pizza recipes?"]).run();
     let text = stdout(&out);
     assert!(
         text.starts_with("Sorry, I couldn't find an answer to that."),
@@ -120,7 +144,7 @@ fn stdin_gives_one_json_object_per_non_empty_line_whatever_the_input() {
         input.extend_from_slice(b"\r\n");
         input.extend_from_slice(b"\n"); // empty lines are skipped
     }
-    let out = run_with_stdin(&["ask", "--json"], &input);
+    let out = faqbot(["ask", "--json"]).stdin(&input).run();
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     let objects: Vec<Value> = text
@@ -148,10 +172,9 @@ fn stdin_gives_one_json_object_per_non_empty_line_whatever_the_input() {
 
 #[test]
 fn stdin_text_mode_gives_one_line_per_question() {
-    let out = run_with_stdin(
-        &["ask"],
-        b"who protects embassies\n\nwhat is the weather\nun\n",
-    );
+    let out = faqbot(["ask"])
+        .stdin(b"who protects embassies\n\nwhat is the weather\nun\n")
+        .run();
     let text = stdout(&out);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 3, "{text}");
@@ -168,9 +191,10 @@ fn stdin_text_mode_gives_one_line_per_question() {
 
 #[test]
 fn topics_lists_the_menu() {
-    let text = stdout(&run(&["topics"]));
+    let text = stdout(&faqbot(["topics"]).run());
     assert_eq!(text.lines().count(), 7, "{text}");
-    let v: Value = serde_json::from_str(&stdout(&run(&["topics", "--json"]))).expect("JSON");
+    let v: Value =
+        serde_json::from_str(&stdout(&faqbot(["topics", "--json"]).run())).expect("JSON");
     let topics = v["topics"].as_array().expect("topics");
     assert_eq!(topics.len(), 7);
     let total: usize = topics
@@ -183,66 +207,42 @@ fn topics_lists_the_menu() {
 #[test]
 fn import_writes_files_that_pass_check_and_refuses_to_overwrite() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let csv = dir.path().join("faq.csv");
-    std::fs::write(
-        &csv,
+    let csv = write_file(
+        dir.path(),
+        "faq.csv",
         "question,answer,alternatives,topic,section\n\"How do I reset my password?\",Use the link on the login page.,forgot password | cant log in,Accounts,Help centre\nWhere is the office?,\"Main street 1,\nsecond floor\",,Visits,Help centre\n",
-    )
-    .expect("write csv");
+    );
     let out_dir = dir.path().join("faq");
-    let out = run(&[
-        "import",
-        csv.to_str().expect("utf-8 path"),
-        "--out",
-        out_dir.to_str().expect("utf-8"),
-    ]);
+    let out = import(&csv, &out_dir, &[]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
         stdout(&out).contains("wrote 2 entries in 2 topic files"),
         "{}",
         stdout(&out)
     );
-    let check = run(&["check", "--strict", out_dir.to_str().expect("utf-8")]);
-    assert!(check.status.success(), "{}", stdout(&check));
-    let ask = run(&[
-        "ask",
-        "--json",
-        "--faq",
-        out_dir.to_str().expect("utf-8"),
-        "i forgot my password",
-    ]);
+    assert_check_passes(&out_dir, true);
+    let ask = faqbot(["ask", "--json", "--faq"])
+        .arg(&out_dir)
+        .arg("i forgot my password")
+        .run();
     let v: Value = serde_json::from_str(&stdout(&ask)).expect("JSON");
     assert_eq!(v["id"], "how-do-i-reset-my-password", "{v}");
     // A second import into the same directory is refused.
-    let again = run(&[
-        "import",
-        csv.to_str().expect("utf-8"),
-        "--out",
-        out_dir.to_str().expect("utf-8"),
-    ]);
-    assert_eq!(again.status.code(), Some(1));
-    assert!(stderr(&again).contains("--force"), "{}", stderr(&again));
+    let again = import(&csv, &out_dir, &[]);
+    assert_exit(&again, 1, "--force");
 }
 
 #[test]
 fn import_of_bad_rows_reports_each_and_writes_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let input = dir.path().join("in.jsonl");
-    std::fs::write(
-        &input,
+    let input = write_file(
+        dir.path(),
+        "in.jsonl",
         "{\"question\": \"q\"}\n{\"question\": \"q2\", \"answer\": \"a\", \"colour\": 1}\n",
-    )
-    .expect("write");
+    );
     let out_dir = dir.path().join("out");
-    let out = run(&[
-        "import",
-        input.to_str().expect("utf-8"),
-        "--out",
-        out_dir.to_str().expect("utf-8"),
-    ]);
-    assert_eq!(out.status.code(), Some(1));
-    let err = stderr(&out);
-    assert!(err.contains("in.jsonl:1: error: missing `answer`"), "{err}");
+    let out = import(&input, &out_dir, &[]);
+    let err = assert_exit(&out, 1, "in.jsonl:1: error: missing `answer`");
     assert!(
         err.contains("in.jsonl:2: error: not a valid JSON row: unknown field `colour`"),
         "{err}"
@@ -253,13 +253,12 @@ fn import_of_bad_rows_reports_each_and_writes_nothing() {
 #[test]
 fn eval_prints_the_benchmark_metrics() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let q = dir.path().join("q.jsonl");
-    std::fs::write(
-        &q,
+    let q = write_file(
+        dir.path(),
+        "q.jsonl",
         "{\"text\": \"can cops enter an embassy without the ambassador saying yes\", \"expect\": \"host-country-no-entry-without-consent\"}\n{\"text\": \"best pizza in town\", \"expect\": null}\n",
-    )
-    .expect("write");
-    let out = run(&["eval", q.to_str().expect("utf-8"), "--json", "--sweep"]);
+    );
+    let out = faqbot(["eval"]).arg(&q).args(["--json", "--sweep"]).run();
     assert!(out.status.success(), "{}", stderr(&out));
     let v: Value = serde_json::from_str(&stdout(&out)).expect("JSON");
     assert_eq!(v["metrics"]["n_in_scope"], 1);
@@ -271,27 +270,21 @@ fn eval_prints_the_benchmark_metrics() {
 #[test]
 fn a_config_file_can_move_the_faq_and_the_thresholds() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let config = dir.path().join("faqbot.toml");
     let faq = crate::root().join("faq");
-    std::fs::write(
-        &config,
+    let config = write_file(
+        dir.path(),
+        "faqbot.toml",
         format!(
             "faq_dir = {:?}\n[matching]\nanswer = 1.0\nsuggest = 1.0\n",
             faq
         ),
-    )
-    .expect("write");
+    );
     // With an answer threshold of 1.0 nothing short of a perfect match answers.
-    let out = faqbot(&[
-        "--config",
-        config.to_str().expect("utf-8"),
-        "ask",
-        "--json",
-        "embassy guards in war zones",
-    ])
-    .current_dir(dir.path())
-    .output()
-    .expect("runs");
+    let out = faqbot(["--config"])
+        .arg(&config)
+        .args(["ask", "--json", "embassy guards in war zones"])
+        .current_dir(dir.path())
+        .run();
     let v: Value = serde_json::from_str(&stdout(&out)).expect("JSON");
     assert_eq!(v["outcome"], "fallback", "{v}");
 }
@@ -299,69 +292,49 @@ fn a_config_file_can_move_the_faq_and_the_thresholds() {
 #[test]
 fn a_bad_config_file_is_a_clear_error() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let config = dir.path().join("c.toml");
-    std::fs::write(&config, "[matching]\nanswer = 0.5\nthreshold = 2\n").expect("write");
-    let out = run(&["--config", config.to_str().expect("utf-8"), "ask", "hi"]);
-    assert_eq!(out.status.code(), Some(2));
-    let err = stderr(&out);
-    assert!(
-        err.contains("c.toml:3:1: error: unknown field `threshold`"),
-        "{err}"
+    let config = write_file(
+        dir.path(),
+        "c.toml",
+        "[matching]\nanswer = 0.5\nthreshold = 2\n",
     );
-    let missing = run(&["--config", "/nonexistent/faqbot.toml", "topics"]);
-    assert_eq!(missing.status.code(), Some(2));
-    assert!(
-        stderr(&missing).contains("cannot read the config file"),
-        "{}",
-        stderr(&missing)
-    );
+    let out = faqbot(["--config"]).arg(&config).args(["ask", "hi"]).run();
+    assert_exit(&out, 2, "c.toml:3:1: error: unknown field `threshold`");
+    let missing = faqbot(["--config", "/nonexistent/faqbot.toml", "topics"]).run();
+    assert_exit(&missing, 2, "cannot read the config file");
 }
 
 #[test]
 fn run_without_a_valid_token_is_a_clear_error_that_names_the_variable() {
-    let missing = faqbot(&["run"])
-        .env_remove("DISCORD_TOKEN")
-        .output()
-        .expect("runs");
-    assert_eq!(missing.status.code(), Some(2));
-    assert!(
-        stderr(&missing).contains("DISCORD_TOKEN is not set"),
-        "{}",
-        stderr(&missing)
-    );
+    let missing = faqbot(["run"]).env_remove("DISCORD_TOKEN").run();
+    assert_exit(&missing, 2, "DISCORD_TOKEN is not set");
 
     let secret = "not a token but secret-ish";
-    let malformed = faqbot(&["run"])
-        .env("DISCORD_TOKEN", secret)
-        .output()
-        .expect("runs");
-    assert_eq!(malformed.status.code(), Some(2));
-    let err = stderr(&malformed);
-    assert!(
-        err.contains("DISCORD_TOKEN does not look like a bot token"),
-        "{err}"
+    let malformed = faqbot(["run"]).env("DISCORD_TOKEN", secret).run();
+    let err = assert_exit(
+        &malformed,
+        2,
+        "DISCORD_TOKEN does not look like a bot token",
     );
     assert!(!err.contains(secret), "the value is never echoed: {err}");
 
     // A config can name another variable.
     let dir = tempfile::tempdir().expect("tempdir");
-    let config = dir.path().join("c.toml");
-    std::fs::write(&config, "[discord]\ntoken_env = \"MY_BOT_TOKEN\"\n").expect("write");
-    let named = faqbot(&["--config", config.to_str().expect("utf-8"), "run"])
-        .env_remove("MY_BOT_TOKEN")
-        .output()
-        .expect("runs");
-    assert_eq!(named.status.code(), Some(2));
-    assert!(
-        stderr(&named).contains("MY_BOT_TOKEN is not set"),
-        "{}",
-        stderr(&named)
+    let config = write_file(
+        dir.path(),
+        "c.toml",
+        "[discord]\ntoken_env = \"MY_BOT_TOKEN\"\n",
     );
+    let named = faqbot(["--config"])
+        .arg(&config)
+        .arg("run")
+        .env_remove("MY_BOT_TOKEN")
+        .run();
+    assert_exit(&named, 2, "MY_BOT_TOKEN is not set");
 }
 
 #[test]
 fn explain_shows_score_phrasing_runner_up_and_thresholds() {
-    let out = run(&["ask", "--explain", "can cops raid an embassy"]);
+    let out = faqbot(["ask", "--explain", "can cops raid an embassy"]).run();
     assert!(out.status.success());
     let why = crate::stderr(&out);
     assert!(why.starts_with("Answered.\n"), "{why}");
@@ -381,13 +354,7 @@ fn explain_shows_score_phrasing_runner_up_and_thresholds() {
 #[test]
 fn a_reader_that_stops_early_ends_ask_quietly() {
     use std::io::{BufRead, BufReader, Write};
-    use std::process::Stdio;
-    let mut child = crate::faqbot(&["ask"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("faqbot starts");
+    let mut child = faqbot(["ask"]).spawn();
     let mut input = child.stdin.take().expect("stdin is piped");
     // Far more output than a pipe holds, so faqbot is still writing when
     // the reader goes away.
@@ -411,10 +378,10 @@ fn a_reader_that_stops_early_ends_ask_quietly() {
 fn a_missing_faq_folder_is_named_as_missing_not_as_an_faq_with_errors() {
     let dir = tempfile::tempdir().expect("tempdir");
     let missing = dir.path().join("no-such-faq");
-    let out = run_with_stdin(
-        &["ask", "--faq", missing.to_str().expect("utf-8")],
-        b"who protects embassies\n",
-    );
+    let out = faqbot(["ask", "--faq"])
+        .arg(&missing)
+        .stdin(b"who protects embassies\n")
+        .run();
     assert!(!out.status.success());
     let err = stderr(&out);
     assert!(err.contains("there is no FAQ folder at"), "{err}");
@@ -423,10 +390,9 @@ fn a_missing_faq_folder_is_named_as_missing_not_as_an_faq_with_errors() {
 
 #[test]
 fn log_format_json_writes_one_json_object_per_line() {
-    let out = run_with_stdin(
-        &["-v", "--log-format", "json", "ask"],
-        b"who protects embassies\n",
-    );
+    let out = faqbot(["-v", "--log-format", "json", "ask"])
+        .stdin(b"who protects embassies\n")
+        .run();
     assert!(out.status.success(), "{}", stderr(&out));
     let err = stderr(&out);
     let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
@@ -444,32 +410,17 @@ fn log_format_json_writes_one_json_object_per_line() {
 #[test]
 fn import_force_replaces_the_folder_whole_and_keeps_the_old_one_aside() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let csv = dir.path().join("faq.csv");
-    std::fs::write(
-        &csv,
+    let csv = write_file(
+        dir.path(),
+        "faq.csv",
         "question,answer,topic,section\nWhere is the office?,Main street 1.,Visits,Help centre\n",
-    )
-    .expect("write csv");
+    );
     let out_dir = dir.path().join("faq");
     std::fs::create_dir(&out_dir).expect("old folder");
-    std::fs::write(
-        out_dir.join("zz-old-topic.toml"),
-        "[topic]\nname = \"Old\"\n",
-    )
-    .expect("old");
-    let out = run(&[
-        "import",
-        csv.to_str().expect("utf-8"),
-        "--out",
-        out_dir.to_str().expect("utf-8"),
-        "--force",
-    ]);
+    write_file(&out_dir, "zz-old-topic.toml", "[topic]\nname = \"Old\"\n");
+    let out = import(&csv, &out_dir, &["--force"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let mut now: Vec<String> = std::fs::read_dir(&out_dir)
-        .expect("new folder")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .collect();
-    now.sort();
+    let now = file_names(&out_dir);
     assert_eq!(now, ["01-visits.toml"], "only the imported files");
     let kept = stdout(&out)
         .lines()
@@ -477,25 +428,22 @@ fn import_force_replaces_the_folder_whole_and_keeps_the_old_one_aside() {
         .map(std::path::PathBuf::from)
         .expect("says where the old folder is");
     assert!(kept.join("zz-old-topic.toml").is_file(), "nothing lost");
-    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
-        .expect("parent")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+    let leftovers: Vec<_> = file_names(dir.path())
+        .into_iter()
         .filter(|n| n.contains(".import-"))
         .collect();
     assert!(
         leftovers.is_empty(),
         "no staging folder left: {leftovers:?}"
     );
-    let check = run(&["check", "--strict", out_dir.to_str().expect("utf-8")]);
-    assert!(check.status.success(), "{}", stdout(&check));
+    assert_check_passes(&out_dir, true);
 }
 
 #[test]
 fn in_the_terminal_a_number_picks_a_suggestion_and_a_topic_lists_its_questions() {
-    let out = run_with_stdin(
-        &["ask"],
-        b"embassy protection\n2\nwhat's a good pizza recipe\nun security role\n1\n1\n",
-    );
+    let out = faqbot(["ask"])
+        .stdin(b"embassy protection\n2\nwhat's a good pizza recipe\nun security role\n1\n1\n")
+        .run();
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     let lines: Vec<&str> = text.lines().collect();
@@ -533,7 +481,7 @@ fn in_the_terminal_a_number_picks_a_suggestion_and_a_topic_lists_its_questions()
 
 #[test]
 fn eval_reads_an_faq_folders_regression_questions() {
-    let out = run(&["eval", "faq/tests.toml"]);
+    let out = faqbot(["eval", "faq/tests.toml"]).run();
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(text.contains("answered right"), "{text}");
@@ -546,13 +494,12 @@ fn eval_reads_an_faq_folders_regression_questions() {
 #[test]
 fn eval_reads_a_plain_file_of_questions_as_unlabelled() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("asked.txt");
-    std::fs::write(
-        &path,
+    let path = write_file(
+        dir.path(),
+        "asked.txt",
         "can the police enter an embassy without permission\r\n\n  any good pizza recipes?  \n",
-    )
-    .expect("write");
-    let out = run(&["eval", path.to_str().expect("utf-8")]);
+    );
+    let out = faqbot(["eval"]).arg(&path).run();
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(
@@ -565,7 +512,7 @@ fn eval_reads_a_plain_file_of_questions_as_unlabelled() {
         "{text}"
     );
     assert!(!text.contains("answered right"), "{text}");
-    let json = stdout(&run(&["eval", "--json", path.to_str().expect("utf-8")]));
+    let json = stdout(&faqbot(["eval", "--json"]).arg(&path).run());
     let v: Value = serde_json::from_str(&json).expect("JSON");
     assert_eq!(v["metrics"]["n_unlabelled"], 2, "{v}");
     assert_eq!(
@@ -583,42 +530,18 @@ fn import_add_puts_new_topics_after_the_existing_ones() {
     let faq_dir = dir.path().join("faq");
     std::fs::create_dir(&faq_dir).expect("faq dir");
     crate::learn::copy_faq(&faq_dir);
-    let before: Vec<String> = {
-        let mut names: Vec<String> = std::fs::read_dir(&faq_dir)
-            .expect("faq")
-            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        names
-    };
-    let csv = dir.path().join("new.csv");
-    std::fs::write(
-        &csv,
+    let before = file_names(&faq_dir);
+    let csv = write_file(
+        dir.path(),
+        "new.csv",
         "Question,Answer,Topic,Section\r\nWhere is the visitors' office?,Main street 1.,Office visits,Help centre\r\n",
-    )
-    .expect("csv");
-    let args = |file: &std::path::Path| {
-        vec![
-            "import".to_string(),
-            file.display().to_string(),
-            "--out".to_string(),
-            faq_dir.display().to_string(),
-            "--add".to_string(),
-        ]
-    };
-    let out = faqbot(&args(&csv).iter().map(String::as_str).collect::<Vec<_>>())
-        .output()
-        .expect("runs");
+    );
+    let out = import(&csv, &faq_dir, &["--add"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let added = faq_dir.join("08-office-visits.toml");
     let text = std::fs::read_to_string(&added).expect("the new topic file");
     assert!(text.contains("order = 8"), "{text}");
-    let topics = stdout(&run(&[
-        "topics",
-        "--json",
-        "--faq",
-        faq_dir.to_str().expect("utf-8"),
-    ]));
+    let topics = stdout(&faqbot(["topics", "--json", "--faq"]).arg(&faq_dir).run());
     let v: Value = serde_json::from_str(&topics).expect("JSON");
     let names: Vec<&str> = v["topics"]
         .as_array()
@@ -628,30 +551,17 @@ fn import_add_puts_new_topics_after_the_existing_ones() {
         .collect();
     assert_eq!(names.len(), 8, "{names:?}");
     assert_eq!(names.last(), Some(&"Office visits"), "{names:?}");
-    let check = run(&["check", faq_dir.to_str().expect("utf-8")]);
-    assert!(check.status.success(), "{}", stdout(&check));
+    assert_check_passes(&faq_dir, false);
 
     // A row whose topic is already there: refused, nothing written.
-    let clash = dir.path().join("clash.csv");
-    std::fs::write(
-        &clash,
+    let clash = write_file(
+        dir.path(),
+        "clash.csv",
         "question,answer,topic\nAnother?,Yes.,Office visits\n",
-    )
-    .expect("csv");
-    let out = faqbot(&args(&clash).iter().map(String::as_str).collect::<Vec<_>>())
-        .output()
-        .expect("runs");
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("error: topic `Office visits` is already in"),
-        "{}",
-        stderr(&out)
     );
-    let mut after: Vec<String> = std::fs::read_dir(&faq_dir)
-        .expect("faq")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .collect();
-    after.sort();
+    let out = import(&clash, &faq_dir, &["--add"]);
+    assert_exit(&out, 1, "error: topic `Office visits` is already in");
+    let after = file_names(&faq_dir);
     let mut expected = before.clone();
     expected.push("08-office-visits.toml".into());
     expected.sort();

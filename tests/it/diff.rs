@@ -1,11 +1,12 @@
 //! `faqbot diff` on two fixture folders: it prints exactly the questions
 //! whose route changes, old → new with scores, then the count.
 
-use crate::{faqbot, fixtures, stdout};
+use crate::support::command::{assert_exit, faqbot};
+use crate::{fixtures, stdout};
 
 #[test]
 fn diff_prints_exactly_the_changed_routes() {
-    let out = faqbot(&[
+    let out = faqbot([
         "diff",
         "diff-old",
         "diff-new",
@@ -13,8 +14,7 @@ fn diff_prints_exactly_the_changed_routes() {
         "diff-questions.txt",
     ])
     .current_dir(fixtures())
-    .output()
-    .expect("runs");
+    .run();
     assert!(out.status.success(), "{}", stdout(&out));
     // Unchanged routes (the lost passport, the visa fee, an off-topic
     // question) are not printed; a question in two sources is asked once.
@@ -30,10 +30,9 @@ fn diff_prints_exactly_the_changed_routes() {
 
 #[test]
 fn diff_of_a_folder_with_itself_changes_nothing() {
-    let out = faqbot(&["diff", "faq", "faq", "--json"])
+    let out = faqbot(["diff", "faq", "faq", "--json"])
         .current_dir(crate::root())
-        .output()
-        .expect("runs");
+        .run();
     let v: serde_json::Value = serde_json::from_str(stdout(&out).trim()).expect("one JSON object");
     assert_eq!(v["changed"], 0);
     assert!(v["replayed"].as_u64().unwrap_or(0) >= 40, "{v}");
@@ -41,7 +40,7 @@ fn diff_of_a_folder_with_itself_changes_nothing() {
 
 #[test]
 fn diff_refuses_an_unreadable_questions_file() {
-    let out = faqbot(&[
+    let out = faqbot([
         "diff",
         "diff-old",
         "diff-new",
@@ -49,8 +48,6 @@ fn diff_refuses_an_unreadable_questions_file() {
         "no-such-file.txt",
     ])
     .current_dir(fixtures())
-    .output()
-    .expect("runs");
-    assert_eq!(out.status.code(), Some(2));
-    assert!(crate::stderr(&out).contains("no-such-file.txt: cannot read"));
+    .run();
+    assert_exit(&out, 2, "no-such-file.txt: cannot read");
 }

@@ -1,4 +1,4 @@
-//! Tests of the fake Discord (`fake_discord.rs`) with a minimal serenity
+//! Tests of the fake Discord (`support/fake_discord/`) with a minimal serenity
 //! client defined here, independent of faqbot's own bot code.
 
 use std::sync::Arc;
@@ -18,7 +18,7 @@ use serenity::async_trait;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::fake_discord::{
+use crate::support::fake_discord::{
     application, autocomplete, bot_user, check_event, component, focused_option, message,
     message_command, ready_payload, slash_command, string_option, user, Failure, FakeDiscord,
     Options, Request, APP_ID, BOT_USER_ID, CHANNEL_ID, DEFAULT_TIMEOUT, FIND_FAQ_COMMAND, GUILD_ID,
@@ -935,7 +935,7 @@ async fn heartbeats_are_acknowledged_and_ready_lists_the_configured_guilds() {
     // serenity sends a heartbeat only if the previous one was acknowledged
     // (otherwise it restarts the shard), so a second heartbeat on the first
     // connection means the ACK arrived.
-    let beats = |f: &crate::fake_discord::GatewayFrame| f.op == 1 && f.connection == 1;
+    let beats = |f: &crate::support::fake_discord::GatewayFrame| f.op == 1 && f.connection == 1;
     let count = |fake: &FakeDiscord| fake.gateway_frames().iter().filter(|f| beats(f)).count();
     fake.wait_for_frame(|f| beats(f) && count(&fake) >= 2, DEFAULT_TIMEOUT)
         .await

@@ -12,7 +12,8 @@ use faqbot::answer::engine::Engine;
 use faqbot::cli::config::Config;
 use faqbot::store::{Options, Pick, Question, Store, Trigger, Via, Vote};
 
-use crate::{faqbot, root, stdout};
+use crate::support::command::{assert_exit, faqbot, TestCommand};
+use crate::{root, stdout};
 
 /// The question askers keep asking in other words, and the entry they
 /// pick from the suggestions afterwards.
@@ -39,8 +40,9 @@ fn ask(store: &Store, engine: &Engine, text: &str, trigger: Trigger) -> Question
     q
 }
 
-fn run_in(dir: &Path, args: &[&str]) -> std::process::Output {
-    faqbot(args).current_dir(dir).output().expect("faqbot runs")
+/// `faqbot ARGS` run in `dir`.
+fn faqbot_in<const N: usize>(dir: &Path, args: [&str; N]) -> TestCommand {
+    faqbot(args).current_dir(dir)
 }
 
 #[test]
@@ -128,9 +130,17 @@ fn a_session_of_picks_becomes_an_alternative_that_answers_next_time() {
         store.flush();
     }
 
-    let db_arg = db.to_str().expect("utf-8 path");
-    let faq_arg = faq_dir.to_str().expect("utf-8 path");
-    let report = run_in(tmp.path(), &["report", "--store", db_arg, "--faq", faq_arg]);
+    // `faqbot ARGS --store DB --faq FAQ`, on what the session recorded.
+    let on_the_store = |args: &[&str]| {
+        faqbot(args)
+            .current_dir(tmp.path())
+            .arg("--store")
+            .arg(&db)
+            .arg("--faq")
+            .arg(&faq_dir)
+            .run()
+    };
+    let report = on_the_store(&["report"]);
     let text = stdout(&report);
     assert!(report.status.success(), "{text}{}", crate::stderr(&report));
     // Shown with `cargo test a_session_of_picks -- --nocapture`.
@@ -162,7 +172,7 @@ fn a_session_of_picks_becomes_an_alternative_that_answers_next_time() {
         "{text}"
     );
 
-    let learn = run_in(tmp.path(), &["learn", "--store", db_arg, "--faq", faq_arg]);
+    let learn = on_the_store(&["learn"]);
     let toml = stdout(&learn);
     assert!(learn.status.success(), "{toml}");
     println!("$ faqbot learn\n{toml}");
@@ -178,10 +188,7 @@ fn a_session_of_picks_becomes_an_alternative_that_answers_next_time() {
         "{toml}"
     );
 
-    let apply = run_in(
-        tmp.path(),
-        &["learn", "--apply", "--store", db_arg, "--faq", faq_arg],
-    );
+    let apply = on_the_store(&["learn", "--apply"]);
     let applied = stdout(&apply);
     assert!(apply.status.success(), "{applied}{}", crate::stderr(&apply));
     println!("$ faqbot learn --apply\n{applied}");
@@ -192,11 +199,16 @@ fn a_session_of_picks_becomes_an_alternative_that_answers_next_time() {
     let file = std::fs::read_to_string(faq_dir.join("05-un-security.toml")).expect("read");
     assert!(file.contains(&format!("  \"{}\",\n", ASKED[0])), "{file}");
 
-    let check = run_in(tmp.path(), &["check", "--strict", faq_arg]);
+    let check = faqbot_in(tmp.path(), ["check", "--strict"])
+        .arg(&faq_dir)
+        .run();
     assert!(check.status.success(), "{}", stdout(&check));
 
     // After: the next such question gets a direct answer.
-    let after = run_in(tmp.path(), &["ask", "--json", "--faq", faq_arg, ASKED[0]]);
+    let after = faqbot_in(tmp.path(), ["ask", "--json", "--faq"])
+        .arg(&faq_dir)
+        .arg(ASKED[0])
+        .run();
     let v: serde_json::Value = serde_json::from_str(stdout(&after).trim()).expect("JSON");
     println!(
         "before: {} (score {:.2}); after: {} `{}` (score {})",
@@ -212,16 +224,12 @@ fn a_session_of_picks_becomes_an_alternative_that_answers_next_time() {
     // `diff` replays what people asked (from the store) against the FAQ
     // before and after: the learned question now gets its answer.
     let bundled = root().join("faq");
-    let diff = run_in(
-        tmp.path(),
-        &[
-            "diff",
-            bundled.to_str().expect("utf-8"),
-            faq_arg,
-            "--store",
-            db_arg,
-        ],
-    );
+    let diff = faqbot_in(tmp.path(), ["diff"])
+        .arg(&bundled)
+        .arg(&faq_dir)
+        .arg("--store")
+        .arg(&db)
+        .run();
     let changed = stdout(&diff);
     assert!(
         changed.contains(&format!(
@@ -233,7 +241,7 @@ fn a_session_of_picks_becomes_an_alternative_that_answers_next_time() {
     println!("$ faqbot diff faq/ learned-faq/\n{changed}");
 
     // Learning again proposes nothing: the question is a phrasing now.
-    let again = run_in(tmp.path(), &["learn", "--store", db_arg, "--faq", faq_arg]);
+    let again = on_the_store(&["learn"]);
     assert!(
         stdout(&again).starts_with("# No alternatives to suggest yet"),
         "{}",
@@ -246,20 +254,12 @@ fn report_without_a_store_says_where_it_looked_and_what_to_do() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let missing = tmp.path().join("none.db");
     let faq = root().join("faq");
-    let out = run_in(
-        tmp.path(),
-        &[
-            "report",
-            "--faq",
-            faq.to_str().expect("utf-8"),
-            "--store",
-            missing.to_str().expect("utf-8"),
-        ],
-    );
-    assert_eq!(out.status.code(), Some(1));
-    let err = crate::stderr(&out);
-    assert!(err.contains("none.db: no store yet"), "{err}");
-    let bad = run_in(tmp.path(), &["report", "--since", "7x"]);
-    assert_eq!(bad.status.code(), Some(2));
-    assert!(crate::stderr(&bad).contains("write it like 7d"));
+    let out = faqbot_in(tmp.path(), ["report", "--faq"])
+        .arg(&faq)
+        .arg("--store")
+        .arg(&missing)
+        .run();
+    assert_exit(&out, 1, "none.db: no store yet");
+    let bad = faqbot_in(tmp.path(), ["report", "--since", "7x"]).run();
+    assert_exit(&bad, 2, "write it like 7d");
 }

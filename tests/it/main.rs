@@ -1,5 +1,6 @@
 //! Integration tests: the real `faqbot` binary on the bundled FAQ and on
-//! fixture directories. One test crate; shared helpers live here.
+//! fixture directories. One test crate; the smallest shared helpers live
+//! here, the rest in [`support`].
 
 mod bot;
 mod bot_reload;
@@ -7,7 +8,6 @@ mod bot_store;
 mod check;
 mod cli;
 mod diff;
-mod fake_discord;
 mod fake_discord_selftest;
 mod learn;
 mod properties;
@@ -17,9 +17,8 @@ mod semantic;
 mod store;
 mod support;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 /// The project root: tests run the binary from there, as a user would.
 pub fn root() -> &'static Path {
@@ -28,39 +27,6 @@ pub fn root() -> &'static Path {
 
 pub fn fixtures() -> PathBuf {
     root().join("tests").join("fixtures")
-}
-
-/// `faqbot ARGS` run from the project root, with no config file in sight.
-pub fn faqbot(args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_faqbot"));
-    cmd.current_dir(root()).args(args).env_remove("RUST_LOG");
-    cmd
-}
-
-/// Runs `faqbot ARGS` with `stdin` piped in.
-#[track_caller]
-pub fn run_with_stdin(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = faqbot(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("faqbot starts");
-    let mut input = child.stdin.take().expect("stdin is piped");
-    let data = stdin.to_vec();
-    // Write from another thread so a full stdout pipe cannot deadlock us.
-    let writer = std::thread::spawn(move || input.write_all(&data));
-    let out = child.wait_with_output().expect("faqbot finishes");
-    writer
-        .join()
-        .expect("writer thread")
-        .expect("stdin written");
-    out
-}
-
-#[track_caller]
-pub fn run(args: &[&str]) -> Output {
-    faqbot(args).output().expect("faqbot runs")
 }
 
 pub fn stdout(out: &Output) -> String {

@@ -14,7 +14,8 @@
 use faqbot::moderation::questions::Label;
 use serde_json::Value;
 
-use crate::{root, run_with_stdin, stderr, stdout};
+use crate::support::command::faqbot;
+use crate::{root, stderr, stdout};
 
 /// In-scope questions whose best match is a right entry (answered, or
 /// first among the suggestions).
@@ -39,7 +40,7 @@ fn question_table_hit_rate() {
     );
 
     let input: String = cases.iter().map(|c| format!("{}\n", c.text)).collect();
-    let out = run_with_stdin(&["ask", "--json"], input.as_bytes());
+    let out = faqbot(["ask", "--json"]).stdin(input.as_bytes()).run();
     assert!(out.status.success(), "{}", stderr(&out));
     let replies: Vec<Value> = stdout(&out)
         .lines()

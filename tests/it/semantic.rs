@@ -9,7 +9,8 @@ use faqbot::answer::matching::semantic::{Model, ModelError};
 use faqbot::answer::matching::Decision;
 use faqbot::cli::config::Config;
 
-use crate::{faqbot, root};
+use crate::root;
+use crate::support::command::faqbot;
 
 /// The sentence vectors must agree with the reference implementation
 /// (`shared/bench/baselines/embed_minilm.py`, onnxruntime) on every one of
@@ -118,15 +119,10 @@ fn a_day_off_finds_the_vacation_request_entry() {
     ));
 
     // The binary, from the FAQ folder and nothing else, says so too.
-    let out = faqbot(&[
-        "ask",
-        "--faq",
-        dir.path().to_str().expect("utf-8"),
-        "--explain",
-        question,
-    ])
-    .output()
-    .expect("runs");
+    let out = faqbot(["ask", "--faq"])
+        .arg(dir.path())
+        .args(["--explain", question])
+        .run();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
@@ -171,16 +167,12 @@ fn a_missing_or_corrupt_model_file_is_an_error_naming_it() {
         ),
     )
     .expect("write");
-    let out = faqbot(&[
-        "--config",
-        config.to_str().expect("utf-8"),
-        "ask",
-        "--faq",
-        faq.path().to_str().expect("utf-8"),
-        "hello",
-    ])
-    .output()
-    .expect("runs");
+    let out = faqbot(["--config"])
+        .arg(&config)
+        .args(["ask", "--faq"])
+        .arg(faq.path())
+        .arg("hello")
+        .run();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("tokenizer.json"), "{stderr}");

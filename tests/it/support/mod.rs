@@ -1,3 +1,9 @@
-//! What the integration tests share: fixtures built in code.
+//! What the integration tests share: the `faqbot` binary as the tests run
+//! it, the files they write for it, fixtures built in code, the fake
+//! Discord and the bot harness that runs against it.
 
+pub mod bot;
+pub mod command;
+pub mod fake_discord;
+pub mod files;
 pub mod synthetic;

@@ -1,0 +1,585 @@
+//! A fake Discord on 127.0.0.1 for end-to-end tests of the bot's Discord
+//! path with a real serenity 0.12.5 client. This module owns the
+//! [`FakeDiscord`] type, its state and the API tests drive it with
+//! (start, wait for requests and frames, dispatch, inject failures, shut
+//! down); the rest lives beside it:
+//!
+//! * [`rest`]: the REST routes under `/api/v10`, the record of every
+//!   request ([`Request`]) and the injected failures ([`Failure`], 429s);
+//! * [`messages`]: Discord's rules for interaction callbacks, webhooks and
+//!   channel messages, on the messages the fake keeps;
+//! * [`gateway`]: the gateway websocket (Hello, READY, heartbeats, resume);
+//! * [`tls`]: the TLS side that plays `https://discord.com`, and the
+//!   client that reaches it ([`FakeDiscord::direct_http`]);
+//! * [`payloads`]: the event and interaction JSON builders.
+//!
+//! # Pointing a serenity client at it
+//!
+//! ```ignore
+//! let fake = FakeDiscord::start().await;
+//! let http = HttpBuilder::new("any.token.x")
+//!     .proxy(fake.base_url())          // https://discord.com -> http://127.0.0.1:PORT
+//!     .ratelimiter_disabled(true)      // the ratelimiter ignores the proxy
+//!     .build();
+//! let mut client = ClientBuilder::new_with_http(http, intents).event_handler(h).await?;
+//! let run = tokio::spawn(async move { client.start().await });
+//! fake.wait_until_ready(DEFAULT_TIMEOUT).await?;
+//! fake.dispatch("INTERACTION_CREATE", slash_command("faq", json!([]), USER_ID, CHANNEL_ID, Some(GUILD_ID))).await;
+//! let cb = fake.wait_for(|r| r.is("POST", "/interactions/*/*/callback"), DEFAULT_TIMEOUT).await?;
+//! run.abort();
+//! ```
+//!
+//! # The real HTTP path, with serenity's ratelimiter
+//!
+//! Through the proxy above serenity's ratelimiter must be off. To test the
+//! path a bot takes in production (REST to `https://discord.com`, 429s
+//! retried by the ratelimiter), start the fake with
+//! [`FakeDiscord::start_tls`]: it also serves the same routes and state over
+//! TLS on a second 127.0.0.1 port, with a self-signed certificate for
+//! `discord.com` made for this run. [`FakeDiscord::direct_http`] gives an
+//! `HttpBuilder` (no proxy, ratelimiter on) whose reqwest client resolves
+//! `discord.com` to that port, trusts only that certificate (host name
+//! checked) and resolves no other name, so nothing leaves 127.0.0.1:
+//!
+//! ```ignore
+//! let fake = FakeDiscord::start_tls().await;
+//! let http = fake.direct_http("any.token.x").build();
+//! // GET https://discord.com/api/v10/gateway answers the plain
+//! // ws://127.0.0.1:PORT/gateway: only REST goes over TLS.
+//! let mut client = ClientBuilder::new_with_http(http, intents).event_handler(h).await?;
+//! ```
+//!
+//! Dropping the [`FakeDiscord`] (or [`FakeDiscord::shutdown`]) stops the
+//! server and closes the gateway connection.
+
+// A shared harness: not every test uses every helper.
+#![allow(dead_code)]
+
+mod gateway;
+mod messages;
+mod payloads;
+mod rest;
+mod tls;
+
+use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::routing::get;
+use axum::Router;
+use serde_json::{json, Value};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use gateway::GatewayFrame;
+use gateway::{gateway_upgrade, remember_dispatch, Conn, Outgoing};
+// The whole builder set, used or not by today's tests.
+#[allow(unused_imports)]
+pub use payloads::{
+    application, autocomplete, bot_user, check_event, component, context_menu_command,
+    focused_option, message, message_command, ready_payload, slash_command, string_option, user,
+    with_member_rights,
+};
+pub use rest::{Failure, Request};
+use tls::{TlsListener, TlsSide, Transport};
+
+/// The bot's application id (READY, `/applications/@me`, interactions).
+pub const APP_ID: u64 = 1_100_000_000_000_000_001;
+/// The bot user's id (READY, `/users/@me`, authors of the bot's messages).
+pub const BOT_USER_ID: u64 = 1_100_000_000_000_000_002;
+/// The bot user's name.
+pub const BOT_USERNAME: &str = "faqbot";
+/// A guild, channel and user for tests that need one.
+pub const GUILD_ID: u64 = 1_100_000_000_000_000_100;
+pub const CHANNEL_ID: u64 = 1_100_000_000_000_000_200;
+pub const USER_ID: u64 = 1_100_000_000_000_000_300;
+/// The user who invokes [`message_command`] and [`component`] interactions.
+pub const INVOKER_ID: u64 = USER_ID;
+/// Name of the message context-menu command [`message_command`] invokes.
+pub const FIND_FAQ_COMMAND: &str = "Find FAQ answer";
+/// A sensible bound for waits in tests.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+/// The host the TLS side ([`FakeDiscord::start_tls`]) has a certificate for.
+pub const DISCORD_HOST: &str = "discord.com";
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1_200_000_000_000_000_000);
+
+/// A fresh snowflake, unique within the test process.
+pub fn snowflake() -> u64 {
+    NEXT_ID.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Settings for [`FakeDiscord::start_with`].
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Sent in Hello (op 10). Default 45000, so no heartbeat runs in a
+    /// short test.
+    pub heartbeat_interval_ms: u64,
+    /// Guild ids listed (as unavailable) in READY. Default none.
+    pub ready_guilds: Vec<u64>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            heartbeat_interval_ms: 45_000,
+            ready_guilds: Vec::new(),
+        }
+    }
+}
+
+/// The running fake. Dropping it stops the server.
+pub struct FakeDiscord {
+    shared: Arc<Shared>,
+    /// The plain HTTP server, and the TLS one when started with TLS.
+    servers: Vec<JoinHandle<()>>,
+    tls: Option<TlsSide>,
+}
+
+struct Shared {
+    addr: SocketAddr,
+    options: Options,
+    state: watch::Sender<State>,
+    shutdown: watch::Sender<bool>,
+}
+
+#[derive(Default)]
+struct State {
+    requests: Vec<Request>,
+    failures: Vec<(String, String, Failure)>,
+    frames: Vec<GatewayFrame>,
+    connections: usize,
+    conn: Option<Conn>,
+    sessions: u64,
+    session_id: Option<String>,
+    seq: u64,
+    /// Dispatched interactions by token.
+    interactions: HashMap<String, KnownInteraction>,
+    /// Interaction ids that got a callback.
+    acknowledged: HashSet<String>,
+    /// `@original` messages by interaction token.
+    originals: HashMap<String, Value>,
+    /// Channel messages and follow-ups by message id.
+    messages: HashMap<String, Value>,
+    /// Registered commands by guild id (`None` for global).
+    commands: HashMap<Option<String>, Vec<Value>>,
+}
+
+#[derive(Clone)]
+struct KnownInteraction {
+    id: String,
+    channel_id: String,
+    guild_id: Option<String>,
+    message: Option<Value>,
+}
+
+impl FakeDiscord {
+    /// Starts on 127.0.0.1 with an ephemeral port and default [`Options`].
+    pub async fn start() -> Self {
+        Self::start_with(Options::default()).await
+    }
+
+    pub async fn start_with(options: Options) -> Self {
+        Self::start_inner(options, false).await
+    }
+
+    /// [`Self::start`], and also serves the same routes and state over TLS
+    /// on a second 127.0.0.1 port, as [`DISCORD_HOST`] with a self-signed
+    /// certificate made for this run; see [`Self::direct_http`]. The gateway
+    /// stays plain (`ws://127.0.0.1:PORT/gateway`, on the first port).
+    pub async fn start_tls() -> Self {
+        Self::start_tls_with(Options::default()).await
+    }
+
+    pub async fn start_tls_with(options: Options) -> Self {
+        Self::start_inner(options, true).await
+    }
+
+    async fn start_inner(options: Options, with_tls: bool) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("fake Discord binds 127.0.0.1:0");
+        let addr = listener.local_addr().expect("bound address");
+        let shared = Arc::new(Shared {
+            addr,
+            options,
+            state: watch::channel(State::default()).0,
+            shutdown: watch::channel(false).0,
+        });
+        let app = Router::new()
+            .route("/gateway", get(gateway_upgrade))
+            .fallback(rest::handle)
+            .with_state(shared.clone());
+        let mut servers = Vec::new();
+        let mut tls = None;
+        if with_tls {
+            let (listener, side) = TlsListener::bind().await;
+            tls = Some(side);
+            // Requests tell the two sides apart by this extension.
+            let app = app.clone().layer(axum::Extension(Transport::Tls));
+            servers.push(serve(listener, app, &shared, "TLS server"));
+        }
+        servers.push(serve(listener, app, &shared, "server"));
+        Self {
+            shared,
+            servers,
+            tls,
+        }
+    }
+
+    /// `http://127.0.0.1:PORT`: the `proxy` for serenity's `HttpBuilder`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.shared.addr)
+    }
+
+    /// `ws://127.0.0.1:PORT/gateway`.
+    pub fn gateway_url(&self) -> String {
+        self.shared.gateway_url()
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.shared.addr
+    }
+
+    /// The TLS side's address (`None` unless started with
+    /// [`Self::start_tls`]).
+    pub fn tls_addr(&self) -> Option<SocketAddr> {
+        self.tls.as_ref().map(|t| t.addr)
+    }
+
+    // ----- REST -----
+
+    /// Every REST request so far, in arrival order.
+    pub fn requests(&self) -> Vec<Request> {
+        self.shared.state.borrow().requests.clone()
+    }
+
+    /// How many REST requests so far; pass it to [`Self::wait_for_from`] to
+    /// wait only for later ones.
+    pub fn request_count(&self) -> usize {
+        self.shared.state.borrow().requests.len()
+    }
+
+    /// Requests no route matched (answered 404 by the catch-all).
+    pub fn unrouted(&self) -> Vec<Request> {
+        let state = self.shared.state.borrow();
+        state
+            .requests
+            .iter()
+            .filter(|r| !r.routed)
+            .cloned()
+            .collect()
+    }
+
+    /// The first request (already recorded or still to come) that matches.
+    /// Predicates run without any lock held and may call `FakeDiscord`
+    /// methods.
+    pub async fn wait_for(
+        &self,
+        pred: impl Fn(&Request) -> bool,
+        timeout: Duration,
+    ) -> Result<Request, String> {
+        self.wait_for_from(0, pred, timeout).await
+    }
+
+    /// The first matching request with `index >= from`.
+    pub async fn wait_for_from(
+        &self,
+        from: usize,
+        pred: impl Fn(&Request) -> bool,
+        timeout: Duration,
+    ) -> Result<Request, String> {
+        self.wait_until(timeout, || {
+            let later: Vec<Request> = {
+                let state = self.shared.state.borrow();
+                state.requests.iter().skip(from).cloned().collect()
+            };
+            later.into_iter().find(|r| pred(r))
+        })
+        .await
+        .map_err(|()| {
+            format!(
+                "no matching request within {timeout:?} (from #{from}); recorded: {}",
+                self.request_summary()
+            )
+        })
+    }
+
+    /// Waits `within` and fails if a matching request with `index >= from`
+    /// arrives (e.g. "the bot does not answer its own message").
+    pub async fn ensure_no_request_from(
+        &self,
+        from: usize,
+        pred: impl Fn(&Request) -> bool,
+        within: Duration,
+    ) -> Result<(), String> {
+        match self.wait_for_from(from, pred, within).await {
+            Ok(req) => Err(format!(
+                "unexpected request #{}: {} {} {}",
+                req.index, req.method, req.path, req.body
+            )),
+            Err(_) => Ok(()),
+        }
+    }
+
+    /// The next request matching `method` and `path_pattern` (without the
+    /// `/api/v10` prefix; `*` matches one segment, e.g.
+    /// `/channels/*/messages`) is answered with `failure`
+    /// instead. Queued failures for the same route are used in order.
+    pub fn fail_next(&self, method: &str, path_pattern: &str, failure: Failure) {
+        self.shared.state.send_modify(|s| {
+            s.failures.push((
+                method.to_ascii_uppercase(),
+                path_pattern.to_string(),
+                failure,
+            ));
+        });
+    }
+
+    /// Commands registered by the last bulk overwrite (`None`: global).
+    pub fn registered_commands(&self, guild_id: Option<u64>) -> Vec<Value> {
+        let state = self.shared.state.borrow();
+        let key = guild_id.map(|g| g.to_string());
+        state.commands.get(&key).cloned().unwrap_or_default()
+    }
+
+    /// The current `@original` response message of an interaction.
+    pub fn original_response(&self, token: &str) -> Option<Value> {
+        self.shared.state.borrow().originals.get(token).cloned()
+    }
+
+    // ----- Gateway -----
+
+    /// How many websocket connections the gateway has accepted.
+    pub fn connections(&self) -> usize {
+        self.shared.state.borrow().connections
+    }
+
+    /// Every frame the client sent, in order.
+    pub fn gateway_frames(&self) -> Vec<GatewayFrame> {
+        self.shared.state.borrow().frames.clone()
+    }
+
+    /// The `d` of every Identify (op 2).
+    pub fn identifies(&self) -> Vec<Value> {
+        self.frames_with_op(2)
+    }
+
+    /// The `d` of every Resume (op 6).
+    pub fn resumes(&self) -> Vec<Value> {
+        self.frames_with_op(6)
+    }
+
+    /// The session id sent in the last READY.
+    pub fn session_id(&self) -> Option<String> {
+        self.shared.state.borrow().session_id.clone()
+    }
+
+    /// Waits until a connection has received READY (or RESUMED) and is
+    /// still open.
+    pub async fn wait_until_ready(&self, timeout: Duration) -> Result<(), String> {
+        self.wait_until(timeout, || {
+            let state = self.shared.state.borrow();
+            state.conn.as_ref().filter(|c| c.ready).map(|_| ())
+        })
+        .await
+        .map_err(|()| {
+            format!(
+                "no bot ready on the fake gateway within {timeout:?} \
+                     (connections: {}, frames: {:?})",
+                self.connections(),
+                self.gateway_frames()
+                    .iter()
+                    .map(|f| f.op)
+                    .collect::<Vec<_>>()
+            )
+        })
+    }
+
+    /// The first frame (recorded or to come) that matches.
+    pub async fn wait_for_frame(
+        &self,
+        pred: impl Fn(&GatewayFrame) -> bool,
+        timeout: Duration,
+    ) -> Result<GatewayFrame, String> {
+        self.wait_until(timeout, || {
+            self.gateway_frames().into_iter().find(|f| pred(f))
+        })
+        .await
+        .map_err(|()| {
+            format!(
+                "no matching gateway frame within {timeout:?}; ops so far: {:?}",
+                self.gateway_frames()
+                    .iter()
+                    .map(|f| (f.connection, f.op))
+                    .collect::<Vec<_>>()
+            )
+        })
+    }
+
+    /// Sends a dispatch (op 0, next sequence number) to the connected bot,
+    /// waiting up to [`DEFAULT_TIMEOUT`] for one to be ready. Panics if the
+    /// payload would become serenity's `Event::Unknown` (see
+    /// [`check_event`]) or no bot is ready. Returns the sequence number.
+    pub async fn dispatch(&self, event: &str, data: Value) -> u64 {
+        match self.try_dispatch(event, data, DEFAULT_TIMEOUT).await {
+            Ok(seq) => seq,
+            Err(err) => panic!("dispatch {event}: {err}"),
+        }
+    }
+
+    /// [`Self::dispatch`] returning errors instead of panicking.
+    pub async fn try_dispatch(
+        &self,
+        event: &str,
+        data: Value,
+        timeout: Duration,
+    ) -> Result<u64, String> {
+        check_event(event, &data)?;
+        self.dispatch_unchecked(event, data, timeout).await
+    }
+
+    /// Sends a dispatch without checking that serenity can parse it.
+    pub async fn dispatch_unchecked(
+        &self,
+        event: &str,
+        data: Value,
+        timeout: Duration,
+    ) -> Result<u64, String> {
+        self.wait_until_ready(timeout).await?;
+        let mut result = Err("the gateway connection went away".to_string());
+        self.shared.state.send_modify(|s| {
+            let Some(conn) = s.conn.as_ref().filter(|c| c.ready) else {
+                return;
+            };
+            let seq = s.seq + 1;
+            let frame = json!({"op": 0, "s": seq, "t": event, "d": data});
+            if conn.tx.send(Outgoing::Text(frame.to_string())).is_err() {
+                return;
+            }
+            s.seq = seq;
+            remember_dispatch(s, event, &data);
+            result = Ok(seq);
+        });
+        result
+    }
+
+    /// Closes the live gateway connection with `code` (e.g. 4000: the client
+    /// reconnects and resumes; 4004 and 4010-4014 are fatal to serenity).
+    /// Waits up to [`DEFAULT_TIMEOUT`] for a ready connection.
+    pub async fn close_gateway(&self, code: u16) -> Result<(), String> {
+        self.wait_until_ready(DEFAULT_TIMEOUT).await?;
+        let mut result = Err("the gateway connection went away".to_string());
+        self.shared.state.send_modify(|s| {
+            if let Some(conn) = s.conn.as_mut() {
+                conn.ready = false;
+                let reason = format!("fake Discord closed with {code}");
+                if conn.tx.send(Outgoing::Close(code, reason)).is_ok() {
+                    result = Ok(());
+                }
+            }
+        });
+        result
+    }
+
+    /// Stops the server and closes the gateway connection, waiting (up to
+    /// [`DEFAULT_TIMEOUT`]) for the server task to end.
+    pub async fn shutdown(mut self) {
+        self.shared.shutdown.send_replace(true);
+        for server in std::mem::take(&mut self.servers) {
+            if tokio::time::timeout(DEFAULT_TIMEOUT, server).await.is_err() {
+                eprintln!("fake Discord: graceful shutdown timed out");
+            }
+        }
+    }
+
+    // ----- internals -----
+
+    fn frames_with_op(&self, op: u64) -> Vec<Value> {
+        let state = self.shared.state.borrow();
+        state
+            .frames
+            .iter()
+            .filter(|f| f.op == op)
+            .map(|f| f.d.clone())
+            .collect()
+    }
+
+    fn request_summary(&self) -> String {
+        let state = self.shared.state.borrow();
+        let lines: Vec<String> = state
+            .requests
+            .iter()
+            .map(|r| format!("#{} {} {} -> {}", r.index, r.method, r.path, r.status))
+            .collect();
+        if lines.is_empty() {
+            "none".to_string()
+        } else {
+            lines.join("; ")
+        }
+    }
+
+    /// Re-runs `check` after every state change until it yields a value.
+    /// `check` runs without the state lock held (it takes its own short
+    /// borrows), so user predicates may call any `FakeDiscord` method.
+    async fn wait_until<T>(
+        &self,
+        timeout: Duration,
+        mut check: impl FnMut() -> Option<T>,
+    ) -> Result<T, ()> {
+        let mut rx = self.shared.state.subscribe();
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            // Mark the current version seen *before* checking: a change
+            // made during the check then wakes `changed()` below.
+            drop(rx.borrow_and_update());
+            if let Some(found) = check() {
+                return Ok(found);
+            }
+            match tokio::time::timeout_at(deadline, rx.changed()).await {
+                Ok(Ok(())) => {}
+                Ok(Err(_)) | Err(_) => return Err(()),
+            }
+        }
+    }
+}
+
+impl Drop for FakeDiscord {
+    fn drop(&mut self) {
+        self.shared.shutdown.send_replace(true);
+        for server in self.servers.drain(..) {
+            server.abort();
+        }
+    }
+}
+
+impl Shared {
+    fn gateway_url(&self) -> String {
+        format!("ws://{}/gateway", self.addr)
+    }
+}
+
+/// Serves `app` on `listener` until the fake shuts down.
+fn serve<L>(listener: L, app: Router, shared: &Shared, what: &'static str) -> JoinHandle<()>
+where
+    L: axum::serve::Listener,
+    L::Addr: std::fmt::Debug,
+{
+    let mut stop = shared.shutdown.subscribe();
+    tokio::spawn(async move {
+        let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+            stopped(&mut stop).await;
+        });
+        if let Err(err) = serve.await {
+            eprintln!("fake Discord {what} error: {err}");
+        }
+    })
+}
+
+async fn stopped(rx: &mut watch::Receiver<bool>) {
+    // An error means the sender is gone: stop as well.
+    let _ = rx.wait_for(|stop| *stop).await;
+}
