@@ -90,6 +90,16 @@ struct Origin<'a> {
     message: Option<&'a Message>,
 }
 
+impl<'a> Origin<'a> {
+    /// An interaction, responded to in `channel`.
+    fn interaction(id: InteractionId, token: &'a str, channel: ChannelId) -> Origin<'a> {
+        Origin {
+            interaction: Some((id, token, channel)),
+            message: None,
+        }
+    }
+}
+
 impl Bot {
     pub fn new(engine: Engine, settings: DiscordConfig, store: Arc<Store>) -> Bot {
         Bot {
@@ -133,14 +143,23 @@ impl Bot {
         self.memory.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Routes `event` against the current engine; `now`: when it arrived.
-    fn route(&self, engine: &Engine, event: &Event, now: Instant) -> Vec<Action> {
+    /// Routes `event` against the current engine and performs what it
+    /// decides; `now`: when the event arrived.
+    async fn handle(
+        &self,
+        ctx: &Context,
+        origin: Origin<'_>,
+        event: &Event<'_>,
+        now: Instant,
+    ) -> serenity::Result<()> {
+        let engine = self.engine();
         let env = Env {
-            engine,
+            engine: &engine,
             settings: &self.settings,
             votes: self.store.enabled(),
         };
-        route::route(event, &env, &mut self.memory(), now)
+        let actions = route::route(event, &env, &mut self.memory(), now);
+        self.perform(ctx, &engine, origin, actions).await
     }
 
     /// Performs `actions` in order, answering `origin`; stops at the first
@@ -276,10 +295,7 @@ impl Bot {
             guild: cmd.guild_id.map(GuildId::get),
             channel: cmd.channel_id.get(),
         };
-        let mut origin = Origin {
-            interaction: Some((cmd.id, &cmd.token, cmd.channel_id)),
-            message: None,
-        };
+        let mut origin = Origin::interaction(cmd.id, &cmd.token, cmd.channel_id);
         let user = cmd.user.id.get();
         let event = match cmd.data.name.as_str() {
             FAQ_COMMAND => {
@@ -314,9 +330,7 @@ impl Bot {
             }
             other => Event::UnknownCommand(other),
         };
-        let engine = self.engine();
-        let actions = self.route(&engine, &event, received);
-        self.perform(ctx, &engine, origin, actions).await
+        self.handle(ctx, origin, &event, received).await
     }
 
     async fn on_autocomplete(
@@ -325,13 +339,9 @@ impl Bot {
         cmd: &CommandInteraction,
     ) -> serenity::Result<()> {
         let typed = cmd.data.autocomplete().map(|o| o.value).unwrap_or_default();
-        let origin = Origin {
-            interaction: Some((cmd.id, &cmd.token, cmd.channel_id)),
-            message: None,
-        };
-        let engine = self.engine();
-        let actions = self.route(&engine, &Event::Autocomplete(typed), Instant::now());
-        self.perform(ctx, &engine, origin, actions).await
+        let origin = Origin::interaction(cmd.id, &cmd.token, cmd.channel_id);
+        self.handle(ctx, origin, &Event::Autocomplete(typed), Instant::now())
+            .await
     }
 
     async fn on_component(
@@ -354,13 +364,8 @@ impl Bot {
                 .flags
                 .is_some_and(|f| f.contains(MessageFlags::EPHEMERAL)),
         };
-        let origin = Origin {
-            interaction: Some((comp.id, &comp.token, comp.channel_id)),
-            message: None,
-        };
-        let engine = self.engine();
-        let actions = self.route(&engine, &event, Instant::now());
-        self.perform(ctx, &engine, origin, actions).await
+        let origin = Origin::interaction(comp.id, &comp.token, comp.channel_id);
+        self.handle(ctx, origin, &event, Instant::now()).await
     }
 
     /// Messages: mentions of the bot, replies to it, DMs, help channels.
@@ -395,9 +400,7 @@ impl Bot {
             interaction: None,
             message: Some(msg),
         };
-        let engine = self.engine();
-        let actions = self.route(&engine, &event, received);
-        self.perform(ctx, &engine, origin, actions).await
+        self.handle(ctx, origin, &event, received).await
     }
 
     async fn register_commands(&self, ctx: &Context) {

@@ -2,12 +2,24 @@
 //! is a moderator, the private refusal, and the deferred reply for work
 //! that may take longer than the 3 s Discord gives a response.
 
-use serenity::all::{CommandInteraction, Context, CreateInteractionResponse, Member};
+use serenity::all::{
+    CommandInteraction, Context, CreateCommand, CreateInteractionResponse, Member, Permissions,
+};
 use tokio::task::JoinError;
 
 use super::build;
 use super::rest::Rest;
 use super::view;
+
+/// A moderator command: shown by default only to members with Manage
+/// Server, and not in DMs (server admins can change who sees it; the bot
+/// checks again when it runs, with [`refused`]).
+pub fn command(name: &str, description: &str) -> CreateCommand {
+    CreateCommand::new(name)
+        .description(description)
+        .default_member_permissions(Permissions::MANAGE_GUILD)
+        .dm_permission(false)
+}
 
 /// Whether `member` is a moderator: Manage Server (or Administrator) in the
 /// interaction's channel, or one of the configured moderator roles. Outside

@@ -7,7 +7,7 @@ use super::rest::Rest;
 use std::num::NonZeroU64;
 use std::sync::Arc;
 
-use serenity::all::{ChannelId, CommandInteraction, Context, CreateCommand, Http, Permissions};
+use serenity::all::{ChannelId, CommandInteraction, Context, CreateCommand, Http};
 
 use super::build;
 use super::moderator;
@@ -23,14 +23,12 @@ pub const RELOAD_COMMAND: &str = "faq-reload";
 const NOT_A_MODERATOR: &str =
     "Only moderators (Manage Server, or a moderator role) can reload the FAQ.";
 
-/// `/faq-reload`: shown by default only to members with Manage Server, and
-/// not in DMs (server admins can change who sees it; the bot checks again
-/// when it runs).
+/// `/faq-reload`, for moderators.
 pub fn command() -> CreateCommand {
-    CreateCommand::new(RELOAD_COMMAND)
-        .description("Moderators: reload the FAQ files now and see what changed or what is wrong")
-        .default_member_permissions(Permissions::MANAGE_GUILD)
-        .dm_permission(false)
+    moderator::command(
+        RELOAD_COMMAND,
+        "Moderators: reload the FAQ files now and see what changed or what is wrong",
+    )
 }
 
 /// Runs `/faq-reload`: refuses non-moderators privately; otherwise

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use serenity::all::{
     CommandInteraction, CommandOptionType, Context, CreateCommand, CreateCommandOption,
-    Permissions, ResolvedValue,
+    ResolvedValue,
 };
 
 use super::moderator;
@@ -38,22 +38,21 @@ const STORE_OFF: &str = "The question store is off (`[store] path = \"\"` in the
 const CANNOT_READ: &str =
     "I could not read the question store; see the bot's log. Answering is not affected.";
 
-/// `/faq-stats [days]`: shown by default only to members with Manage
-/// Server, and not in DMs; the bot checks again when it runs.
+/// `/faq-stats [days]`, for moderators.
 pub fn command() -> CreateCommand {
-    CreateCommand::new(STATS_COMMAND)
-        .description("Moderators: what people asked lately, what went unanswered, the most 👎")
-        .default_member_permissions(Permissions::MANAGE_GUILD)
-        .dm_permission(false)
-        .add_option(
-            CreateCommandOption::new(
-                CommandOptionType::Integer,
-                "days",
-                "How many days back (default 7)",
-            )
-            .min_int_value(1)
-            .max_int_value(MAX_DAYS as u64),
+    moderator::command(
+        STATS_COMMAND,
+        "Moderators: what people asked lately, what went unanswered, the most 👎",
+    )
+    .add_option(
+        CreateCommandOption::new(
+            CommandOptionType::Integer,
+            "days",
+            "How many days back (default 7)",
         )
+        .min_int_value(1)
+        .max_int_value(MAX_DAYS as u64),
+    )
 }
 
 /// The report as one Discord message: the counts first, then the lists in

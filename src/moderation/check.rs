@@ -152,6 +152,8 @@ fn similarity_warnings(
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let here = |e: usize| format!("{}:{}", origins[e].file.display(), origins[e].at.line);
+    let at_entry =
+        |e: usize, message: String| Diagnostic::warning(&origins[e].file, origins[e].at, message);
     let mut warned: HashSet<(usize, usize)> = HashSet::new();
 
     // The same phrasing (after normalisation) in two entries.
@@ -162,9 +164,8 @@ fn similarity_warnings(
             match owner.get(&key) {
                 Some(&first) if first != e => {
                     if warned.insert((first, e)) {
-                        out.push(Diagnostic::warning(
-                            &origins[e].file,
-                            origins[e].at,
+                        out.push(at_entry(
+                            e,
                             format!(
                                 "entry `{}`: `{text}` is also a phrasing of entry `{}` ({}); keep it in one entry only",
                                 entry.id,
@@ -215,9 +216,8 @@ fn similarity_warnings(
             }
             let o = &faq.entries[other.entry];
             let their = o.phrasings().nth(other.phrasing).unwrap_or(&o.question);
-            out.push(Diagnostic::warning(
-                &origins[e].file,
-                origins[e].at,
+            out.push(at_entry(
+                e,
                 format!(
                     "entries `{}` and `{}` ({}) are too alike for the matcher to tell apart: `{text}` scores {:.2} for its own entry and {:.2} for the other (via `{their}`), so it gets no answer; reword one so they differ in their key words",
                     entry.id,

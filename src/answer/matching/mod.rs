@@ -427,21 +427,18 @@ mod tests {
     #[test]
     fn thresholds_are_validated() {
         assert!(Thresholds::default().validate().is_ok());
-        let bad = Thresholds {
-            suggest: 0.9,
+        let too_high = |suggest, answer| Thresholds {
+            suggest,
+            answer,
             ..Thresholds::default()
         };
-        assert!(bad
-            .validate()
-            .expect_err("invalid")
-            .contains("matching.suggest"));
-        let bad = Thresholds {
-            answer: 1.5,
-            ..Thresholds::default()
-        };
-        assert!(bad
-            .validate()
-            .expect_err("invalid")
-            .contains("matching.answer"));
+        let d = Thresholds::default();
+        for (bad, key) in [
+            (too_high(0.9, d.answer), "matching.suggest"),
+            (too_high(d.suggest, 1.5), "matching.answer"),
+        ] {
+            let e = bad.validate().expect_err("invalid");
+            assert!(e.contains(key), "{e}");
+        }
     }
 }

@@ -240,12 +240,22 @@ pub fn topic_menu(faq: &Faq, page: usize, intro: &str, question: Option<Question
         })
         .collect();
     options.extend(next.map(more_option));
+    private_menu(
+        intro,
+        Action::TopicMenu { page, question },
+        "Choose a topic",
+        options,
+    )
+}
+
+/// A private message of `text` with one select menu.
+fn private_menu(text: &str, action: Action, placeholder: &str, options: Vec<OptionView>) -> View {
     View {
-        content: Some(cut(intro, limits::CONTENT)),
+        content: Some(cut(text, limits::CONTENT)),
         embed: None,
         rows: vec![Row::Select(SelectView {
-            custom_id: Action::TopicMenu { page, question }.custom_id(),
-            placeholder: "Choose a topic".into(),
+            custom_id: action.custom_id(),
+            placeholder: cut(placeholder, limits::SELECT_PLACEHOLDER),
             options,
         })],
         ephemeral: true,
@@ -283,22 +293,16 @@ pub fn question_menu(
         Some(e) => format!("{e} **{}**: {}", t.name, t.description),
         None => format!("**{}**: {}", t.name, t.description),
     };
-    Some(View {
-        content: Some(cut(&heading, limits::CONTENT)),
-        embed: None,
-        rows: vec![Row::Select(SelectView {
-            custom_id: Action::QuestionMenu {
-                topic,
-                page,
-                question,
-            }
-            .custom_id(),
-            placeholder: cut("Choose a question", limits::SELECT_PLACEHOLDER),
-            options,
-        })],
-        ephemeral: true,
-        answers: None,
-    })
+    Some(private_menu(
+        &heading,
+        Action::QuestionMenu {
+            topic,
+            page,
+            question,
+        },
+        "Choose a question",
+        options,
+    ))
 }
 
 /// The apology above the topic menu when nothing fits.

@@ -75,11 +75,10 @@ pub fn import(
                 .map(|p| p.display().to_string())
                 .collect();
             if !existing.is_empty() {
-                return Err(vec![format!(
-                    "{}: error: already holds FAQ files ({}); choose an empty directory or pass --force to overwrite",
-                    out.display(),
-                    existing.join(", ")
-                )]);
+                return Err(at_folder(
+                    out,
+                    format!("already holds FAQ files ({}); choose an empty directory or pass --force to overwrite", existing.join(", ")),
+                ));
             }
         }
     }
@@ -118,6 +117,11 @@ pub fn import(
     })
 }
 
+/// An error about the folder `out`, as import reports it.
+fn at_folder(out: &Path, message: String) -> Vec<String> {
+    vec![format!("{}: error: {message}", out.display())]
+}
+
 /// Adds the topics of `input` to the FAQ in `out` (`import --add`): new
 /// files beside its own, after them in the menu and by name. All or
 /// nothing: `out` must load without errors, the rows may reuse none of its
@@ -126,11 +130,13 @@ pub fn import(
 pub fn import_add(input: &Path, format: Format, out: &Path) -> Result<Imported, Vec<String>> {
     let report = crate::faq::load_dir(out);
     let Some(faq) = &report.faq else {
-        return Err(vec![format!(
-            "{}: error: the FAQ there has errors, so nothing is added to it; see `faqbot check {}`",
-            out.display(),
-            out.display()
-        )]);
+        return Err(at_folder(
+            out,
+            format!(
+                "the FAQ there has errors, so nothing is added to it; see `faqbot check {}`",
+                out.display()
+            ),
+        ));
     };
     let text = read_input(input)?;
     let source = input.display().to_string();
@@ -141,11 +147,10 @@ pub fn import_add(input: &Path, format: Format, out: &Path) -> Result<Imported, 
         .filter(|name| out.join(name).exists())
         .collect();
     if !taken.is_empty() {
-        return Err(vec![format!(
-            "{}: error: already has {}; nothing was written",
-            out.display(),
-            taken.join(", ")
-        )]);
+        return Err(at_folder(
+            out,
+            format!("already has {}; nothing was written", taken.join(", ")),
+        ));
     }
     // The new files are written beside the folder first; then the folder as
     // it would be (its files and the new ones) is loaded whole.

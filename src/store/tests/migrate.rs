@@ -69,11 +69,7 @@ fn a_version_1_database_keeps_its_votes_through_migration_2() {
     let r = Reader::open(&path).expect("migrated to the current version");
     assert_eq!(
         r.vote_totals(0).expect("votes"),
-        [VoteTotal {
-            entry: "old-entry".into(),
-            up: 0,
-            down: 1
-        }],
+        [total("old-entry", 0, 1)],
         "a vote without an entry counts for its question's entry"
     );
 }

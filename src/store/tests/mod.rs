@@ -48,6 +48,23 @@ fn temp_db() -> (tempfile::TempDir, PathBuf) {
     (dir, path)
 }
 
+/// A store on a new database in a temporary folder (removed when the
+/// first is dropped), its path, and the time now.
+fn open_temp() -> (tempfile::TempDir, PathBuf, Store, i64) {
+    let (dir, path) = temp_db();
+    let store = Store::open(&path, test_options());
+    (dir, path, store, now_unix())
+}
+
+/// One entry's vote totals.
+fn total(entry: &str, up: u64, down: u64) -> VoteTotal {
+    VoteTotal {
+        entry: entry.into(),
+        up,
+        down,
+    }
+}
+
 fn question(text: &str, at: i64) -> Question {
     Question {
         id: QuestionId::generate(),

@@ -48,11 +48,7 @@ fn retention_deletes_old_rows_at_open_and_keeps_new_ones() {
     assert_eq!(picks[0].question, recent.id);
     assert_eq!(
         r.vote_totals(0).expect("votes"),
-        [VoteTotal {
-            entry: "host-country-duties".into(),
-            up: 1,
-            down: 0
-        }]
+        [total("host-country-duties", 1, 0)]
     );
 
     // retention_days = 0 keeps everything.

@@ -6,9 +6,7 @@ use crate::store::writer::voter_hash;
 
 #[test]
 fn a_vote_on_a_picked_answer_counts_for_the_picked_entry() {
-    let (_dir, path) = temp_db();
-    let store = Store::open(&path, test_options());
-    let now = now_unix();
+    let (_dir, path, store, now) = open_temp();
     // The bot's best entry was host-country-duties; the asker picked
     // who-pays from the suggestions and voted on that answer.
     let q = question("who guards embassies?", now);
@@ -31,26 +29,13 @@ fn a_vote_on_a_picked_answer_counts_for_the_picked_entry() {
     let r = Reader::open(&path).expect("reader");
     assert_eq!(
         r.vote_totals(0).expect("votes"),
-        [
-            VoteTotal {
-                entry: "host-country-duties".into(),
-                up: 1,
-                down: 0
-            },
-            VoteTotal {
-                entry: "who-pays".into(),
-                up: 0,
-                down: 1
-            },
-        ]
+        [total("host-country-duties", 1, 0), total("who-pays", 0, 1),]
     );
 }
 
 #[test]
 fn one_vote_per_voter_per_answer_and_no_user_id_in_the_file() {
-    let (dir, path) = temp_db();
-    let store = Store::open(&path, test_options());
-    let now = now_unix();
+    let (dir, path, store, now) = open_temp();
     let q1 = question("who guards embassies?", now);
     let mut q2 = question("who pays for embassy guards?", now);
     q2.entry = Some("who-pays".into());
@@ -76,18 +61,7 @@ fn one_vote_per_voter_per_answer_and_no_user_id_in_the_file() {
     let r = Reader::open(&path).expect("reader");
     assert_eq!(
         r.vote_totals(0).expect("votes"),
-        [
-            VoteTotal {
-                entry: "host-country-duties".into(),
-                up: 1,
-                down: 1
-            },
-            VoteTotal {
-                entry: "who-pays".into(),
-                up: 1,
-                down: 0
-            },
-        ]
+        [total("host-country-duties", 1, 1), total("who-pays", 1, 0),]
     );
 
     let conn = Connection::open(&path).expect("open");

@@ -7,9 +7,7 @@ use super::*;
 
 #[test]
 fn what_is_recorded_is_read_back_exactly() {
-    let (_dir, path) = temp_db();
-    let store = Store::open(&path, test_options());
-    let now = now_unix();
+    let (_dir, path, store, now) = open_temp();
     let answered = question("who guards embassies?", now - 10);
     let suggested = Question {
         id: QuestionId::generate(),
@@ -108,19 +106,13 @@ fn what_is_recorded_is_read_back_exactly() {
     );
     assert_eq!(
         r.vote_totals(0).expect("votes"),
-        [VoteTotal {
-            entry: "host-country-duties".into(),
-            up: 1,
-            down: 0
-        }]
+        [total("host-country-duties", 1, 0)]
     );
 }
 
 #[test]
 fn a_question_is_kept_without_user_role_or_channel_ids() {
-    let (_dir, path) = temp_db();
-    let store = Store::open(&path, test_options());
-    let now = now_unix();
+    let (_dir, path, store, now) = open_temp();
     let q = question(
         "<@123456789012345678> who guards <@&987654321098765432> embassies? <#111222333444555666> <@!222333444555666777>",
         now,
