@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use serenity::all::{
-    ChannelId, CreateInteractionResponse, CreateInteractionResponseFollowup, CreateMessage,
-    EditInteractionResponse, Http, InteractionId, Message,
+    ApplicationId, ChannelId, CreateInteractionResponse, CreateInteractionResponseFollowup,
+    CreateMessage, EditInteractionResponse, Http, InteractionId, Message,
 };
 use serenity::http::{
     ErrorResponse, HttpError, LightMethod, RatelimitingBucket, Request, Route, StatusCode,
@@ -101,16 +101,11 @@ impl Rest {
         token: &str,
         followup: &CreateInteractionResponseFollowup,
     ) -> serenity::Result<Message> {
-        let route = Route::WebhookFollowupMessages {
-            application_id: http
-                .application_id()
-                .ok_or(HttpError::ApplicationIdMissing)?,
+        let route = |application_id| Route::WebhookFollowupMessages {
+            application_id,
             token,
         };
-        let response = self
-            .call(http, LightMethod::Post, route, followup, FOLLOWUP_DEADLINE)
-            .await?;
-        json(response).await
+        self.webhook(http, LightMethod::Post, route, followup).await
     }
 
     /// Edits the response to an interaction (after a deferral).
@@ -120,16 +115,11 @@ impl Rest {
         token: &str,
         edit: &EditInteractionResponse,
     ) -> serenity::Result<Message> {
-        let route = Route::WebhookOriginalInteractionResponse {
-            application_id: http
-                .application_id()
-                .ok_or(HttpError::ApplicationIdMissing)?,
+        let route = |application_id| Route::WebhookOriginalInteractionResponse {
+            application_id,
             token,
         };
-        let response = self
-            .call(http, LightMethod::Patch, route, edit, FOLLOWUP_DEADLINE)
-            .await?;
-        json(response).await
+        self.webhook(http, LightMethod::Patch, route, edit).await
     }
 
     /// A message in a channel (a reply to a mention, a DM, the mod log).
@@ -150,6 +140,25 @@ impl Rest {
 
     /// Sends `body` to `route` until it is not a 429, or until a wait
     /// would end past `within` from now.
+    /// Sends `body` to a route of the interaction's webhook (a follow-up,
+    /// or the original response), within the follow-ups' deadline, and
+    /// reads back the message.
+    async fn webhook<'a>(
+        &self,
+        http: &Http,
+        method: LightMethod,
+        route: impl FnOnce(ApplicationId) -> Route<'a>,
+        body: &impl Serialize,
+    ) -> serenity::Result<Message> {
+        let application_id = http
+            .application_id()
+            .ok_or(HttpError::ApplicationIdMissing)?;
+        let response = self
+            .call(http, method, route(application_id), body, FOLLOWUP_DEADLINE)
+            .await?;
+        json(response).await
+    }
+
     async fn call(
         &self,
         http: &Http,
