@@ -38,21 +38,20 @@ pub fn is_moderator(member: Option<&Member>, moderator_roles: &[u64]) -> bool {
     by_permission || by_role
 }
 
-/// Tells a non-moderator `refusal` privately, and logs that `command` was
-/// refused (with no user id: the store keeps none either). `true` when
+/// Tells a non-moderator `refusal` privately, and logs that the command
+/// was refused (with no user id: the store keeps none either). `true` when
 /// refused.
 pub async fn refused(
     rest: &Rest,
     ctx: &Context,
     cmd: &CommandInteraction,
     moderator_roles: &[u64],
-    command: &str,
     refusal: &str,
 ) -> serenity::Result<bool> {
     if is_moderator(cmd.member.as_deref(), moderator_roles) {
         return Ok(false);
     }
-    tracing::info!("{command} refused: not a moderator");
+    tracing::info!("/{} refused: not a moderator", cmd.data.name);
     reply(rest, ctx, cmd, refusal).await?;
     Ok(true)
 }

@@ -41,16 +41,7 @@ pub async fn run_command(
     engine: &SharedEngine,
     settings: &DiscordConfig,
 ) -> serenity::Result<()> {
-    if moderator::refused(
-        rest,
-        ctx,
-        cmd,
-        &settings.moderator_roles,
-        "/faq-reload",
-        NOT_A_MODERATOR,
-    )
-    .await?
-    {
+    if moderator::refused(rest, ctx, cmd, &settings.moderator_roles, NOT_A_MODERATOR).await? {
         return Ok(());
     }
     // Loading and indexing can take longer than the 3 s Discord gives a

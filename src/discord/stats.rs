@@ -92,16 +92,7 @@ pub async fn run_command(
     store: &Store,
     settings: &DiscordConfig,
 ) -> serenity::Result<()> {
-    if moderator::refused(
-        rest,
-        ctx,
-        cmd,
-        &settings.moderator_roles,
-        "/faq-stats",
-        NOT_A_MODERATOR,
-    )
-    .await?
-    {
+    if moderator::refused(rest, ctx, cmd, &settings.moderator_roles, NOT_A_MODERATOR).await? {
         return Ok(());
     }
     let Some(path) = store.path().map(PathBuf::from) else {

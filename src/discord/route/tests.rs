@@ -29,22 +29,36 @@ const GUILD: Place = Place {
     channel: 10,
 };
 
-fn settings(cooldown: u64, repeat: u64) -> DiscordConfig {
-    DiscordConfig {
-        user_cooldown_secs: cooldown,
-        repeat_window_secs: repeat,
-        help_channels: vec![20],
-        ..DiscordConfig::default()
-    }
+/// The bot's settings and memory, as one event after another finds them.
+struct Harness {
+    settings: DiscordConfig,
+    memory: Memory,
+    votes: bool,
 }
 
-fn run(settings: &DiscordConfig, memory: &mut Memory, event: Event, now: Instant) -> Vec<Action> {
-    let env = Env {
-        engine: engine(),
-        settings,
-        votes: true,
-    };
-    route(&event, &env, memory, now)
+impl Harness {
+    /// Cooldown and repeat window in seconds; channel 20 is a help channel.
+    fn new(cooldown: u64, repeat: u64) -> Harness {
+        Harness {
+            settings: DiscordConfig {
+                user_cooldown_secs: cooldown,
+                repeat_window_secs: repeat,
+                help_channels: vec![20],
+                ..DiscordConfig::default()
+            },
+            memory: Memory::default(),
+            votes: true,
+        }
+    }
+
+    fn run(&mut self, event: Event, now: Instant) -> Vec<Action> {
+        let env = Env {
+            engine: engine(),
+            settings: &self.settings,
+            votes: self.votes,
+        };
+        route(&event, &env, &mut self.memory, now)
+    }
 }
 
 fn ask(user: u64, question: &str) -> Event<'_> {
@@ -105,99 +119,60 @@ fn recorded_questions(actions: &[Action]) -> usize {
 
 #[test]
 fn a_cooldown_turns_a_user_away_until_it_expires() {
-    let settings = settings(3, 0);
-    let mut memory = Memory::default();
+    let mut h = Harness::new(3, 0);
     let t0 = Instant::now();
-    let first = run(&settings, &mut memory, ask(7, QUESTION), t0);
+    let first = h.run(ask(7, QUESTION), t0);
     assert_eq!(recorded_questions(&first), 1);
     assert!(
         matches!(first.last(), Some(Action::Respond { view, .. }) if view.answers.as_deref() == Some(ENTRY))
     );
 
-    let soon = run(
-        &settings,
-        &mut memory,
-        ask(7, QUESTION),
-        t0 + Duration::from_millis(1200),
-    );
+    let soon = h.run(ask(7, QUESTION), t0 + Duration::from_millis(1200));
     assert_eq!(recorded_questions(&soon), 0, "not matched, not recorded");
     let text = only_note(&soon);
     assert!(text.contains("please wait 2 seconds"), "{text}");
 
     // Someone else is not held up.
-    let other = run(
-        &settings,
-        &mut memory,
-        ask(8, QUESTION),
-        t0 + Duration::from_millis(1200),
-    );
+    let other = h.run(ask(8, QUESTION), t0 + Duration::from_millis(1200));
     assert_eq!(recorded_questions(&other), 1);
 
-    let later = run(
-        &settings,
-        &mut memory,
-        ask(7, QUESTION),
-        t0 + Duration::from_secs(3),
-    );
+    let later = h.run(ask(7, QUESTION), t0 + Duration::from_secs(3));
     assert_eq!(recorded_questions(&later), 1, "the window has passed");
 }
 
 #[test]
 fn a_flood_of_messages_gets_one_note_per_window() {
-    let settings = settings(3, 0);
-    let mut memory = Memory::default();
+    let mut h = Harness::new(3, 0);
     let t0 = Instant::now();
     let at = |ms| t0 + Duration::from_millis(ms);
-    let answered = run(&settings, &mut memory, mention(7, GUILD, QUESTION), at(0));
+    let answered = h.run(mention(7, GUILD, QUESTION), at(0));
     assert_eq!(sent(&answered).len(), 1);
-    let noted = run(&settings, &mut memory, mention(7, GUILD, QUESTION), at(500));
+    let noted = h.run(mention(7, GUILD, QUESTION), at(500));
     let text = only_note(&noted);
     assert!(text.contains("please wait 3 seconds"), "{text}");
-    assert!(run(
-        &settings,
-        &mut memory,
-        mention(7, GUILD, QUESTION),
-        at(1000)
-    )
-    .is_empty());
-    assert!(run(
-        &settings,
-        &mut memory,
-        mention(7, GUILD, QUESTION),
-        at(2900)
-    )
-    .is_empty());
-    let again = run(
-        &settings,
-        &mut memory,
-        mention(7, GUILD, QUESTION),
-        at(3000),
-    );
+    assert!(h.run(mention(7, GUILD, QUESTION), at(1000)).is_empty());
+    assert!(h.run(mention(7, GUILD, QUESTION), at(2900)).is_empty());
+    let again = h.run(mention(7, GUILD, QUESTION), at(3000));
     assert_eq!(recorded_questions(&again), 1);
     assert_eq!(sent(&again)[0].1.as_deref(), Some(ENTRY));
 }
 
 #[test]
 fn an_answer_given_a_moment_ago_is_pointed_to_until_the_window_ends() {
-    let settings = settings(0, 60);
-    let window = repeat_window(&settings);
-    let mut memory = Memory::default();
+    let mut h = Harness::new(0, 60);
+    let window = repeat_window(&h.settings);
     let t0 = Instant::now();
-    let first = run(&settings, &mut memory, mention(7, GUILD, QUESTION), t0);
+    let first = h.run(mention(7, GUILD, QUESTION), t0);
     assert_eq!(
         sent(&first)[0].1.as_deref(),
         Some(ENTRY),
         "remembered once sent"
     );
     // What the handler does once the reply is sent and its link known.
-    memory.remember_answer(GUILD.channel, ENTRY, "https://link/1".into(), window, t0);
+    h.memory
+        .remember_answer(GUILD.channel, ENTRY, "https://link/1".into(), window, t0);
 
-    let repeat = run(
-        &settings,
-        &mut memory,
-        mention(8, GUILD, QUESTION),
-        t0 + Duration::from_secs(59),
-    );
+    let repeat = h.run(mention(8, GUILD, QUESTION), t0 + Duration::from_secs(59));
     assert_eq!(recorded_questions(&repeat), 1, "still recorded");
     assert_eq!(
         sent(&repeat),
@@ -207,12 +182,7 @@ fn an_answer_given_a_moment_ago_is_pointed_to_until_the_window_ends() {
         )]
     );
     // A slash command says where.
-    let slash = run(
-        &settings,
-        &mut memory,
-        ask(9, QUESTION),
-        t0 + Duration::from_secs(59),
-    );
+    let slash = h.run(ask(9, QUESTION), t0 + Duration::from_secs(59));
     assert_eq!(
         sent(&slash),
         [(
@@ -227,12 +197,7 @@ fn an_answer_given_a_moment_ago_is_pointed_to_until_the_window_ends() {
         question: QUESTION,
         private: Some(true),
     };
-    let private = run(
-        &settings,
-        &mut memory,
-        private,
-        t0 + Duration::from_secs(59),
-    );
+    let private = h.run(private, t0 + Duration::from_secs(59));
     assert!(
         matches!(private.last(), Some(Action::Respond { view, remember: None }) if view.ephemeral && view.answers.as_deref() == Some(ENTRY))
     );
@@ -241,20 +206,10 @@ fn an_answer_given_a_moment_ago_is_pointed_to_until_the_window_ends() {
         channel: 11,
         ..GUILD
     };
-    let there = run(
-        &settings,
-        &mut memory,
-        mention(8, elsewhere, QUESTION),
-        t0 + Duration::from_secs(1),
-    );
+    let there = h.run(mention(8, elsewhere, QUESTION), t0 + Duration::from_secs(1));
     assert_eq!(sent(&there)[0].1.as_deref(), Some(ENTRY));
 
-    let expired = run(
-        &settings,
-        &mut memory,
-        mention(8, GUILD, QUESTION),
-        t0 + Duration::from_secs(60),
-    );
+    let expired = h.run(mention(8, GUILD, QUESTION), t0 + Duration::from_secs(60));
     assert_eq!(
         sent(&expired)[0].1.as_deref(),
         Some(ENTRY),
@@ -264,8 +219,7 @@ fn an_answer_given_a_moment_ago_is_pointed_to_until_the_window_ends() {
 
 #[test]
 fn help_channels_get_confident_answers_only_and_other_messages_nothing() {
-    let settings = settings(3, 60);
-    let mut memory = Memory::default();
+    let mut h = Harness::new(3, 60);
     let t0 = Instant::now();
     let help = Place {
         guild: Some(1),
@@ -278,21 +232,21 @@ fn help_channels_get_confident_answers_only_and_other_messages_nothing() {
         text,
         addressed: Addressed::default(),
     };
-    assert!(run(&settings, &mut memory, plain(QUESTION, GUILD), t0).is_empty());
-    let unsure = run(&settings, &mut memory, plain("zxq blorf wibble?", help), t0);
+    assert!(h.run(plain(QUESTION, GUILD), t0).is_empty());
+    let unsure = h.run(plain("zxq blorf wibble?", help), t0);
     assert_eq!(recorded_questions(&unsure), 1);
     assert!(sent(&unsure).is_empty(), "no menu in a help channel");
     // No cooldown in help channels: the same user at once is answered.
-    let sure = run(&settings, &mut memory, plain(QUESTION, help), t0);
+    let sure = h.run(plain(QUESTION, help), t0);
     assert_eq!(sent(&sure)[0].1.as_deref(), Some(ENTRY));
-    memory.remember_answer(
+    h.memory.remember_answer(
         help.channel,
         ENTRY,
         "https://link/2".into(),
         Duration::from_secs(60),
         t0,
     );
-    let again = run(&settings, &mut memory, plain(QUESTION, help), t0);
+    let again = h.run(plain(QUESTION, help), t0);
     assert!(sent(&again).is_empty(), "not even a pointer");
     let bot = Event::Message {
         author: 7,
@@ -304,13 +258,12 @@ fn help_channels_get_confident_answers_only_and_other_messages_nothing() {
             ..Addressed::default()
         },
     };
-    assert!(run(&settings, &mut memory, bot, t0).is_empty());
+    assert!(h.run(bot, t0).is_empty());
 }
 
 #[test]
 fn votes_are_recorded_only_when_the_store_is_on() {
-    let settings = settings(0, 0);
-    let mut memory = Memory::default();
+    let mut h = Harness::new(0, 0);
     let question = QuestionId(42);
     let id = view::Action::Vote {
         question,
@@ -324,26 +277,21 @@ fn votes_are_recorded_only_when_the_store_is_on() {
         chosen: None,
         on_private_message: false,
     };
-    let on = run(&settings, &mut memory, event, Instant::now());
+    let on = h.run(event, Instant::now());
     assert!(
         matches!(&on[0], Action::Record(Record::Vote(v)) if v.question == question && v.up && v.voter == 7)
     );
     assert_eq!(sent(&on), [(VOTE_NOTED.to_string(), None)]);
-    let env = Env {
-        engine: engine(),
-        settings: &settings,
-        votes: false,
-    };
-    let off = route(&event, &env, &mut memory, Instant::now());
+    h.votes = false;
+    let off = h.run(event, Instant::now());
     assert_eq!(sent(&off), [(VOTE_NOT_RECORDED.to_string(), None)]);
     assert_eq!(off.len(), 1, "nothing recorded");
 }
 
 #[test]
 fn why_explains_from_memory_else_asks_the_store() {
-    let settings = settings(0, 0);
-    let mut memory = Memory::default();
-    let asked = run(&settings, &mut memory, ask(7, QUESTION), Instant::now());
+    let mut h = Harness::new(0, 0);
+    let asked = h.run(ask(7, QUESTION), Instant::now());
     let Some(Action::Record(Record::Question(q))) = asked.first() else {
         panic!("the question is recorded first: {asked:?}");
     };
@@ -355,20 +303,19 @@ fn why_explains_from_memory_else_asks_the_store() {
         chosen: None,
         on_private_message: false,
     };
-    let explained = run(&settings, &mut memory, component(&known), Instant::now());
+    let explained = h.run(component(&known), Instant::now());
     let text = only_note(&explained);
     assert!(
         text.starts_with(&format!("Why this reply to \"{QUESTION}\":\nAnswered.")),
         "{text}"
     );
-    let forgotten = run(&settings, &mut memory, component(&unknown), Instant::now());
+    let forgotten = h.run(component(&unknown), Instant::now());
     assert_eq!(forgotten, [Action::ExplainFromStore(QuestionId(1))]);
 }
 
 #[test]
 fn a_stale_menu_offers_the_topics_privately_in_place_or_as_a_copy() {
-    let settings = settings(0, 0);
-    let mut memory = Memory::default();
+    let mut h = Harness::new(0, 0);
     let menu = |custom_id, on_private_message| Event::Component {
         user: 7,
         custom_id,
@@ -381,19 +328,14 @@ fn a_stale_menu_offers_the_topics_privately_in_place_or_as_a_copy() {
         question: None,
     }
     .custom_id();
-    let own = run(&settings, &mut memory, menu(&id, true), Instant::now());
+    let own = h.run(menu(&id, true), Instant::now());
     assert!(matches!(&own[..], [Action::Update(v)] if v.content.as_deref() == Some(STALE_MENU)));
-    let public = run(&settings, &mut memory, menu(&id, false), Instant::now());
+    let public = h.run(menu(&id, false), Instant::now());
     assert!(
         matches!(&public[..], [Action::Respond { view, remember: None }]
         if view.ephemeral && view.content.as_deref() == Some(STALE_MENU))
     );
-    let garbage = run(
-        &settings,
-        &mut memory,
-        menu("faq:zzz", true),
-        Instant::now(),
-    );
+    let garbage = h.run(menu("faq:zzz", true), Instant::now());
     assert!(
         matches!(&garbage[..], [Action::Update(v)] if v.content.as_deref() == Some(STALE_MENU))
     );
