@@ -272,13 +272,14 @@ pub(super) fn cmd_import(
     } else {
         import(file, format, out, force)
     };
-    let done = imported.map_err(|mut errors| {
+    let done = imported.map_err(|errors| {
         let n = errors.len();
-        errors.push(format!(
+        let mut lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        lines.push(format!(
             "faqbot: nothing was written ({n} error{})",
             plural(n)
         ));
-        Failure::new(errors.join("\n"))
+        Failure::new(lines.join("\n"))
     })?;
     for w in &done.warnings {
         eprintln!("{w}");

@@ -19,7 +19,8 @@ impl fmt::Display for Severity {
     }
 }
 
-/// A 1-based line and column (the column counts characters, not bytes).
+/// A 1-based line and column (the column counts characters, not bytes;
+/// 0: the whole line, as for a row of a CSV or JSON-lines file).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Position {
     pub line: usize,
@@ -28,6 +29,11 @@ pub struct Position {
 
 impl Position {
     pub const START: Position = Position { line: 1, col: 1 };
+
+    /// The whole of `line`; `None` for line 0 (no line known).
+    pub fn line(line: usize) -> Option<Position> {
+        (line > 0).then_some(Position { line, col: 0 })
+    }
 
     /// The position of byte `offset` in `text` (clamped to the text and
     /// moved back to a character boundary).
@@ -120,8 +126,10 @@ impl Diagnostic {
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:", self.file.display())?;
-        if let Some(pos) = self.pos {
-            write!(f, "{}:{}:", pos.line, pos.col)?;
+        match self.pos {
+            Some(Position { line, col: 0 }) => write!(f, "{line}:")?,
+            Some(Position { line, col }) => write!(f, "{line}:{col}:")?,
+            None => {}
         }
         write!(f, " {}: {}", self.severity, self.message)
     }

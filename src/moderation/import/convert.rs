@@ -7,23 +7,24 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use super::rows;
-use super::{shown_errors, truncate_chars, Format, DEFAULT_TOPIC};
+use super::{at_line, errors_only, truncate_chars, Format, DEFAULT_TOPIC};
 use crate::faq::limits;
 use crate::faq::parse_file;
 use crate::faq::raw::{OutEntry, OutFile, OutTopic};
 use crate::faq::slug::slugify;
+use crate::faq::{Diagnostic, Severity};
 
 /// An input converted: (file name, TOML text, entry count) per topic, and
 /// the warnings.
 #[derive(Debug)]
 pub struct Converted {
     pub files: Vec<(String, String, usize)>,
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// The conversion itself, without files: input text -> (file name, TOML
 /// text, entry count) per topic. `source` names the input in errors.
-pub fn convert(text: &str, format: Format, source: &str) -> Result<Converted, Vec<String>> {
+pub fn convert(text: &str, format: Format, source: &str) -> Result<Converted, Vec<Diagnostic>> {
     convert_after(text, format, source, &Existing::default())
 }
 
@@ -77,12 +78,17 @@ pub fn convert_after(
     format: Format,
     source: &str,
     existing: &Existing,
-) -> Result<Converted, Vec<String>> {
+) -> Result<Converted, Vec<Diagnostic>> {
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
     let rows = rows::read(text, format, source, &mut errors, &mut warnings);
     if rows.is_empty() && errors.is_empty() {
-        errors.push(format!("{source}: error: no rows to import"));
+        errors.push(at_line(
+            source,
+            0,
+            Severity::Error,
+            "no rows to import".into(),
+        ));
     }
 
     // Ids: given ones must be unique; missing ones come from the question.
@@ -92,28 +98,33 @@ pub fn convert_after(
     let mut topics: Vec<(String, Vec<OutEntry>)> = Vec::new();
     for row in rows {
         if let Some(file) = existing.topics.get(&row.topic.to_lowercase()) {
-            errors.push(format!(
-                "{source}:{}: error: topic `{}` is already in {}; add these rows to that file by hand, or name another topic",
-                row.line,
+            errors.push(at_line(source, row.line, Severity::Error, format!(
+                "topic `{}` is already in {}; add these rows to that file by hand, or name another topic",
                 row.topic,
                 file.display()
-            ));
+            )));
             continue;
         }
         let id = match &row.id {
             Some(id) => {
                 if let Some(file) = existing.ids.get(id) {
-                    errors.push(format!(
-                        "{source}:{}: error: id `{id}` is already used in {}; give the row another id, or none",
+                    errors.push(at_line(
+                        source,
                         row.line,
-                        file.display()
+                        Severity::Error,
+                        format!(
+                            "id `{id}` is already used in {}; give the row another id, or none",
+                            file.display()
+                        ),
                     ));
                     continue;
                 }
                 if let Some(first) = first_line.insert(id.clone(), row.line) {
-                    errors.push(format!(
-                        "{source}:{}: error: duplicate id `{id}` (first on line {first})",
-                        row.line
+                    errors.push(at_line(
+                        source,
+                        row.line,
+                        Severity::Error,
+                        format!("duplicate id `{id}` (first on line {first})"),
                     ));
                     continue;
                 }
@@ -166,12 +177,18 @@ pub fn convert_after(
             },
             entry: entries,
         };
-        let body = toml::to_string(&file)
-            .map_err(|e| vec![format!("{source}: error: cannot write TOML: {e}")])?;
+        let body = toml::to_string(&file).map_err(|e| {
+            vec![at_line(
+                source,
+                0,
+                Severity::Error,
+                format!("cannot write TOML: {e}"),
+            )]
+        })?;
         let text = format!("# Imported from {source} by `faqbot import`.\n\n{body}");
         // What we write must pass `faqbot check`; say so if it would not.
         let (_, diags) = parse_file(&text, Path::new(&name));
-        let problems = shown_errors(&diags);
+        let problems = errors_only(diags);
         if !problems.is_empty() {
             return Err(problems);
         }
@@ -243,7 +260,11 @@ mod tests {
         // The id made from the question does not clash with theirs.
         assert!(text.contains("id = \"when-open-2\""), "{text}");
         let clash = "id,question,answer,topic\nwhen-open,Q?,A.,Hours\nx,Q2?,A.,visits\n";
-        let errors = convert_after(clash, Format::Csv, "in.csv", &existing).expect_err("clashes");
+        let errors = convert_after(clash, Format::Csv, "in.csv", &existing)
+            .expect_err("clashes")
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>();
         assert_eq!(
             errors,
             [
@@ -256,7 +277,11 @@ mod tests {
     #[test]
     fn duplicate_ids_are_errors() {
         let input = "{\"id\":\"x\",\"question\":\"q\",\"answer\":\"a\"}\n{\"id\":\"x\",\"question\":\"q2\",\"answer\":\"a\"}\n";
-        let errors = convert(input, Format::JsonLines, "in").expect_err("dup");
+        let errors = convert(input, Format::JsonLines, "in")
+            .expect_err("dup")
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>();
         assert_eq!(errors, ["in:2: error: duplicate id `x` (first on line 1)"]);
     }
 }

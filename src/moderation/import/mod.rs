@@ -20,7 +20,7 @@ mod rows;
 
 use std::path::{Path, PathBuf};
 
-use crate::faq::Diagnostic;
+use crate::faq::{Diagnostic, Position, Severity};
 
 pub use convert::{convert, convert_after, Converted, Existing};
 
@@ -52,18 +52,18 @@ pub struct Imported {
     /// folder with files): kept whole, nothing deleted.
     pub previous: Option<PathBuf>,
     /// What was read but left out (columns of no known name).
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// Reads `input`, converts it and writes topic files into `out`. Refuses
 /// to overwrite `*.toml` files already in `out` unless `force`. Errors are
-/// `file:line: error: message` lines, all of them.
+/// every problem found, each at its file (and line).
 pub fn import(
     input: &Path,
     format: Format,
     out: &Path,
     force: bool,
-) -> Result<Imported, Vec<String>> {
+) -> Result<Imported, Vec<Diagnostic>> {
     let text = read_input(input)?;
     let Converted { files, warnings } = convert(&text, format, &input.display().to_string())?;
     if !force {
@@ -85,14 +85,14 @@ pub fn import(
     // All or nothing: every file is written into a new folder beside
     // `out`, which then takes its place; a failure leaves `out` as it was.
     let staging = beside(out, ".", "import");
-    let fail = |e: String| {
+    let fail = |e: Diagnostic| {
         let _ = std::fs::remove_dir_all(&staging);
         vec![e]
     };
     std::fs::create_dir_all(&staging).map_err(|e| {
-        fail(format!(
-            "{}: error: cannot create a folder beside it to write into: {e}",
-            out.display()
+        fail(Diagnostic::file_error(
+            out,
+            format!("cannot create a folder beside it to write into: {e}"),
         ))
     })?;
     let mut names = Vec::new();
@@ -100,9 +100,9 @@ pub fn import(
     for (name, file_text, n) in files {
         let path = staging.join(&name);
         std::fs::write(&path, file_text).map_err(|e| {
-            fail(format!(
-                "{}: error: cannot write: {e}",
-                out.join(&name).display()
+            fail(Diagnostic::file_error(
+                &out.join(&name),
+                format!("cannot write: {e}"),
             ))
         })?;
         names.push(name);
@@ -118,8 +118,8 @@ pub fn import(
 }
 
 /// An error about the folder `out`, as import reports it.
-fn at_folder(out: &Path, message: String) -> Vec<String> {
-    vec![format!("{}: error: {message}", out.display())]
+fn at_folder(out: &Path, message: String) -> Vec<Diagnostic> {
+    vec![Diagnostic::file_error(out, message)]
 }
 
 /// Adds the topics of `input` to the FAQ in `out` (`import --add`): new
@@ -127,7 +127,7 @@ fn at_folder(out: &Path, message: String) -> Vec<String> {
 /// nothing: `out` must load without errors, the rows may reuse none of its
 /// ids or topic names, and the folder with the new files must load too;
 /// else nothing is written.
-pub fn import_add(input: &Path, format: Format, out: &Path) -> Result<Imported, Vec<String>> {
+pub fn import_add(input: &Path, format: Format, out: &Path) -> Result<Imported, Vec<Diagnostic>> {
     let report = crate::faq::load_dir(out);
     let Some(faq) = &report.faq else {
         return Err(at_folder(
@@ -173,8 +173,9 @@ fn stage_and_add(
     out: &Path,
     staging: &Path,
     files: &[(String, String, usize)],
-) -> Result<Vec<String>, String> {
-    let failed = |what: &str, e: std::io::Error| format!("{}: error: {what}: {e}", out.display());
+) -> Result<Vec<String>, Diagnostic> {
+    let failed =
+        |what: &str, e: std::io::Error| Diagnostic::file_error(out, format!("{what}: {e}"));
     std::fs::create_dir_all(staging)
         .map_err(|e| failed("cannot create a folder beside it to write into", e))?;
     for entry in std::fs::read_dir(out).map_err(|e| failed("cannot read", e))? {
@@ -190,11 +191,16 @@ fn stage_and_add(
     }
     let combined = crate::faq::load_dir(staging);
     if combined.has_errors() {
-        let errors = shown_errors(&combined.diagnostics);
-        return Err(format!(
-            "{}: error: with the new files the FAQ would not load, so nothing was written:\n{}",
-            out.display(),
-            errors.join("\n")
+        let errors: Vec<String> = errors_only(combined.diagnostics)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        return Err(Diagnostic::file_error(
+            out,
+            format!(
+                "with the new files the FAQ would not load, so nothing was written:\n{}",
+                errors.join("\n")
+            ),
         ));
     }
     let mut moved: Vec<&str> = Vec::new();
@@ -228,26 +234,20 @@ fn beside(path: &Path, prefix: &str, what: &str) -> PathBuf {
 /// Puts the folder `staging` at `out`. An empty `out` is replaced; one with
 /// files is moved aside whole (returned), so that none of its files stays
 /// among the new ones and none is lost.
-fn swap_in(staging: &Path, out: &Path) -> Result<Option<PathBuf>, String> {
+fn swap_in(staging: &Path, out: &Path) -> Result<Option<PathBuf>, Diagnostic> {
     let empty = std::fs::read_dir(out).map(|mut read| read.next().is_none());
     let previous = match empty {
         Err(_) => None,
         Ok(true) => {
             std::fs::remove_dir(out).map_err(|e| {
-                format!(
-                    "{}: error: cannot replace the empty folder: {e}",
-                    out.display()
-                )
+                Diagnostic::file_error(out, format!("cannot replace the empty folder: {e}"))
             })?;
             None
         }
         Ok(false) => {
             let aside = beside(out, "", "before-import");
             std::fs::rename(out, &aside).map_err(|e| {
-                format!(
-                    "{}: error: cannot move the old folder aside: {e}",
-                    out.display()
-                )
+                Diagnostic::file_error(out, format!("cannot move the old folder aside: {e}"))
             })?;
             Some(aside)
         }
@@ -257,27 +257,31 @@ fn swap_in(staging: &Path, out: &Path) -> Result<Option<PathBuf>, String> {
         if let Some(aside) = &previous {
             let _ = std::fs::rename(aside, out);
         }
-        return Err(format!(
-            "{}: error: cannot put the new files in place: {e}",
-            out.display()
+        return Err(Diagnostic::file_error(
+            out,
+            format!("cannot put the new files in place: {e}"),
         ));
     }
     Ok(previous)
 }
 
 /// The text of the file to import, or the error that it cannot be read.
-fn read_input(input: &Path) -> Result<String, Vec<String>> {
+fn read_input(input: &Path) -> Result<String, Vec<Diagnostic>> {
     std::fs::read_to_string(input)
-        .map_err(|e| vec![format!("{}: error: cannot read: {e}", input.display())])
+        .map_err(|e| vec![Diagnostic::file_error(input, format!("cannot read: {e}"))])
 }
 
-/// The errors among `diagnostics`, as `faqbot check` shows them.
-fn shown_errors(diagnostics: &[Diagnostic]) -> Vec<String> {
+/// The errors among `diagnostics`.
+fn errors_only(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
     diagnostics
-        .iter()
-        .filter(|d| d.is_error())
-        .map(ToString::to_string)
+        .into_iter()
+        .filter(Diagnostic::is_error)
         .collect()
+}
+
+/// A problem on `line` of the input `source` (0: no line to point at).
+fn at_line(source: &str, line: usize, severity: Severity, message: String) -> Diagnostic {
+    Diagnostic::new(Path::new(source), Position::line(line), severity, message)
 }
 
 /// The first `max` characters of `s`, cut without a mark (for ids, file

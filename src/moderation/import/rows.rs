@@ -7,9 +7,10 @@
 
 use serde::Deserialize;
 
-use super::{truncate_chars, Format, DEFAULT_TOPIC};
+use super::{at_line, truncate_chars, Format, DEFAULT_TOPIC};
 use crate::faq::limits;
 use crate::faq::slug::{is_slug, slugify};
+use crate::faq::{Diagnostic, Severity};
 
 /// A row's fields as written: a JSON row exactly, and a CSV row once its
 /// lists are split ([`CsvRow::fields`]). (Its name shows in serde's
@@ -110,8 +111,8 @@ pub(super) fn read(
     text: &str,
     format: Format,
     source: &str,
-    errors: &mut Vec<String>,
-    warnings: &mut Vec<String>,
+    errors: &mut Vec<Diagnostic>,
+    warnings: &mut Vec<Diagnostic>,
 ) -> Vec<Row> {
     match format {
         Format::JsonLines => read_jsonl(text, source, errors),
@@ -119,7 +120,7 @@ pub(super) fn read(
     }
 }
 
-fn read_jsonl(text: &str, source: &str, errors: &mut Vec<String>) -> Vec<Row> {
+fn read_jsonl(text: &str, source: &str, errors: &mut Vec<Diagnostic>) -> Vec<Row> {
     let mut rows = Vec::new();
     for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
@@ -131,9 +132,11 @@ fn read_jsonl(text: &str, source: &str, errors: &mut Vec<String>) -> Vec<Row> {
                     rows.push(row);
                 }
             }
-            Err(e) => errors.push(format!(
-                "{source}:{}: error: not a valid JSON row: {e}",
-                i + 1
+            Err(e) => errors.push(at_line(
+                source,
+                i + 1,
+                Severity::Error,
+                format!("not a valid JSON row: {e}"),
             )),
         }
     }
@@ -143,8 +146,8 @@ fn read_jsonl(text: &str, source: &str, errors: &mut Vec<String>) -> Vec<Row> {
 fn read_csv(
     text: &str,
     source: &str,
-    errors: &mut Vec<String>,
-    warnings: &mut Vec<String>,
+    errors: &mut Vec<Diagnostic>,
+    warnings: &mut Vec<Diagnostic>,
 ) -> Vec<Row> {
     let mut rows = Vec::new();
     let mut reader = csv::ReaderBuilder::new()
@@ -158,7 +161,12 @@ fn read_csv(
             .map(str::to_lowercase)
             .collect::<csv::StringRecord>(),
         Err(e) => {
-            errors.push(format!("{source}:1: error: bad CSV header: {e}"));
+            errors.push(at_line(
+                source,
+                1,
+                Severity::Error,
+                format!("bad CSV header: {e}"),
+            ));
             return rows;
         }
     };
@@ -175,15 +183,20 @@ fn read_csv(
         })
         .collect();
     if !ignored.is_empty() {
-        warnings.push(format!(
-            "{source}:1: warning: ignoring {} of no known name: {}; the columns read are {}",
-            if ignored.len() == 1 {
-                "a column"
-            } else {
-                "columns"
-            },
-            ignored.join(", "),
-            CSV_COLUMNS.join(", ")
+        warnings.push(at_line(
+            source,
+            1,
+            Severity::Warning,
+            format!(
+                "ignoring {} of no known name: {}; the columns read are {}",
+                if ignored.len() == 1 {
+                    "a column"
+                } else {
+                    "columns"
+                },
+                ignored.join(", "),
+                CSV_COLUMNS.join(", ")
+            ),
         ));
     }
     // csv counts a CRLF as two line ends: lines are counted here as an
@@ -210,7 +223,12 @@ fn read_csv(
             Ok(r) => r,
             Err(e) => {
                 let line = line_of(e.position());
-                errors.push(format!("{source}:{line}: error: bad CSV row: {e}"));
+                errors.push(at_line(
+                    source,
+                    line,
+                    Severity::Error,
+                    format!("bad CSV row: {e}"),
+                ));
                 continue;
             }
         };
@@ -224,14 +242,19 @@ fn read_csv(
                     rows.push(row);
                 }
             }
-            Err(e) => errors.push(format!("{source}:{line}: error: bad CSV row: {e}")),
+            Err(e) => errors.push(at_line(
+                source,
+                line,
+                Severity::Error,
+                format!("bad CSV row: {e}"),
+            )),
         }
     }
     rows
 }
 
 /// Checks a row's fields (read from `line`; 0: no line).
-fn finish(line: usize, source: &str, errors: &mut Vec<String>, row: JsonRow) -> Option<Row> {
+fn finish(line: usize, source: &str, errors: &mut Vec<Diagnostic>, row: JsonRow) -> Option<Row> {
     let JsonRow {
         id,
         question,
@@ -248,34 +271,26 @@ fn finish(line: usize, source: &str, errors: &mut Vec<String>, row: JsonRow) -> 
     let [id, question, answer, section, topic, link, owner, reviewed] =
         [id, question, answer, section, topic, link, owner, reviewed].map(clean);
     let before = errors.len();
-    let at = |line: usize| {
-        if line == 0 {
-            String::new()
-        } else {
-            format!(":{line}")
-        }
-    };
+    let mut error = |message: String| errors.push(at_line(source, line, Severity::Error, message));
     if question.is_none() {
-        errors.push(format!("{source}{}: error: missing `question`", at(line)));
+        error("missing `question`".into());
     }
     if answer.is_none() {
-        errors.push(format!("{source}{}: error: missing `answer`", at(line)));
+        error("missing `answer`".into());
     }
     if let Some(a) = &answer {
         let n = a.chars().count();
         if n > limits::ANSWER_CHARS {
-            errors.push(format!(
-                "{source}{}: error: answer is {n} characters; Discord allows {}",
-                at(line),
+            error(format!(
+                "answer is {n} characters; Discord allows {}",
                 limits::ANSWER_CHARS
             ));
         }
     }
     if let Some(id) = &id {
         if !is_slug(id) || id.chars().count() > limits::ID_CHARS {
-            errors.push(format!(
-                "{source}{}: error: id `{id}` is not a slug of at most {} characters (lowercase letters, digits, '-', '_'), e.g. `{}`",
-                at(line),
+            error(format!(
+                "id `{id}` is not a slug of at most {} characters (lowercase letters, digits, '-', '_'), e.g. `{}`",
                 limits::ID_CHARS,
                 truncate_chars(&slugify(id), limits::ID_CHARS)
             ));
@@ -285,9 +300,8 @@ fn finish(line: usize, source: &str, errors: &mut Vec<String>, row: JsonRow) -> 
     let reviewed = reviewed.and_then(|r| match r.parse::<toml::value::Datetime>() {
         Ok(d) if d.date.is_some() && d.time.is_none() => Some(d),
         _ => {
-            errors.push(format!(
-                "{source}{}: error: reviewed `{r}` is not a date; write it as 2026-11-27",
-                at(line)
+            error(format!(
+                "reviewed `{r}` is not a date; write it as 2026-11-27"
             ));
             None
         }
@@ -328,7 +342,11 @@ mod tests {
     #[test]
     fn every_bad_row_is_reported_with_its_line() {
         let input = "{\"question\": \"q\"}\nnot json\n{\"id\": \"Bad Id\", \"question\": \"q\", \"answer\": \"a\"}\n";
-        let errors = convert(input, Format::JsonLines, "in.jsonl").expect_err("bad rows");
+        let errors = convert(input, Format::JsonLines, "in.jsonl")
+            .expect_err("bad rows")
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>();
         assert_eq!(errors.len(), 3, "{errors:?}");
         assert!(errors[0].starts_with("in.jsonl:1: error: missing `answer`"));
         assert!(errors[1].starts_with("in.jsonl:2: error: not a valid JSON row"));
@@ -349,7 +367,11 @@ mod tests {
     #[test]
     fn csv_errors_name_the_line() {
         let input = "question,answer\nq1,a1\nq2,\n";
-        let errors = convert(input, Format::Csv, "in.csv").expect_err("missing answer");
+        let errors = convert(input, Format::Csv, "in.csv")
+            .expect_err("missing answer")
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>();
         assert_eq!(errors, ["in.csv:3: error: missing `answer`"]);
     }
 
@@ -361,7 +383,10 @@ mod tests {
         let input = " Question ,Answer,Alternatives,Notes,,Owner,Reviewed\r\nWhen open?,\"Weekdays,\r\nnine to five.\",opening hours,internal,,ana,2026-11-27\r\nWhere to park?,Behind.,,,,,\r\n,,,,,,\r\n";
         let done = convert(input, Format::Csv, "in.csv").expect("converts");
         assert_eq!(
-            done.warnings,
+            done.warnings
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
             ["in.csv:1: warning: ignoring columns of no known name: `notes`, column 5 (no name); the columns read are id, question, alternatives, answer, section, topic, link, tags, owner, reviewed"]
         );
         assert_eq!(done.files.len(), 1);
@@ -372,7 +397,11 @@ mod tests {
         assert!(text.contains("opening hours"), "{text}");
         // The lines of errors are the editor's, CRLF or not.
         let bad = "question,answer\r\nq1,\"two\r\nlines\"\r\nq2,\r\nq3,a,extra\r\nq4,a4\r\n,x\r\n";
-        let errors = convert(bad, Format::Csv, "in.csv").expect_err("bad rows");
+        let errors = convert(bad, Format::Csv, "in.csv")
+            .expect_err("bad rows")
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>();
         assert_eq!(
             errors,
             [
@@ -381,7 +410,11 @@ mod tests {
             ]
         );
         let bad_date = "question,answer,reviewed\nq,a,27/11/2026\n";
-        let errors = convert(bad_date, Format::Csv, "in.csv").expect_err("bad date");
+        let errors = convert(bad_date, Format::Csv, "in.csv")
+            .expect_err("bad date")
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>();
         assert_eq!(
             errors,
             ["in.csv:2: error: reviewed `27/11/2026` is not a date; write it as 2026-11-27"]
