@@ -218,9 +218,9 @@ pub(super) fn cmd_learn(
     apply: bool,
     config: &Config,
 ) -> anyhow::Result<ExitCode> {
-    let failed = |e: String| Failure::new(format!("faqbot: {e}"));
+    let failed = |e: &dyn std::fmt::Display| Failure::new(format!("faqbot: {e}"));
     if !apply {
-        let text = crate::moderation::learn::to_toml(dir, proposals).map_err(failed)?;
+        let text = crate::moderation::learn::to_toml(dir, proposals).map_err(|e| failed(&e))?;
         out!("{text}")?;
         return Ok(ExitCode::SUCCESS);
     }
@@ -235,7 +235,8 @@ pub(super) fn cmd_learn(
             .map(ToString::to_string)
             .collect()
     };
-    let applied = crate::moderation::learn::apply(dir, proposals, validate).map_err(failed)?;
+    let applied =
+        crate::moderation::learn::apply(dir, proposals, validate).map_err(|e| failed(&e))?;
     if applied.is_empty() {
         outln!("nothing to learn: no new alternatives")?;
         return Ok(ExitCode::SUCCESS);

@@ -16,19 +16,65 @@ use toml_edit::{DocumentMut, Item, Value};
 use crate::faq::load_dir;
 use crate::moderation::report::Proposal;
 
+/// Why proposals could not be shown or written.
+#[derive(Debug, thiserror::Error)]
+pub enum LearnError {
+    #[error("the FAQ in {} has errors; fix them first (`faqbot check {}`)", .dir.display(), .dir.display())]
+    FaqHasErrors { dir: PathBuf },
+    #[error("{}: cannot read: {error}", .file.display())]
+    Read {
+        file: PathBuf,
+        error: std::io::Error,
+    },
+    #[error("{}: {error}", .file.display())]
+    Parse {
+        file: PathBuf,
+        error: toml_edit::TomlError,
+    },
+    #[error("{}: cannot write: {error}; nothing was changed", .file.display())]
+    Write {
+        file: PathBuf,
+        error: std::io::Error,
+    },
+    #[error("the FAQ would not pass its checks after learning, so nothing was changed:\n{}", .errors.join("\n"))]
+    Checks { errors: Vec<String> },
+}
+
+/// [`apply`] failed: why, and the files it wrote that it could not put
+/// back as they were (each is named, never silently left changed).
+#[derive(Debug)]
+pub struct Undone {
+    pub error: LearnError,
+    pub not_restored: Vec<(PathBuf, std::io::Error)>,
+}
+
+impl std::fmt::Display for Undone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.error)?;
+        for (path, e) in &self.not_restored {
+            write!(
+                f,
+                "\n{}: could not put it back as it was: {e}",
+                path.display()
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Undone {}
+
 /// The proposals grouped by the file and entry they go into, in file
 /// order; `None` when an entry id is no longer in the FAQ.
 fn by_file(
     dir: &Path,
     proposals: &[Proposal],
-) -> Result<BTreeMap<PathBuf, BTreeMap<String, Vec<Proposal>>>, String> {
+) -> Result<BTreeMap<PathBuf, BTreeMap<String, Vec<Proposal>>>, LearnError> {
     let report = load_dir(dir);
     let Some(faq) = &report.faq else {
-        return Err(format!(
-            "the FAQ in {} has errors; fix them first (`faqbot check {}`)",
-            dir.display(),
-            dir.display()
-        ));
+        return Err(LearnError::FaqHasErrors {
+            dir: dir.to_path_buf(),
+        });
     };
     let mut out: BTreeMap<PathBuf, BTreeMap<String, Vec<Proposal>>> = BTreeMap::new();
     for p in proposals {
@@ -47,7 +93,7 @@ fn by_file(
 
 /// The proposals as TOML a moderator can paste: per file, each entry's id
 /// and the alternatives to add, with how often each was picked.
-pub fn to_toml(dir: &Path, proposals: &[Proposal]) -> Result<String, String> {
+pub fn to_toml(dir: &Path, proposals: &[Proposal]) -> Result<String, LearnError> {
     let mut out = String::new();
     if proposals.is_empty() {
         out.push_str("# No alternatives to suggest yet: no question led askers to the same entry often enough.\n");
@@ -148,34 +194,32 @@ pub fn apply(
     dir: &Path,
     proposals: &[Proposal],
     validate: impl Fn(&Path) -> Vec<String>,
-) -> Result<Vec<Applied>, String> {
+) -> Result<Vec<Applied>, Box<Undone>> {
     // The files written so far, with their text before.
     let mut originals: Vec<(PathBuf, String)> = Vec::new();
     let mut applied = Vec::new();
-    let undo = |originals: &[(PathBuf, String)], error: String| -> String {
-        let mut error = error;
+    let undo = |originals: &[(PathBuf, String)], error: LearnError| -> Box<Undone> {
+        let mut not_restored = Vec::new();
         for (path, text) in originals {
             if let Err(e) = write_whole(path, text) {
                 tracing::error!(file = %path.display(), error = %e, "could not restore the file");
-                error.push_str(&format!(
-                    "\n{}: could not put it back as it was: {e}",
-                    path.display()
-                ));
+                not_restored.push((path.clone(), e));
             }
         }
-        error
+        Box::new(Undone {
+            error,
+            not_restored,
+        })
     };
-    for (file, entries) in by_file(dir, proposals)? {
+    let files = by_file(dir, proposals).map_err(|error| undo(&[], error))?;
+    for (file, entries) in files {
         let text = match std::fs::read_to_string(&file) {
             Ok(text) => text,
-            Err(e) => {
-                let error = format!("{}: cannot read: {e}", file.display());
-                return Err(undo(&originals, error));
-            }
+            Err(error) => return Err(undo(&originals, LearnError::Read { file, error })),
         };
         let mut doc: DocumentMut = match text.parse() {
             Ok(d) => d,
-            Err(e) => return Err(undo(&originals, format!("{}: {e}", file.display()))),
+            Err(error) => return Err(undo(&originals, LearnError::Parse { file, error })),
         };
         let mut added = 0;
         for (id, ps) in entries {
@@ -186,20 +230,15 @@ pub fn apply(
         if added == 0 {
             continue;
         }
-        if let Err(e) = write_whole(&file, &doc.to_string()) {
-            let error = format!("{}: cannot write: {e}; nothing was changed", file.display());
-            return Err(undo(&originals, error));
+        if let Err(error) = write_whole(&file, &doc.to_string()) {
+            return Err(undo(&originals, LearnError::Write { file, error }));
         }
         originals.push((file.clone(), text));
         applied.push(Applied { file, added });
     }
     let errors = validate(dir);
     if !errors.is_empty() {
-        let error = format!(
-            "the FAQ would not pass its checks after learning, so nothing was changed:\n{}",
-            errors.join("\n")
-        );
-        return Err(undo(&originals, error));
+        return Err(undo(&originals, LearnError::Checks { errors }));
     }
     Ok(applied)
 }
@@ -292,7 +331,8 @@ mod tests {
         let err = apply(dir.path(), &[proposal("hours", "when do you open")], |_| {
             vec!["tests.toml:3:1: error: expected this, got that".to_string()]
         })
-        .expect_err("validation fails");
+        .expect_err("validation fails")
+        .to_string();
         assert!(err.contains("nothing was changed"), "{err}");
         assert_eq!(std::fs::read_to_string(&path).expect("read"), FILE);
     }
@@ -310,7 +350,8 @@ mod tests {
         let err = apply(dir.path(), &[proposal("hours", "when do you open")], |_| {
             Vec::new()
         })
-        .expect_err("the write fails");
+        .expect_err("the write fails")
+        .to_string();
         assert!(
             err.starts_with(&format!("{}: cannot write: ", path.display())),
             "{err}"
