@@ -74,17 +74,32 @@ impl Default for DiscordConfig {
 #[derive(Clone, PartialEq, Eq)]
 pub struct Token(String);
 
+/// Why the token cannot be used: what is wrong, with the variable's name,
+/// never the value.
+#[derive(Debug, thiserror::Error)]
+#[error("{var} {why}")]
+pub struct TokenError {
+    pub var: String,
+    pub why: &'static str,
+}
+
 impl Token {
     /// Reads the token from environment variable `var`: missing, empty or
     /// not shaped like a bot token (three dot-separated parts) is an error
     /// that names the variable, never the value.
-    pub fn from_env(var: &str) -> Result<Token, String> {
+    pub fn from_env(var: &str) -> Result<Token, TokenError> {
+        let error = |why| TokenError {
+            var: var.to_string(),
+            why,
+        };
         match std::env::var(var) {
-            Ok(value) => Token::parse(&value).map_err(|why| format!("{var} {why}")),
-            Err(std::env::VarError::NotPresent) => Err(format!(
-                "{var} is not set: put the bot token from the Discord developer portal in it (see the README, \"Run it in your server\")"
+            Ok(value) => Token::parse(&value).map_err(error),
+            Err(std::env::VarError::NotPresent) => Err(error(
+                "is not set: put the bot token from the Discord developer portal in it (see the README, \"Run it in your server\")",
             )),
-            Err(std::env::VarError::NotUnicode(_)) => Err(format!("{var} is not valid text; copy the bot token again")),
+            Err(std::env::VarError::NotUnicode(_)) => {
+                Err(error("is not valid text; copy the bot token again"))
+            }
         }
     }
 
@@ -172,7 +187,9 @@ mod tests {
         assert!(Token::parse("").is_err());
         assert!(Token::parse("no-dots-here").is_err());
         assert!(Token::parse("a.b.c d").is_err());
-        let e = Token::from_env("FAQBOT_TEST_SURELY_UNSET_VARIABLE").expect_err("unset");
+        let e = Token::from_env("FAQBOT_TEST_SURELY_UNSET_VARIABLE")
+            .expect_err("unset")
+            .to_string();
         assert!(
             e.starts_with("FAQBOT_TEST_SURELY_UNSET_VARIABLE is not set"),
             "{e}"
