@@ -270,7 +270,7 @@ impl<'a> Validator<'a> {
 mod tests {
     use std::path::Path;
 
-    use super::super::parse::{parse_partial, parse_shown as parse};
+    use super::super::parse::{assert_says, parse_partial, parse_shown as parse};
 
     #[test]
     fn empty_fields_and_limits_are_errors_with_lines() {
@@ -281,25 +281,16 @@ mod tests {
         );
         let (_, diags) = parse(&text);
         let joined = diags.join("\n");
-        assert!(
-            joined.contains("t.toml:2:8: error: topic name is empty"),
-            "{joined}"
-        );
-        assert!(joined.contains("t.toml:3:15: error: topic description (a select-menu option description) is 101 characters"), "{joined}");
-        assert!(
-            joined.contains("t.toml:6:6: error: id `Bad Id` is not a slug"),
-            "{joined}"
-        );
-        assert!(joined.contains("`bad-id`"), "{joined}");
-        assert!(
-            joined.contains(
-                "t.toml:8:10: error: entry `Bad Id`: answer (an embed description) is 4100 characters"
-            ),
-            "{joined}"
-        );
-        assert!(
-            joined.contains("t.toml:9:11: error: entry `Bad Id`: section is empty"),
-            "{joined}"
+        assert_says(
+            &joined,
+            &[
+                "t.toml:2:8: error: topic name is empty",
+                "t.toml:3:15: error: topic description (a select-menu option description) is 101 characters",
+                "t.toml:6:6: error: id `Bad Id` is not a slug",
+                "`bad-id`",
+                "t.toml:8:10: error: entry `Bad Id`: answer (an embed description) is 4100 characters",
+                "t.toml:9:11: error: entry `Bad Id`: section is empty",
+            ],
         );
     }
 
