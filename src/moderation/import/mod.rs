@@ -279,6 +279,12 @@ fn errors_only(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
         .collect()
 }
 
+/// For tests: problems as they are shown.
+#[cfg(test)]
+fn shown(problems: &[Diagnostic]) -> Vec<String> {
+    problems.iter().map(ToString::to_string).collect()
+}
+
 /// A problem on `line` of the input `source` (0: no line to point at).
 fn at_line(source: &str, line: usize, severity: Severity, message: String) -> Diagnostic {
     Diagnostic::new(Path::new(source), Position::line(line), severity, message)

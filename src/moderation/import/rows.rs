@@ -342,11 +342,8 @@ mod tests {
     #[test]
     fn every_bad_row_is_reported_with_its_line() {
         let input = "{\"question\": \"q\"}\nnot json\n{\"id\": \"Bad Id\", \"question\": \"q\", \"answer\": \"a\"}\n";
-        let errors = convert(input, Format::JsonLines, "in.jsonl")
-            .expect_err("bad rows")
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>();
+        let errors = convert(input, Format::JsonLines, "in.jsonl").expect_err("bad rows");
+        let errors = super::super::shown(&errors);
         assert_eq!(errors.len(), 3, "{errors:?}");
         assert!(errors[0].starts_with("in.jsonl:1: error: missing `answer`"));
         assert!(errors[1].starts_with("in.jsonl:2: error: not a valid JSON row"));
@@ -367,11 +364,8 @@ mod tests {
     #[test]
     fn csv_errors_name_the_line() {
         let input = "question,answer\nq1,a1\nq2,\n";
-        let errors = convert(input, Format::Csv, "in.csv")
-            .expect_err("missing answer")
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>();
+        let errors = convert(input, Format::Csv, "in.csv").expect_err("missing answer");
+        let errors = super::super::shown(&errors);
         assert_eq!(errors, ["in.csv:3: error: missing `answer`"]);
     }
 
@@ -383,10 +377,7 @@ mod tests {
         let input = " Question ,Answer,Alternatives,Notes,,Owner,Reviewed\r\nWhen open?,\"Weekdays,\r\nnine to five.\",opening hours,internal,,ana,2026-11-27\r\nWhere to park?,Behind.,,,,,\r\n,,,,,,\r\n";
         let done = convert(input, Format::Csv, "in.csv").expect("converts");
         assert_eq!(
-            done.warnings
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>(),
+            super::super::shown(&done.warnings),
             ["in.csv:1: warning: ignoring columns of no known name: `notes`, column 5 (no name); the columns read are id, question, alternatives, answer, section, topic, link, tags, owner, reviewed"]
         );
         assert_eq!(done.files.len(), 1);
@@ -397,11 +388,8 @@ mod tests {
         assert!(text.contains("opening hours"), "{text}");
         // The lines of errors are the editor's, CRLF or not.
         let bad = "question,answer\r\nq1,\"two\r\nlines\"\r\nq2,\r\nq3,a,extra\r\nq4,a4\r\n,x\r\n";
-        let errors = convert(bad, Format::Csv, "in.csv")
-            .expect_err("bad rows")
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>();
+        let errors = convert(bad, Format::Csv, "in.csv").expect_err("bad rows");
+        let errors = super::super::shown(&errors);
         assert_eq!(
             errors,
             [
@@ -410,11 +398,8 @@ mod tests {
             ]
         );
         let bad_date = "question,answer,reviewed\nq,a,27/11/2026\n";
-        let errors = convert(bad_date, Format::Csv, "in.csv")
-            .expect_err("bad date")
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>();
+        let errors = convert(bad_date, Format::Csv, "in.csv").expect_err("bad date");
+        let errors = super::super::shown(&errors);
         assert_eq!(
             errors,
             ["in.csv:2: error: reviewed `27/11/2026` is not a date; write it as 2026-11-27"]
