@@ -208,6 +208,19 @@ fn page_of<T>(items: &[T], page: usize) -> (&[T], Option<usize>) {
     (&items[start..end], Some((page + 1) % pages))
 }
 
+/// Page `page` of `items` as options (each made by `option`), with the
+/// option to the next page when there is one.
+fn paged_options(
+    items: &[usize],
+    page: usize,
+    option: impl Fn(usize) -> OptionView,
+) -> Vec<OptionView> {
+    let (shown, next) = page_of(items, page);
+    let mut options: Vec<OptionView> = shown.iter().map(|&i| option(i)).collect();
+    options.extend(next.map(more_option));
+    options
+}
+
 fn more_option(next: usize) -> OptionView {
     OptionView {
         label: if next == 0 {
@@ -226,20 +239,15 @@ fn more_option(next: usize) -> OptionView {
 /// the menu to the answer picked.
 pub fn topic_menu(faq: &Faq, page: usize, intro: &str, question: Option<QuestionId>) -> View {
     let topics: Vec<usize> = (0..faq.topics.len()).collect();
-    let (shown, next) = page_of(&topics, page);
-    let mut options: Vec<OptionView> = shown
-        .iter()
-        .map(|&t| {
-            let topic = &faq.topics[t];
-            OptionView {
-                label: cut(&topic.name, limits::SELECT_LABEL),
-                value: Choice::Topic(t).value(),
-                description: Some(cut(&topic.description, limits::SELECT_DESCRIPTION)),
-                emoji: topic.emoji.clone(),
-            }
-        })
-        .collect();
-    options.extend(next.map(more_option));
+    let options = paged_options(&topics, page, |t| {
+        let topic = &faq.topics[t];
+        OptionView {
+            label: cut(&topic.name, limits::SELECT_LABEL),
+            value: Choice::Topic(t).value(),
+            description: Some(cut(&topic.description, limits::SELECT_DESCRIPTION)),
+            emoji: topic.emoji.clone(),
+        }
+    });
     private_menu(
         intro,
         Action::TopicMenu { page, question },
@@ -272,23 +280,18 @@ pub fn question_menu(
     question: Option<QuestionId>,
 ) -> Option<View> {
     let t = faq.topics.get(topic)?;
-    let (shown, next) = page_of(&t.entries, page);
-    let mut options: Vec<OptionView> = shown
-        .iter()
-        .map(|&e| {
-            let entry = &faq.entries[e];
-            OptionView {
-                label: cut(&entry.question, limits::SELECT_LABEL),
-                value: cut(
-                    &Choice::Entry(entry.id.clone()).value(),
-                    limits::SELECT_VALUE,
-                ),
-                description: None,
-                emoji: None,
-            }
-        })
-        .collect();
-    options.extend(next.map(more_option));
+    let options = paged_options(&t.entries, page, |e| {
+        let entry = &faq.entries[e];
+        OptionView {
+            label: cut(&entry.question, limits::SELECT_LABEL),
+            value: cut(
+                &Choice::Entry(entry.id.clone()).value(),
+                limits::SELECT_VALUE,
+            ),
+            description: None,
+            emoji: None,
+        }
+    });
     let heading = match &t.emoji {
         Some(e) => format!("{e} **{}**: {}", t.name, t.description),
         None => format!("**{}**: {}", t.name, t.description),
