@@ -21,6 +21,7 @@ use serenity::all::{
 use serenity::async_trait;
 
 use super::build;
+use super::moderator;
 use super::reload::{self, RELOAD_COMMAND};
 use super::rest::Rest;
 use super::route::{self, Action, Addressed, Env, Event, Memory, Place, Record};
@@ -277,19 +278,23 @@ impl Bot {
         cmd: &CommandInteraction,
         received: Instant,
     ) -> serenity::Result<()> {
-        if cmd.data.name == RELOAD_COMMAND {
-            return reload::run_command(&self.rest, ctx, cmd, &self.engine, &self.settings).await;
-        }
-        if cmd.data.name == STATS_COMMAND {
-            return stats::run_command(
-                &self.rest,
-                ctx,
-                cmd,
-                &self.engine,
-                &self.store,
-                &self.settings,
-            )
-            .await;
+        // The moderator commands: refused, privately, to anyone else.
+        let refusal = match cmd.data.name.as_str() {
+            RELOAD_COMMAND => Some(reload::NOT_A_MODERATOR),
+            STATS_COMMAND => Some(stats::NOT_A_MODERATOR),
+            _ => None,
+        };
+        if let Some(refusal) = refusal {
+            let roles = &self.settings.moderator_roles;
+            if moderator::refused(&self.rest, ctx, cmd, roles, refusal).await? {
+                return Ok(());
+            }
+            let (rest, engine) = (&self.rest, &self.engine);
+            return if cmd.data.name == RELOAD_COMMAND {
+                reload::run_command(rest, ctx, cmd, engine, self.settings.mod_log_channel).await
+            } else {
+                stats::run_command(rest, ctx, cmd, engine, &self.store).await
+            };
         }
         let place = Place {
             guild: cmd.guild_id.map(GuildId::get),

@@ -20,7 +20,7 @@ use crate::moderation::watch::{self, Watching};
 pub const RELOAD_COMMAND: &str = "faq-reload";
 
 /// What a member without the right to reload is told.
-const NOT_A_MODERATOR: &str =
+pub const NOT_A_MODERATOR: &str =
     "Only moderators (Manage Server, or a moderator role) can reload the FAQ.";
 
 /// `/faq-reload`, for moderators.
@@ -31,19 +31,16 @@ pub fn command() -> CreateCommand {
     )
 }
 
-/// Runs `/faq-reload`: refuses non-moderators privately; otherwise
-/// reloads (off the async threads) and replies privately with the report,
-/// which also goes to the moderator log channel and the log.
+/// Runs `/faq-reload` for a moderator (the handler has refused anyone
+/// else): reloads (off the async threads) and replies privately with the
+/// report, which also goes to `mod_log_channel` and the log.
 pub async fn run_command(
     rest: &Rest,
     ctx: &Context,
     cmd: &CommandInteraction,
     engine: &SharedEngine,
-    settings: &DiscordConfig,
+    mod_log_channel: Option<u64>,
 ) -> serenity::Result<()> {
-    if moderator::refused(rest, ctx, cmd, &settings.moderator_roles, NOT_A_MODERATOR).await? {
-        return Ok(());
-    }
     // Loading and indexing can take longer than the 3 s Discord gives a
     // response: acknowledge first, privately, then edit in the report.
     let shared = engine.clone();
@@ -60,7 +57,7 @@ pub async fn run_command(
     let report = outcome.render(MESSAGE_CHARS);
     moderator::edit(rest, ctx, cmd, &report).await?;
     if !matches!(outcome, Reload::NoSource) {
-        announce(rest, &ctx.http, settings.mod_log_channel, &report).await;
+        announce(rest, &ctx.http, mod_log_channel, &report).await;
     }
     Ok(())
 }

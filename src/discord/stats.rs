@@ -19,7 +19,6 @@ use super::moderator;
 use super::view::limits;
 use crate::answer::engine::Engine;
 use crate::answer::text::with_lines;
-use crate::discord::config::DiscordConfig;
 use crate::moderation::reload::SharedEngine;
 use crate::moderation::report::{self, Limits, Report};
 use crate::store::{now_unix, ReadError, Reader, Store};
@@ -32,7 +31,7 @@ pub const DEFAULT_DAYS: i64 = 7;
 /// well before that).
 pub const MAX_DAYS: i64 = 3650;
 
-const NOT_A_MODERATOR: &str =
+pub const NOT_A_MODERATOR: &str =
     "Only moderators (Manage Server, or a moderator role) can see the FAQ stats.";
 const STORE_OFF: &str = "The question store is off (`[store] path = \"\"` in the bot's config), so there are no stats to show.";
 const CANNOT_READ: &str =
@@ -82,19 +81,15 @@ pub fn summary(engine: &Engine, path: &std::path::Path, days: i64) -> Result<Str
     Ok(render(&report, days))
 }
 
-/// Runs `/faq-stats`: refuses non-moderators privately; otherwise reads
-/// the store (off the async threads) and replies privately.
+/// Runs `/faq-stats` for a moderator (the handler has refused anyone
+/// else): reads the store (off the async threads) and replies privately.
 pub async fn run_command(
     rest: &Rest,
     ctx: &Context,
     cmd: &CommandInteraction,
     engine: &SharedEngine,
     store: &Store,
-    settings: &DiscordConfig,
 ) -> serenity::Result<()> {
-    if moderator::refused(rest, ctx, cmd, &settings.moderator_roles, NOT_A_MODERATOR).await? {
-        return Ok(());
-    }
     let Some(path) = store.path().map(PathBuf::from) else {
         return moderator::reply(rest, ctx, cmd, STORE_OFF).await;
     };
