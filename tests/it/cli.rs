@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use crate::support::command::{assert_contains, assert_exit, assert_success, faqbot};
@@ -18,6 +18,14 @@ fn import(from: &Path, out: &Path, extra: &[&str]) -> Output {
         .arg(out)
         .args(extra)
         .run()
+}
+
+/// `rows` written as `name` in a fresh temporary folder, and where an
+/// import is to go: `out` in that folder, not made yet.
+fn rows_to_import(name: &str, rows: &str, out: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let (dir, from) = temp_file(name, rows);
+    let out_dir = dir.path().join(out);
+    (dir, from, out_dir)
 }
 
 /// `faqbot check [--strict] DIR`, which must pass.
@@ -202,11 +210,11 @@ fn topics_lists_the_menu() {
 
 #[test]
 fn import_writes_files_that_pass_check_and_refuses_to_overwrite() {
-    let (dir, csv) = temp_file(
+    let (_dir, csv, out_dir) = rows_to_import(
         "faq.csv",
         "question,answer,alternatives,topic,section\n\"How do I reset my password?\",Use the link on the login page.,forgot password | cant log in,Accounts,Help centre\nWhere is the office?,\"Main street 1,\nsecond floor\",,Visits,Help centre\n",
+        "faq",
     );
-    let out_dir = dir.path().join("faq");
     let out = import(&csv, &out_dir, &[]);
     assert_success(&out);
     assert_contains(&stdout(&out), "wrote 2 entries in 2 topic files");
@@ -224,11 +232,11 @@ fn import_writes_files_that_pass_check_and_refuses_to_overwrite() {
 
 #[test]
 fn import_of_bad_rows_reports_each_and_writes_nothing() {
-    let (dir, input) = temp_file(
+    let (_dir, input, out_dir) = rows_to_import(
         "in.jsonl",
         "{\"question\": \"q\"}\n{\"question\": \"q2\", \"answer\": \"a\", \"colour\": 1}\n",
+        "out",
     );
-    let out_dir = dir.path().join("out");
     let out = import(&input, &out_dir, &[]);
     let err = assert_exit(&out, 1, "in.jsonl:1: error: missing `answer`");
     assert!(
@@ -389,11 +397,11 @@ fn log_format_json_writes_one_json_object_per_line() {
 
 #[test]
 fn import_force_replaces_the_folder_whole_and_keeps_the_old_one_aside() {
-    let (dir, csv) = temp_file(
+    let (dir, csv, out_dir) = rows_to_import(
         "faq.csv",
         "question,answer,topic,section\nWhere is the office?,Main street 1.,Visits,Help centre\n",
+        "faq",
     );
-    let out_dir = dir.path().join("faq");
     std::fs::create_dir(&out_dir).expect("old folder");
     write_file(&out_dir, "zz-old-topic.toml", "[topic]\nname = \"Old\"\n");
     let out = import(&csv, &out_dir, &["--force"]);
