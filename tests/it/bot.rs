@@ -21,7 +21,7 @@ use crate::support::bot::{
 #[cfg(unix)]
 use crate::support::bot::{binary_config, commands_registered, faqbot_run, sigterm_and_wait};
 use crate::support::fake_discord::{
-    autocomplete, component, focused_option, message, message_command, slash_command,
+    autocomplete, component, focused_option, guild_command, message, message_command,
     string_option, user, Failure, FakeDiscord, Request, CHANNEL_ID, DEFAULT_TIMEOUT, GUILD_ID,
     USER_ID,
 };
@@ -98,12 +98,9 @@ async fn slash_command_answers_with_the_source_section_and_pings_nobody() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn private_true_keeps_the_answer_to_the_asker() {
     let bot = start_bot(|_| {}).await;
-    let payload = slash_command(
+    let payload = guild_command(
         "faq",
         json!([string_option("question", "who protects embassies"), {"name": "private", "type": 5, "value": true}]),
-        USER_ID,
-        CHANNEL_ID,
-        Some(GUILD_ID),
     );
     let cb = interact(&bot.fake, payload).await;
     assert_eq!(cb.body["data"]["flags"], 64, "{}", cb.body);
@@ -115,13 +112,7 @@ async fn private_true_keeps_the_answer_to_the_asker() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn autocomplete_lists_questions_and_a_pick_answers_that_entry() {
     let bot = start_bot(|_| {}).await;
-    let payload = autocomplete(
-        "faq",
-        json!([focused_option("question", "blue helmets")]),
-        USER_ID,
-        CHANNEL_ID,
-        Some(GUILD_ID),
-    );
+    let payload = autocomplete("faq", json!([focused_option("question", "blue helmets")]));
     let cb = interact(&bot.fake, payload).await;
     assert_eq!(cb.body["type"], 8, "an autocomplete result: {}", cb.body);
     let choices = cb.body["data"]["choices"].as_array().expect("choices");
@@ -160,13 +151,7 @@ async fn autocomplete_lists_questions_and_a_pick_answers_that_entry() {
         .is_some_and(|d| d.ends_with(&format!("Source: {}", entry.section))));
 
     // Nothing typed yet: the first 25 questions.
-    let empty = autocomplete(
-        "faq",
-        json!([focused_option("question", "")]),
-        USER_ID,
-        CHANNEL_ID,
-        Some(GUILD_ID),
-    );
+    let empty = autocomplete("faq", json!([focused_option("question", "")]));
     let cb = interact(&bot.fake, empty).await;
     assert_eq!(
         cb.body["data"]["choices"].as_array().map(Vec::len),
@@ -331,11 +316,7 @@ async fn a_4014_close_says_to_enable_message_content_or_empty_help_channels() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn faq_topics_opens_the_menu() {
     let bot = start_bot(|_| {}).await;
-    let cb = interact(
-        &bot.fake,
-        slash_command("faq-topics", json!([]), USER_ID, CHANNEL_ID, Some(GUILD_ID)),
-    )
-    .await;
+    let cb = interact(&bot.fake, guild_command("faq-topics", json!([]))).await;
     assert_eq!(
         cb.body["data"]["components"][0]["components"][0]["options"]
             .as_array()

@@ -21,7 +21,7 @@ use crate::support::bot::{
     Running, OTHER_USER,
 };
 use crate::support::fake_discord::{
-    component, message, slash_command, user, with_member_rights, FakeDiscord, Request, CHANNEL_ID,
+    component, guild_command, message, user, with_member_rights, FakeDiscord, Request, CHANNEL_ID,
     GUILD_ID, USER_ID,
 };
 
@@ -371,11 +371,7 @@ async fn picks_from_the_menu_and_the_suggestions_are_tied_to_their_question() {
     );
 
     // Browsing with /faq-topics is no question: its pick is not recorded.
-    let cb = interact(
-        fake,
-        slash_command("faq-topics", json!([]), USER_ID, CHANNEL_ID, Some(GUILD_ID)),
-    )
-    .await;
+    let cb = interact(fake, guild_command("faq-topics", json!([]))).await;
     let browse = &cb.body["data"]["components"][0]["components"][0];
     assert_eq!(browse["custom_id"], "faq:topics:0", "no question id");
     let menu = shown(fake, &cb);
@@ -491,11 +487,7 @@ fn stats_command(permissions: u64, days: Option<i64>) -> Value {
         Some(d) => json!([{"name": "days", "type": 4, "value": d}]),
         None => json!([]),
     };
-    with_member_rights(
-        slash_command("faq-stats", options, USER_ID, CHANNEL_ID, Some(GUILD_ID)),
-        permissions,
-        &[],
-    )
+    with_member_rights(guild_command("faq-stats", options), permissions, &[])
 }
 
 /// Sends the command as a moderator and returns the private reply.

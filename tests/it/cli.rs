@@ -283,10 +283,7 @@ fn a_config_file_can_move_the_faq_and_the_thresholds() {
 
 #[test]
 fn a_bad_config_file_is_a_clear_error() {
-    let (_dir, config) = temp_file(
-        "c.toml",
-        "[matching]\nanswer = 0.5\nthreshold = 2\n",
-    );
+    let (_dir, config) = temp_file("c.toml", "[matching]\nanswer = 0.5\nthreshold = 2\n");
     let out = faqbot(["--config"]).arg(&config).args(["ask", "hi"]).run();
     assert_exit(&out, 2, "c.toml:3:1: error: unknown field `threshold`");
     let missing = faqbot(["--config", "/nonexistent/faqbot.toml", "topics"]).run();
@@ -308,10 +305,7 @@ fn run_without_a_valid_token_is_a_clear_error_that_names_the_variable() {
     assert!(!err.contains(secret), "the value is never echoed: {err}");
 
     // A config can name another variable.
-    let (_dir, config) = temp_file(
-        "c.toml",
-        "[discord]\ntoken_env = \"MY_BOT_TOKEN\"\n",
-    );
+    let (_dir, config) = temp_file("c.toml", "[discord]\ntoken_env = \"MY_BOT_TOKEN\"\n");
     let named = faqbot(["--config"])
         .arg(&config)
         .arg("run")

@@ -19,10 +19,10 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::support::fake_discord::{
-    application, autocomplete, bot_user, check_event, component, focused_option, message,
-    message_command, ready_payload, slash_command, string_option, user, Failure, FakeDiscord,
-    Options, Request, APP_ID, BOT_USER_ID, CHANNEL_ID, DEFAULT_TIMEOUT, FIND_FAQ_COMMAND, GUILD_ID,
-    USER_ID,
+    application, autocomplete, bot_user, check_event, component, focused_option, guild_command,
+    message, message_command, ready_payload, slash_command, string_option, user, Failure,
+    FakeDiscord, Options, Request, APP_ID, BOT_USER_ID, CHANNEL_ID, DEFAULT_TIMEOUT,
+    FIND_FAQ_COMMAND, GUILD_ID, USER_ID,
 };
 
 // ---------------------------------------------------------------------------
@@ -265,13 +265,7 @@ fn payload_helpers_deserialize_into_serenity_types() {
 
     // Slash command in a guild (invoker as `member`) and in a DM (`user`).
     let question = string_option("question", "how do I install");
-    let guild_cmd = slash_command(
-        "faq",
-        json!([question]),
-        USER_ID,
-        CHANNEL_ID,
-        Some(GUILD_ID),
-    );
+    let guild_cmd = guild_command("faq", json!([question]));
     let Interaction::Command(cmd) = parse_ix(&guild_cmd) else {
         panic!("slash_command is not a Command");
     };
@@ -297,13 +291,7 @@ fn payload_helpers_deserialize_into_serenity_types() {
     assert_eq!(cmd.user.id.get(), USER_ID);
 
     // Autocomplete.
-    let ac = autocomplete(
-        "faq",
-        json!([focused_option("question", "inst")]),
-        USER_ID,
-        CHANNEL_ID,
-        Some(GUILD_ID),
-    );
+    let ac = autocomplete("faq", json!([focused_option("question", "inst")]));
     let Interaction::Autocomplete(ac) = parse_ix(&ac) else {
         panic!("autocomplete is not an Autocomplete");
     };
@@ -664,12 +652,9 @@ async fn slash_command_reaches_the_handler_and_its_callback_is_recorded() {
     let fake = FakeDiscord::start().await;
     let (mut bot, _greeting) = Bot::start_ready(&fake).await;
 
-    let payload = slash_command(
+    let payload = guild_command(
         "faq",
         json!([string_option("question", "how do I install")]),
-        USER_ID,
-        CHANNEL_ID,
-        Some(GUILD_ID),
     );
     let token = token_of(&payload);
     let id = payload["id"].as_str().expect("id").to_string();
@@ -758,13 +743,7 @@ async fn every_helper_event_reaches_the_handler() {
     assert!(msg.mentions_user_id(BOT_USER_ID));
 
     // Autocomplete
-    let ac = autocomplete(
-        "faq",
-        json!([focused_option("question", "inst")]),
-        USER_ID,
-        CHANNEL_ID,
-        Some(GUILD_ID),
-    );
+    let ac = autocomplete("faq", json!([focused_option("question", "inst")]));
     let ac_token = token_of(&ac);
     fake.dispatch("INTERACTION_CREATE", ac).await;
     let (ix, result) = bot.interaction("autocomplete").await;
@@ -863,7 +842,7 @@ async fn gateway_close_4000_is_followed_by_resume_and_later_dispatches_arrive() 
     assert_eq!(fake.identifies().len(), 1, "resumed, not re-identified");
     assert_eq!(fake.resumes().len(), 1);
 
-    let payload = slash_command("faq", json!([]), USER_ID, CHANNEL_ID, Some(GUILD_ID));
+    let payload = guild_command("faq", json!([]));
     let token = token_of(&payload);
     let after = fake.dispatch("INTERACTION_CREATE", payload).await;
     assert!(

@@ -23,8 +23,8 @@ use tokio::task::JoinHandle;
 
 use crate::root;
 use crate::support::fake_discord::{
-    bot_user, message, slash_command, string_option, Failure, FakeDiscord, Request, BOT_USER_ID,
-    CHANNEL_ID, DEFAULT_TIMEOUT, GUILD_ID, USER_ID,
+    bot_user, guild_command, message, string_option, Failure, FakeDiscord, Request, BOT_USER_ID,
+    CHANNEL_ID, DEFAULT_TIMEOUT, GUILD_ID,
 };
 
 pub(crate) const OTHER_USER: u64 = 1_100_000_000_000_000_301;
@@ -263,13 +263,7 @@ pub(crate) fn mention(question: &str, author: u64) -> Value {
 }
 
 pub(crate) fn ask_slash(question: &str) -> Value {
-    slash_command(
-        "faq",
-        json!([string_option("question", question)]),
-        USER_ID,
-        CHANNEL_ID,
-        Some(GUILD_ID),
-    )
+    guild_command("faq", json!([string_option("question", question)]))
 }
 
 /// Dispatches a message and returns the bot's message in the channel.
