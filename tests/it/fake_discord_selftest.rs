@@ -195,36 +195,70 @@ impl Bot {
     /// Starts, waits for READY and for the greeting sent from `ready`.
     async fn start_ready(fake: &FakeDiscord) -> (Self, Message) {
         let mut bot = Self::start(fake).await;
-        bot.next("READY", |s| matches!(s, Seen::Ready(_))).await;
-        let Seen::Sent(sent) = bot.next("greeting", |s| matches!(s, Seen::Sent(_))).await else {
-            unreachable!("filtered")
-        };
-        let greeting = (*sent).expect("the greeting from `ready` is sent");
+        bot.ready().await;
+        let greeting = bot
+            .sent("greeting")
+            .await
+            .expect("the greeting from `ready` is sent");
         (bot, greeting)
     }
 
-    /// The next report matching `pred` (others are skipped), within
+    /// The next report `pick` takes (others are skipped), within
     /// [`DEFAULT_TIMEOUT`].
-    async fn next(&mut self, what: &str, pred: impl Fn(&Seen) -> bool) -> Seen {
+    async fn next<T>(&mut self, what: &str, pick: impl Fn(Seen) -> Option<T>) -> T {
         let deadline = tokio::time::Instant::now() + DEFAULT_TIMEOUT;
         loop {
             match tokio::time::timeout_at(deadline, self.seen.recv()).await {
-                Ok(Some(seen)) if pred(&seen) => return seen,
-                Ok(Some(_)) => {}
+                Ok(Some(seen)) => {
+                    if let Some(picked) = pick(seen) {
+                        return picked;
+                    }
+                }
                 Ok(None) => panic!("the bot stopped before {what}"),
                 Err(_) => panic!("the bot did not report {what} within {DEFAULT_TIMEOUT:?}"),
             }
         }
     }
 
+    async fn ready(&mut self) -> Box<Ready> {
+        self.next("READY", |s| match s {
+            Seen::Ready(r) => Some(r),
+            _ => None,
+        })
+        .await
+    }
+
+    /// The result of the bot's next `POST /channels/{id}/messages`.
+    async fn sent(&mut self, what: &str) -> serenity::Result<Message> {
+        self.next(what, |s| match s {
+            Seen::Sent(sent) => Some(*sent),
+            _ => None,
+        })
+        .await
+    }
+
+    async fn message(&mut self, what: &str) -> Box<Message> {
+        self.next(what, |s| match s {
+            Seen::Message(m) => Some(m),
+            _ => None,
+        })
+        .await
+    }
+
+    async fn ratelimit(&mut self, what: &str) -> RatelimitInfo {
+        self.next(what, |s| match s {
+            Seen::Ratelimit(info) => Some(info),
+            _ => None,
+        })
+        .await
+    }
+
     async fn interaction(&mut self, what: &str) -> (Interaction, Result<(), String>) {
-        match self
-            .next(what, |s| matches!(s, Seen::Interaction(..)))
-            .await
-        {
-            Seen::Interaction(i, r) => (*i, r),
-            _ => unreachable!("filtered"),
-        }
+        self.next(what, |s| match s {
+            Seen::Interaction(i, r) => Some((*i, r)),
+            _ => None,
+        })
+        .await
     }
 
     /// Asks the shards to stop (serenity takes up to 500 ms to notice, so
@@ -538,23 +572,18 @@ async fn direct_http_reaches_the_tls_side_as_discord_com_and_the_ratelimiter_ret
     // The greeting sent from `ready` is rate limited once.
     fake.fail_next("POST", "/channels/*/messages", Failure::rate_limited(0.3));
     let mut bot = Bot::start_with_http(fake.direct_http("any.token.x").build()).await;
-    bot.next("READY", |s| matches!(s, Seen::Ready(_))).await;
-    let Seen::Ratelimit(info) = bot
-        .next("the ratelimit event", |s| matches!(s, Seen::Ratelimit(_)))
-        .await
-    else {
-        unreachable!("filtered")
-    };
+    bot.ready().await;
+    let info = bot.ratelimit("the ratelimit event").await;
     assert_eq!(info.timeout, Duration::from_millis(300), "{info:?}");
     assert!(!info.global, "a per-route limit: {info:?}");
     assert_eq!(
         info.path,
         format!("https://discord.com/api/v10/channels/{CHANNEL_ID}/messages")
     );
-    let Seen::Sent(sent) = bot.next("greeting", |s| matches!(s, Seen::Sent(_))).await else {
-        unreachable!("filtered")
-    };
-    let greeting = (*sent).expect("the ratelimiter retried the 429 and the greeting went out");
+    let greeting = bot
+        .sent("greeting")
+        .await
+        .expect("the ratelimiter retried the 429 and the greeting went out");
     assert_eq!(greeting.content, "hello");
 
     // REST came over TLS (the gateway look-up included), the gateway stayed
@@ -604,9 +633,7 @@ async fn client_connects_gets_ready_and_its_rest_call_arrives() {
     let fake = FakeDiscord::start().await;
     let mut bot = Bot::start(&fake).await;
 
-    let Seen::Ready(ready) = bot.next("READY", |s| matches!(s, Seen::Ready(_))).await else {
-        unreachable!("filtered")
-    };
+    let ready = bot.ready().await;
     assert_eq!(ready.user.id.get(), BOT_USER_ID);
     assert_eq!(ready.application.id.get(), APP_ID);
 
@@ -625,10 +652,10 @@ async fn client_connects_gets_ready_and_its_rest_call_arrives() {
         "more"
     );
     // ... and the answer deserializes on the bot's side.
-    let Seen::Sent(sent) = bot.next("greeting", |s| matches!(s, Seen::Sent(_))).await else {
-        unreachable!("filtered")
-    };
-    let sent = (*sent).expect("the bot got a Message back");
+    let sent = bot
+        .sent("greeting")
+        .await
+        .expect("the bot got a Message back");
     assert_eq!(sent.content, "hello");
     assert_eq!(sent.embeds[0].fields[0].name, "a");
     assert_eq!(sent.components[0].components.len(), 1);
@@ -733,12 +760,7 @@ async fn every_helper_event_reaches_the_handler() {
         None,
     );
     fake.dispatch("MESSAGE_CREATE", question.clone()).await;
-    let Seen::Message(msg) = bot
-        .next("MESSAGE_CREATE", |s| matches!(s, Seen::Message(_)))
-        .await
-    else {
-        unreachable!("filtered")
-    };
+    let msg = bot.message("MESSAGE_CREATE").await;
     assert_eq!(msg.content, "how do I install?");
     assert!(msg.mentions_user_id(BOT_USER_ID));
 
@@ -824,8 +846,7 @@ async fn gateway_close_4000_is_followed_by_resume_and_later_dispatches_arrive() 
             message("before", USER_ID, CHANNEL_ID, Some(GUILD_ID), vec![], None),
         )
         .await;
-    bot.next("message before", |s| matches!(s, Seen::Message(_)))
-        .await;
+    bot.message("message before").await;
 
     fake.close_gateway(4000).await.expect("close");
     let resume = fake
@@ -870,22 +891,14 @@ async fn one_shot_403_reaches_the_client_as_an_http_error_and_the_next_request_s
         Failure::missing_permissions(),
     );
     fake.dispatch("MESSAGE_CREATE", send()).await;
-    let Seen::Sent(first) = bot.next("reply 1", |s| matches!(s, Seen::Sent(_))).await else {
-        unreachable!("filtered")
-    };
-    let err = (*first).expect_err("the injected 403");
+    let err = bot.sent("reply 1").await.expect_err("the injected 403");
     assert_eq!(http_error(&err), (403, 50013));
     assert!(err.to_string().contains("Missing Permissions"), "{err}");
 
     // The client is still alive, and the failure was used up.
     fake.dispatch("MESSAGE_CREATE", send()).await;
-    let Seen::Sent(second) = bot.next("reply 2", |s| matches!(s, Seen::Sent(_))).await else {
-        unreachable!("filtered")
-    };
-    assert_eq!(
-        (*second).expect("the next request succeeds").content,
-        "reply"
-    );
+    let second = bot.sent("reply 2").await;
+    assert_eq!(second.expect("the next request succeeds").content, "reply");
     let statuses: Vec<u16> = fake
         .requests()
         .iter()
@@ -905,9 +918,7 @@ async fn heartbeats_are_acknowledged_and_ready_lists_the_configured_guilds() {
     })
     .await;
     let mut bot = Bot::start(&fake).await;
-    let Seen::Ready(ready) = bot.next("READY", |s| matches!(s, Seen::Ready(_))).await else {
-        unreachable!("filtered")
-    };
+    let ready = bot.ready().await;
     assert_eq!(ready.guilds.len(), 1);
     assert_eq!(ready.guilds[0].id, GuildId::new(GUILD_ID));
 
