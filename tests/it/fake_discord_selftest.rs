@@ -261,6 +261,25 @@ impl Bot {
         .await
     }
 
+    /// Dispatches `payload` as `INTERACTION_CREATE`, expects the handler
+    /// to answer it without error, and waits for the callback at the fake.
+    async fn answer(&mut self, fake: &FakeDiscord, what: &str, payload: Value) -> Answered {
+        let token = token_of(&payload);
+        let seq = fake.dispatch("INTERACTION_CREATE", payload).await;
+        let (interaction, result) = self.interaction(what).await;
+        result.unwrap_or_else(|e| panic!("{what} is answered: {e}"));
+        let callback = fake
+            .wait_for(callback_of(&token), DEFAULT_TIMEOUT)
+            .await
+            .unwrap_or_else(|e| panic!("the callback to {what} was recorded: {e}"));
+        Answered {
+            seq,
+            token,
+            interaction,
+            callback,
+        }
+    }
+
     /// Asks the shards to stop (serenity takes up to 500 ms to notice, so
     /// that runs detached) and aborts the client task.
     fn stop(self) {
@@ -268,6 +287,23 @@ impl Bot {
         tokio::spawn(async move { shards.shutdown_all().await });
         self.task.abort();
     }
+}
+
+/// An interaction the probe bot answered, as [`Bot::answer`] saw it.
+struct Answered {
+    /// The dispatch's sequence number.
+    seq: u64,
+    token: String,
+    interaction: Interaction,
+    callback: Request,
+}
+
+/// The first request `method path` the fake recorded, within
+/// [`DEFAULT_TIMEOUT`].
+async fn recorded(fake: &FakeDiscord, method: &str, path: &str) -> Request {
+    fake.wait_for(|r| r.is(method, path), DEFAULT_TIMEOUT)
+        .await
+        .unwrap_or_else(|e| panic!("{method} {path} was recorded: {e}"))
 }
 
 fn callback_of<'a>(token: &'a str) -> impl Fn(&Request) -> bool + 'a {
@@ -683,18 +719,15 @@ async fn slash_command_reaches_the_handler_and_its_callback_is_recorded() {
         "faq",
         json!([string_option("question", "how do I install")]),
     );
-    let token = token_of(&payload);
     let id = payload["id"].as_str().expect("id").to_string();
-    fake.dispatch("INTERACTION_CREATE", payload).await;
-
-    let (interaction, result) = bot.interaction("the slash command").await;
-    result.expect("create_response, edit_response and create_followup succeed");
+    // create_response, edit_response and create_followup succeed.
+    let Answered {
+        token,
+        interaction,
+        callback,
+        ..
+    } = bot.answer(&fake, "the slash command", payload).await;
     assert_eq!(interaction.id().to_string(), id);
-
-    let callback = fake
-        .wait_for(callback_of(&token), DEFAULT_TIMEOUT)
-        .await
-        .expect("the callback was recorded");
     assert_eq!(
         callback.path,
         format!("/interactions/{id}/{token}/callback")
@@ -703,30 +736,18 @@ async fn slash_command_reaches_the_handler_and_its_callback_is_recorded() {
     assert_eq!(callback.body["type"], 4);
     assert_eq!(callback.body["data"]["content"], "pong faq");
 
-    let edit = fake
-        .wait_for(
-            |r| {
-                r.is(
-                    "PATCH",
-                    &format!("/webhooks/{APP_ID}/{token}/messages/@original"),
-                )
-            },
-            DEFAULT_TIMEOUT,
-        )
-        .await
-        .expect("edit_response recorded");
+    let edit = recorded(
+        &fake,
+        "PATCH",
+        &format!("/webhooks/{APP_ID}/{token}/messages/@original"),
+    )
+    .await;
     assert_eq!(edit.body["content"], "edited");
     assert_eq!(
         fake.original_response(&token).expect("original")["content"],
         "edited"
     );
-    let followup = fake
-        .wait_for(
-            |r| r.is("POST", &format!("/webhooks/{APP_ID}/{token}")),
-            DEFAULT_TIMEOUT,
-        )
-        .await
-        .expect("create_followup recorded");
+    let followup = recorded(&fake, "POST", &format!("/webhooks/{APP_ID}/{token}")).await;
     assert_eq!(followup.body["content"], "follow-up");
     assert_eq!(followup.body["flags"], 64);
 
@@ -766,29 +787,23 @@ async fn every_helper_event_reaches_the_handler() {
 
     // Autocomplete
     let ac = autocomplete("faq", json!([focused_option("question", "inst")]));
-    let ac_token = token_of(&ac);
-    fake.dispatch("INTERACTION_CREATE", ac).await;
-    let (ix, result) = bot.interaction("autocomplete").await;
-    result.expect("autocomplete answered");
+    let Answered {
+        interaction: ix,
+        callback: cb,
+        ..
+    } = bot.answer(&fake, "autocomplete", ac).await;
     assert!(matches!(ix, Interaction::Autocomplete(_)));
-    let cb = fake
-        .wait_for(callback_of(&ac_token), DEFAULT_TIMEOUT)
-        .await
-        .expect("autocomplete callback");
     assert_eq!(cb.body["type"], 8);
     assert_eq!(cb.body["data"]["choices"][0]["value"], "install");
 
     // Message context-menu command on the user's question
     let find = message_command(&question);
-    let find_token = token_of(&find);
-    fake.dispatch("INTERACTION_CREATE", find).await;
-    let (ix, result) = bot.interaction("message command").await;
-    result.expect("message command answered");
+    let Answered {
+        interaction: ix,
+        callback: cb,
+        ..
+    } = bot.answer(&fake, "message command", find).await;
     assert!(matches!(ix, Interaction::Command(_)));
-    let cb = fake
-        .wait_for(callback_of(&find_token), DEFAULT_TIMEOUT)
-        .await
-        .expect("message command callback");
     assert_eq!(cb.body["data"]["content"], "found: how do I install?");
     assert_eq!(cb.body["data"]["flags"], 64);
 
@@ -802,15 +817,13 @@ async fn every_helper_event_reaches_the_handler() {
         .expect("greeting recorded")
         .response;
     let click = component("more", None, &greeting_json);
-    let click_token = token_of(&click);
-    fake.dispatch("INTERACTION_CREATE", click).await;
-    let (ix, result) = bot.interaction("button").await;
-    result.expect("button answered");
+    let Answered {
+        token: click_token,
+        interaction: ix,
+        callback: cb,
+        ..
+    } = bot.answer(&fake, "button", click).await;
     assert!(matches!(ix, Interaction::Component(_)));
-    let cb = fake
-        .wait_for(callback_of(&click_token), DEFAULT_TIMEOUT)
-        .await
-        .expect("button callback");
     assert_eq!(cb.body["type"], 7);
     let updated = fake
         .original_response(&click_token)
@@ -820,9 +833,7 @@ async fn every_helper_event_reaches_the_handler() {
 
     // String select
     let pick = component("pick", Some(vec!["install".into()]), &greeting_json);
-    fake.dispatch("INTERACTION_CREATE", pick).await;
-    let (ix, result) = bot.interaction("select").await;
-    result.expect("select answered");
+    let ix = bot.answer(&fake, "select", pick).await.interaction;
     let Interaction::Component(select) = ix else {
         panic!("expected a component, got {ix:?}");
     };
@@ -864,17 +875,12 @@ async fn gateway_close_4000_is_followed_by_resume_and_later_dispatches_arrive() 
     assert_eq!(fake.resumes().len(), 1);
 
     let payload = guild_command("faq", json!([]));
-    let token = token_of(&payload);
-    let after = fake.dispatch("INTERACTION_CREATE", payload).await;
+    // Answered, and its callback recorded, after the resume.
+    let after = bot.answer(&fake, "command after resume", payload).await.seq;
     assert!(
         after > seq + 1,
         "RESUMED and the new dispatch continue the sequence"
     );
-    let (_, result) = bot.interaction("command after resume").await;
-    result.expect("answered after resume");
-    fake.wait_for(callback_of(&token), DEFAULT_TIMEOUT)
-        .await
-        .expect("callback after resume");
 
     bot.stop();
 }
