@@ -192,15 +192,17 @@ impl Bot {
         Self { seen, shards, task }
     }
 
-    /// Starts, waits for READY and for the greeting sent from `ready`.
-    async fn start_ready(fake: &FakeDiscord) -> (Self, Message) {
-        let mut bot = Self::start(fake).await;
+    /// Starts a fake and a bot on it, and waits for READY and for the
+    /// greeting sent from `ready`.
+    async fn start_ready() -> (FakeDiscord, Self, Message) {
+        let fake = FakeDiscord::start().await;
+        let mut bot = Self::start(&fake).await;
         bot.ready().await;
         let greeting = bot
             .sent("greeting")
             .await
             .expect("the greeting from `ready` is sent");
-        (bot, greeting)
+        (fake, bot, greeting)
     }
 
     /// The next report `pick` takes (others are skipped), within
@@ -712,8 +714,7 @@ async fn client_connects_gets_ready_and_its_rest_call_arrives() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slash_command_reaches_the_handler_and_its_callback_is_recorded() {
-    let fake = FakeDiscord::start().await;
-    let (mut bot, _greeting) = Bot::start_ready(&fake).await;
+    let (fake, mut bot, _greeting) = Bot::start_ready().await;
 
     let payload = guild_command(
         "faq",
@@ -768,8 +769,7 @@ async fn slash_command_reaches_the_handler_and_its_callback_is_recorded() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_helper_event_reaches_the_handler() {
-    let fake = FakeDiscord::start().await;
-    let (mut bot, greeting) = Bot::start_ready(&fake).await;
+    let (fake, mut bot, greeting) = Bot::start_ready().await;
 
     // MESSAGE_CREATE
     let question = message(
@@ -848,8 +848,7 @@ async fn every_helper_event_reaches_the_handler() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gateway_close_4000_is_followed_by_resume_and_later_dispatches_arrive() {
-    let fake = FakeDiscord::start().await;
-    let (mut bot, _greeting) = Bot::start_ready(&fake).await;
+    let (fake, mut bot, _greeting) = Bot::start_ready().await;
     let session = fake.session_id().expect("a session after READY");
     let seq = fake
         .dispatch(
@@ -887,8 +886,7 @@ async fn gateway_close_4000_is_followed_by_resume_and_later_dispatches_arrive() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_shot_403_reaches_the_client_as_an_http_error_and_the_next_request_succeeds() {
-    let fake = FakeDiscord::start().await;
-    let (mut bot, _greeting) = Bot::start_ready(&fake).await;
+    let (fake, mut bot, _greeting) = Bot::start_ready().await;
     let send = || message("send", USER_ID, CHANNEL_ID, Some(GUILD_ID), vec![], None);
 
     fake.fail_next(
@@ -944,8 +942,7 @@ async fn heartbeats_are_acknowledged_and_ready_lists_the_configured_guilds() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_and_drop_stop_the_server() {
-    let fake = FakeDiscord::start().await;
-    let (bot, _greeting) = Bot::start_ready(&fake).await;
+    let (fake, bot, _greeting) = Bot::start_ready().await;
     let addr = fake.addr();
     fake.shutdown().await;
     assert!(
