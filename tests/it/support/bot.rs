@@ -389,6 +389,24 @@ pub(crate) async fn ask_into_a_429(
     (from, answered)
 }
 
+/// [`ask_into_a_429`] with a Retry-After of 300 ms that the bot must
+/// wait out: the request is sent again, with status `ok`, no sooner than
+/// that. Returns the request count from before the dispatch, the answer
+/// and how long the bot waited.
+pub(crate) async fn retried_after_429(
+    fake: &FakeDiscord,
+    route: &Route,
+    payload: Value,
+    ok: u16,
+    what: &str,
+) -> (usize, Request, Duration) {
+    let (from, answered) = ask_into_a_429(fake, route, 0.3, payload, Some(ok), what).await;
+    let (statuses, waited) = statuses_and_wait(fake, from, route);
+    assert_eq!(statuses, [429, ok]);
+    assert_waited_out(waited, Duration::from_millis(300));
+    (from, answered, waited)
+}
+
 /// The requests on `route` from `from` on.
 pub(crate) fn sent_on(fake: &FakeDiscord, from: usize, route: &Route) -> Vec<Request> {
     fake.requests()
