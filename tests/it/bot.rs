@@ -15,7 +15,7 @@ use crate::root;
 use crate::support::bot::{
     ask_into_a_429, ask_slash, assert_answer_embed, assert_every_body_has_no_pings,
     assert_no_pings, assert_waited_out, content, interact, mention, private_reply,
-    retried_after_429, say, sent_on, start_bot, start_bot_direct, start_bot_with, CALLBACK,
+    retried_after_429, say, sent_on, shown, start_bot, start_bot_direct, start_bot_with, CALLBACK,
     CHANNEL_MESSAGE, OTHER_USER,
 };
 #[cfg(unix)]
@@ -178,11 +178,7 @@ async fn unsure_questions_get_suggestion_buttons_and_a_click_answers() {
         .iter()
         .all(|b| b["label"].as_str().is_some_and(|l| l.chars().count() <= 80)));
 
-    let token = cb.segment(2).expect("token").to_string();
-    let shown = bot
-        .fake
-        .original_response(&token)
-        .expect("the suggestion message exists");
+    let shown = shown(&bot.fake, &cb);
     let click = interact(&bot.fake, component(&custom_id, None, &shown)).await;
     assert_eq!(click.body["type"], 4, "{}", click.body);
     let embed = &click.body["data"]["embeds"][0];
@@ -212,8 +208,7 @@ async fn nothing_fits_topic_menu_then_questions_then_the_answer() {
         .iter()
         .find(|o| o["label"].as_str().is_some_and(|l| l.contains("UN")))
         .expect("the UN topic");
-    let token = cb.segment(2).expect("token").to_string();
-    let shown = bot.fake.original_response(&token).expect("menu message");
+    let shown = shown(&bot.fake, &cb);
     let chosen = interact(
         &bot.fake,
         component(
@@ -267,8 +262,7 @@ async fn stale_or_malformed_menus_get_a_private_out_of_date_reply() {
         .as_str()
         .expect("the topic menu's id")
         .to_string();
-    let token = cb.segment(2).expect("token").to_string();
-    let shown = bot.fake.original_response(&token).expect("menu message");
+    let shown = shown(&bot.fake, &cb);
     for (custom_id, values) in [
         ("garbage", None),
         ("faq:answer:", None),

@@ -17,12 +17,12 @@ use serde_json::{json, Value};
 use crate::root;
 use crate::support::bot::{
     ask_slash, assert_every_body_has_no_pings, assert_no_pings, assert_refused_to_non_moderators,
-    content, deferred_private_reply, interact, mention, say, start_bot_with, start_bot_with_store,
-    Running, OTHER_USER,
+    content, deferred_private_reply, interact, mention, say, shown, start_bot_with,
+    start_bot_with_store, Running, OTHER_USER,
 };
 use crate::support::fake_discord::{
-    component, guild_command, message, user, with_member_rights, FakeDiscord, Request, CHANNEL_ID,
-    GUILD_ID, USER_ID,
+    component, guild_command, message, user, with_member_rights, FakeDiscord, CHANNEL_ID, GUILD_ID,
+    USER_ID,
 };
 
 const HELP_CHANNEL: u64 = CHANNEL_ID + 1;
@@ -118,12 +118,6 @@ fn buttons(data: &Value) -> Vec<(String, String)> {
             )
         })
         .collect()
-}
-
-/// The message the bot showed in response to interaction callback `cb`.
-fn shown(fake: &FakeDiscord, cb: &Request) -> Value {
-    let token = cb.segment(2).expect("token");
-    fake.original_response(token).expect("the message exists")
 }
 
 /// `payload` (a component interaction) as clicked by `user_id`: the

@@ -249,6 +249,12 @@ pub(crate) async fn interact(fake: &FakeDiscord, payload: Value) -> Request {
     .expect("the bot answers the interaction")
 }
 
+/// The message the bot showed in response to interaction callback `cb`.
+pub(crate) fn shown(fake: &FakeDiscord, cb: &Request) -> Value {
+    let token = cb.segment(2).expect("token");
+    fake.original_response(token).expect("the message exists")
+}
+
 /// A guild message from `author` that mentions the bot.
 pub(crate) fn mention(question: &str, author: u64) -> Value {
     let content = format!("<@{}> {question}", BOT_USER_ID);
