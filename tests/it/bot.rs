@@ -15,8 +15,8 @@ use crate::root;
 use crate::support::bot::{
     ask_into_a_429, ask_slash, assert_answer_embed, assert_every_body_has_no_pings,
     assert_no_pings, assert_waited_out, content, interact, mention, private_reply,
-    retried_after_429, say, sent_on, shown, start_bot, start_bot_direct, start_bot_with, CALLBACK,
-    CHANNEL_MESSAGE, OTHER_USER,
+    retried_after_429, say, sent_on, shown, start_bot, start_bot_and_interact, start_bot_direct,
+    start_bot_with, CALLBACK, CHANNEL_MESSAGE, OTHER_USER,
 };
 #[cfg(unix)]
 use crate::support::bot::{binary_config, commands_registered, faqbot_run, sigterm_and_wait};
@@ -73,12 +73,8 @@ async fn clear_global_commands_removes_the_global_ones_at_start() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slash_command_answers_with_the_source_section_and_pings_nobody() {
-    let bot = start_bot(|_| {}).await;
-    let cb = interact(
-        &bot.fake,
-        ask_slash("@everyone can cops just walk into an embassy?"),
-    )
-    .await;
+    let (_bot, cb) =
+        start_bot_and_interact(ask_slash("@everyone can cops just walk into an embassy?")).await;
     assert_eq!(cb.status, 204);
     assert_eq!(cb.body["type"], 4, "a message response: {}", cb.body);
     let data = &cb.body["data"];
@@ -97,12 +93,11 @@ async fn slash_command_answers_with_the_source_section_and_pings_nobody() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn private_true_keeps_the_answer_to_the_asker() {
-    let bot = start_bot(|_| {}).await;
     let payload = guild_command(
         "faq",
         json!([string_option("question", "who protects embassies"), {"name": "private", "type": 5, "value": true}]),
     );
-    let cb = interact(&bot.fake, payload).await;
+    let (_bot, cb) = start_bot_and_interact(payload).await;
     assert_eq!(cb.body["data"]["flags"], 64, "{}", cb.body);
     assert!(cb.body["data"]["embeds"][0]["description"]
         .as_str()
@@ -111,9 +106,8 @@ async fn private_true_keeps_the_answer_to_the_asker() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn autocomplete_lists_questions_and_a_pick_answers_that_entry() {
-    let bot = start_bot(|_| {}).await;
     let payload = autocomplete("faq", json!([focused_option("question", "blue helmets")]));
-    let cb = interact(&bot.fake, payload).await;
+    let (bot, cb) = start_bot_and_interact(payload).await;
     assert_eq!(cb.body["type"], 8, "an autocomplete result: {}", cb.body);
     let choices = cb.body["data"]["choices"].as_array().expect("choices");
     assert!(!choices.is_empty() && choices.len() <= 25, "{choices:?}");
@@ -161,8 +155,7 @@ async fn autocomplete_lists_questions_and_a_pick_answers_that_entry() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unsure_questions_get_suggestion_buttons_and_a_click_answers() {
-    let bot = start_bot(|_| {}).await;
-    let cb = interact(&bot.fake, ask_slash("embassy protection")).await;
+    let (bot, cb) = start_bot_and_interact(ask_slash("embassy protection")).await;
     let (data, text) = private_reply(&cb);
     assert!(text.starts_with("I'm not sure"), "{data}");
     let buttons = data["components"][0]["components"]
@@ -193,8 +186,7 @@ async fn unsure_questions_get_suggestion_buttons_and_a_click_answers() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nothing_fits_topic_menu_then_questions_then_the_answer() {
-    let bot = start_bot(|_| {}).await;
-    let cb = interact(&bot.fake, ask_slash("what's a good pizza recipe")).await;
+    let (bot, cb) = start_bot_and_interact(ask_slash("what's a good pizza recipe")).await;
     let (data, text) = private_reply(&cb);
     assert!(text.starts_with("Sorry"), "{data}");
     let select = &data["components"][0]["components"][0];
@@ -256,8 +248,7 @@ async fn nothing_fits_topic_menu_then_questions_then_the_answer() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stale_or_malformed_menus_get_a_private_out_of_date_reply() {
-    let bot = start_bot(|_| {}).await;
-    let cb = interact(&bot.fake, ask_slash("what's a good pizza recipe")).await;
+    let (bot, cb) = start_bot_and_interact(ask_slash("what's a good pizza recipe")).await;
     let topic_id = cb.body["data"]["components"][0]["components"][0]["custom_id"]
         .as_str()
         .expect("the topic menu's id")
@@ -309,8 +300,7 @@ async fn a_4014_close_says_to_enable_message_content_or_empty_help_channels() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn faq_topics_opens_the_menu() {
-    let bot = start_bot(|_| {}).await;
-    let cb = interact(&bot.fake, guild_command("faq-topics", json!([]))).await;
+    let (_bot, cb) = start_bot_and_interact(guild_command("faq-topics", json!([]))).await;
     assert_eq!(
         cb.body["data"]["components"][0]["components"][0]["options"]
             .as_array()

@@ -183,6 +183,14 @@ pub(crate) async fn start_bot(tweak: impl FnOnce(&mut DiscordConfig)) -> Running
     start_bot_with(&root().join("faq"), tweak).await
 }
 
+/// A bot started with the default settings, and its callback to
+/// `payload` (see [`interact`]).
+pub(crate) async fn start_bot_and_interact(payload: Value) -> (Running, Request) {
+    let bot = start_bot(|_| {}).await;
+    let cb = interact(&bot.fake, payload).await;
+    (bot, cb)
+}
+
 /// A message body's text content ("" when it has none).
 pub(crate) fn content(body: &Value) -> &str {
     body["content"].as_str().unwrap_or("")
