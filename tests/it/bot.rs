@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use faqbot::answer::engine::Engine;
 use faqbot::discord::config::DiscordConfig;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::root;
 use crate::support::bot::{
@@ -25,6 +25,22 @@ use crate::support::fake_discord::{
     string_option, user, Failure, FakeDiscord, Request, CHANNEL_ID, DEFAULT_TIMEOUT, GUILD_ID,
     USER_ID,
 };
+
+/// Runs "Find FAQ answer" on `asked`: its callback, and the bot's first
+/// post in the channel after it (`what` it is, should none come).
+async fn find_answer_for(fake: &FakeDiscord, asked: &Value, what: &str) -> (Request, Request) {
+    let from = fake.request_count();
+    let cb = interact(fake, message_command(asked)).await;
+    let posted = fake
+        .wait_for_from(
+            from,
+            |r| r.is("POST", "/channels/*/messages"),
+            DEFAULT_TIMEOUT,
+        )
+        .await
+        .expect(what);
+    (cb, posted)
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn registers_the_faq_commands_in_the_configured_guild() {
@@ -321,22 +337,13 @@ async fn find_faq_answer_replies_to_the_message_that_asked() {
         None,
     );
     let asked_id = asked["id"].as_str().expect("id").to_string();
-    let from = bot.fake.request_count();
-    let cb = interact(&bot.fake, message_command(&asked)).await;
+    let (cb, reply) =
+        find_answer_for(&bot.fake, &asked, "the answer is posted in the channel").await;
     assert_eq!(
         cb.body["data"]["flags"], 64,
         "the invoker gets a private note: {}",
         cb.body
     );
-    let reply = bot
-        .fake
-        .wait_for_from(
-            from,
-            |r| r.is("POST", "/channels/*/messages"),
-            DEFAULT_TIMEOUT,
-        )
-        .await
-        .expect("the answer is posted in the channel");
     assert_eq!(
         reply.body["message_reference"]["message_id"],
         asked_id.as_str(),
@@ -784,23 +791,13 @@ async fn missing_permissions_after_acknowledging_get_a_private_hint() {
         vec![],
         None,
     );
-    let from = bot.fake.request_count();
-    let cb = interact(&bot.fake, message_command(&asked)).await;
+    let (cb, denied) = find_answer_for(&bot.fake, &asked, "the bot tries to post").await;
     let token = cb.segment(2).expect("token").to_string();
-    let denied = bot
-        .fake
-        .wait_for_from(
-            from,
-            |r| r.is("POST", "/channels/*/messages"),
-            DEFAULT_TIMEOUT,
-        )
-        .await
-        .expect("the bot tries to post");
     assert_eq!(denied.status, 403);
+    // The token is this interaction's alone: any request with it is after.
     let hint = bot
         .fake
-        .wait_for_from(
-            from,
+        .wait_for(
             |r| r.is("POST", "/webhooks/*/*") && r.segment(2) == Some(token.as_str()),
             DEFAULT_TIMEOUT,
         )

@@ -28,6 +28,14 @@ fn rows_to_import(name: &str, rows: &str, out: &str) -> (tempfile::TempDir, Path
     (dir, from, out_dir)
 }
 
+/// [`rows_to_import`], imported: the folder, the rows' path, the import's
+/// folder and the import's output.
+fn import_new(name: &str, rows: &str, out: &str) -> (tempfile::TempDir, PathBuf, PathBuf, Output) {
+    let (dir, from, out_dir) = rows_to_import(name, rows, out);
+    let output = import(&from, &out_dir, &[]);
+    (dir, from, out_dir, output)
+}
+
 /// `faqbot check [--strict] DIR`, which must pass.
 #[track_caller]
 fn assert_check_passes(dir: &Path, strict: bool) {
@@ -210,12 +218,11 @@ fn topics_lists_the_menu() {
 
 #[test]
 fn import_writes_files_that_pass_check_and_refuses_to_overwrite() {
-    let (_dir, csv, out_dir) = rows_to_import(
+    let (_dir, csv, out_dir, out) = import_new(
         "faq.csv",
         "question,answer,alternatives,topic,section\n\"How do I reset my password?\",Use the link on the login page.,forgot password | cant log in,Accounts,Help centre\nWhere is the office?,\"Main street 1,\nsecond floor\",,Visits,Help centre\n",
         "faq",
     );
-    let out = import(&csv, &out_dir, &[]);
     assert_success(&out);
     assert_contains(&stdout(&out), "wrote 2 entries in 2 topic files");
     assert_check_passes(&out_dir, true);
@@ -232,12 +239,11 @@ fn import_writes_files_that_pass_check_and_refuses_to_overwrite() {
 
 #[test]
 fn import_of_bad_rows_reports_each_and_writes_nothing() {
-    let (_dir, input, out_dir) = rows_to_import(
+    let (_dir, _input, out_dir, out) = import_new(
         "in.jsonl",
         "{\"question\": \"q\"}\n{\"question\": \"q2\", \"answer\": \"a\", \"colour\": 1}\n",
         "out",
     );
-    let out = import(&input, &out_dir, &[]);
     let err = assert_exit(&out, 1, "in.jsonl:1: error: missing `answer`");
     assert!(
         err.contains("in.jsonl:2: error: not a valid JSON row: unknown field `colour`"),
