@@ -16,7 +16,7 @@ use crate::support::bot::{
     ask_into_a_429, ask_slash, assert_answer_embed, assert_every_body_has_no_pings,
     assert_no_pings, assert_waited_out, content, interact, mention, private_reply,
     retried_after_429, say, sent_on, shown, start_bot, start_bot_and_interact, start_bot_direct,
-    start_bot_with, CALLBACK, CHANNEL_MESSAGE, OTHER_USER,
+    start_bot_with, Running, CALLBACK, CHANNEL_MESSAGE, OTHER_USER,
 };
 #[cfg(unix)]
 use crate::support::bot::{binary_config, commands_registered, faqbot_run, sigterm_and_wait};
@@ -25,6 +25,14 @@ use crate::support::fake_discord::{
     string_option, user, Failure, FakeDiscord, Request, CHANNEL_ID, DEFAULT_TIMEOUT, GUILD_ID,
     USER_ID,
 };
+
+/// A bot with the default settings, started with the fake set to fail
+/// the next `method path` request with `failure`.
+async fn start_bot_failing_next(method: &str, path: &str, failure: Failure) -> Running {
+    let bot = start_bot(|_| {}).await;
+    bot.fake.fail_next(method, path, failure);
+    bot
+}
 
 /// Runs "Find FAQ answer" on `asked`: its callback, and the bot's first
 /// post in the channel after it (`what` it is, should none come).
@@ -723,12 +731,12 @@ async fn a_gateway_disconnect_is_resumed_and_questions_still_answered() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_permissions_are_survived() {
-    let bot = start_bot(|_| {}).await;
-    bot.fake.fail_next(
+    let bot = start_bot_failing_next(
         "POST",
         "/channels/*/messages",
         Failure::missing_permissions(),
-    );
+    )
+    .await;
     let denied = say(&bot.fake, mention("who protects embassies?", USER_ID)).await;
     assert_eq!(denied.status, 403);
     // Still alive: the next question is answered.
@@ -740,14 +748,14 @@ async fn missing_permissions_are_survived() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_response_becomes_something_went_wrong() {
-    let bot = start_bot(|_| {}).await;
     // Discord fails the first callback: the bot's answer is lost, so it
     // tells the user, privately, with a second callback.
-    bot.fake.fail_next(
+    let bot = start_bot_failing_next(
         "POST",
         "/interactions/*/*/callback",
         Failure::server_error(),
-    );
+    )
+    .await;
     let payload = ask_slash("who protects embassies");
     let id = payload["id"].as_str().expect("id").to_string();
     let from = bot.fake.request_count();
@@ -777,12 +785,12 @@ async fn a_failed_response_becomes_something_went_wrong() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_permissions_after_acknowledging_get_a_private_hint() {
-    let bot = start_bot(|_| {}).await;
-    bot.fake.fail_next(
+    let bot = start_bot_failing_next(
         "POST",
         "/channels/*/messages",
         Failure::missing_permissions(),
-    );
+    )
+    .await;
     let asked = message(
         "so can the police just raid an embassy?",
         OTHER_USER,

@@ -36,6 +36,13 @@ fn import_new(name: &str, rows: &str, out: &str) -> (tempfile::TempDir, PathBuf,
     (dir, from, out_dir, output)
 }
 
+/// `faqbot ask` with `input` on stdin: its output, and its stdout.
+fn ask_stdin(input: &[u8]) -> (Output, String) {
+    let out = faqbot(["ask"]).stdin(input).run();
+    let text = stdout(&out);
+    (out, text)
+}
+
 /// `faqbot check [--strict] DIR`, which must pass.
 #[track_caller]
 fn assert_check_passes(dir: &Path, strict: bool) {
@@ -184,10 +191,7 @@ fn stdin_gives_one_json_object_per_non_empty_line_whatever_the_input() {
 
 #[test]
 fn stdin_text_mode_gives_one_line_per_question() {
-    let out = faqbot(["ask"])
-        .stdin(b"who protects embassies\n\nwhat is the weather\nun\n")
-        .run();
-    let text = stdout(&out);
+    let (_, text) = ask_stdin(b"who protects embassies\n\nwhat is the weather\nun\n");
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 3, "{text}");
     assert!(
@@ -427,11 +431,9 @@ fn import_force_replaces_the_folder_whole_and_keeps_the_old_one_aside() {
 
 #[test]
 fn in_the_terminal_a_number_picks_a_suggestion_and_a_topic_lists_its_questions() {
-    let out = faqbot(["ask"])
-        .stdin(b"embassy protection\n2\nwhat's a good pizza recipe\nun security role\n1\n1\n")
-        .run();
+    let (out, text) =
+        ask_stdin(b"embassy protection\n2\nwhat's a good pizza recipe\nun security role\n1\n1\n");
     assert_success(&out);
-    let text = stdout(&out);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 6, "{text}");
     assert!(
