@@ -16,7 +16,7 @@ use crate::support::bot::{
     ask_into_a_429, ask_slash, assert_answer_embed, assert_every_body_has_no_pings,
     assert_no_pings, assert_waited_out, content, interact, mention, private_reply,
     retried_after_429, say, sent_on, shown, start_bot, start_bot_and_interact, start_bot_direct,
-    start_bot_with, Running, CALLBACK, CHANNEL_MESSAGE, OTHER_USER,
+    start_bot_with, Route, Running, CALLBACK, CHANNEL_MESSAGE, OTHER_USER,
 };
 #[cfg(unix)]
 use crate::support::bot::{binary_config, commands_registered, faqbot_run, sigterm_and_wait};
@@ -27,10 +27,10 @@ use crate::support::fake_discord::{
 };
 
 /// A bot with the default settings, started with the fake set to fail
-/// the next `method path` request with `failure`.
-async fn start_bot_failing_next(method: &str, path: &str, failure: Failure) -> Running {
+/// the next request on `route` with `failure`.
+async fn start_bot_failing_next(route: &Route, failure: Failure) -> Running {
     let bot = start_bot(|_| {}).await;
-    bot.fake.fail_next(method, path, failure);
+    bot.fake.fail_next(route.method, route.path, failure);
     bot
 }
 
@@ -731,12 +731,7 @@ async fn a_gateway_disconnect_is_resumed_and_questions_still_answered() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_permissions_are_survived() {
-    let bot = start_bot_failing_next(
-        "POST",
-        "/channels/*/messages",
-        Failure::missing_permissions(),
-    )
-    .await;
+    let bot = start_bot_failing_next(&CHANNEL_MESSAGE, Failure::missing_permissions()).await;
     let denied = say(&bot.fake, mention("who protects embassies?", USER_ID)).await;
     assert_eq!(denied.status, 403);
     // Still alive: the next question is answered.
@@ -750,12 +745,7 @@ async fn missing_permissions_are_survived() {
 async fn a_failed_response_becomes_something_went_wrong() {
     // Discord fails the first callback: the bot's answer is lost, so it
     // tells the user, privately, with a second callback.
-    let bot = start_bot_failing_next(
-        "POST",
-        "/interactions/*/*/callback",
-        Failure::server_error(),
-    )
-    .await;
+    let bot = start_bot_failing_next(&CALLBACK, Failure::server_error()).await;
     let payload = ask_slash("who protects embassies");
     let id = payload["id"].as_str().expect("id").to_string();
     let from = bot.fake.request_count();
@@ -785,12 +775,7 @@ async fn a_failed_response_becomes_something_went_wrong() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_permissions_after_acknowledging_get_a_private_hint() {
-    let bot = start_bot_failing_next(
-        "POST",
-        "/channels/*/messages",
-        Failure::missing_permissions(),
-    )
-    .await;
+    let bot = start_bot_failing_next(&CHANNEL_MESSAGE, Failure::missing_permissions()).await;
     let asked = message(
         "so can the police just raid an embassy?",
         OTHER_USER,
