@@ -570,16 +570,10 @@ async fn a_429_past_the_interaction_deadline_is_given_up_at_once() {
 async fn a_help_channel_gets_only_confident_answers() {
     let help = CHANNEL_ID + 1;
     let bot = start_bot(|s| s.help_channels = vec![help]).await;
+    let in_help = |text: &str| message(text, USER_ID, help, Some(GUILD_ID), vec![], None);
     let r = say(
         &bot.fake,
-        message(
-            "can the police just walk into an embassy",
-            USER_ID,
-            help,
-            Some(GUILD_ID),
-            vec![],
-            None,
-        ),
+        in_help("can the police just walk into an embassy"),
     )
     .await;
     assert!(r.body["embeds"][0]["description"]
@@ -587,17 +581,7 @@ async fn a_help_channel_gets_only_confident_answers() {
         .is_some_and(|d| d.contains("Source: ")));
     let from = bot.fake.request_count();
     bot.fake
-        .dispatch(
-            "MESSAGE_CREATE",
-            message(
-                "lol anyone up for pizza",
-                USER_ID,
-                help,
-                Some(GUILD_ID),
-                vec![],
-                None,
-            ),
-        )
+        .dispatch("MESSAGE_CREATE", in_help("lol anyone up for pizza"))
         .await;
     bot.fake
         .ensure_no_request_from(
