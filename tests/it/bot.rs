@@ -34,6 +34,19 @@ async fn start_bot_failing_next(route: &Route, failure: Failure) -> Running {
     bot
 }
 
+/// A question [`OTHER_USER`] asked in the channel, without a mention:
+/// what "Find FAQ answer" is run on.
+fn raid_question() -> Value {
+    message(
+        "so can the police just raid an embassy?",
+        OTHER_USER,
+        CHANNEL_ID,
+        Some(GUILD_ID),
+        vec![],
+        None,
+    )
+}
+
 /// Runs "Find FAQ answer" on `asked`: its callback, and the bot's first
 /// post in the channel after it (`what` it is, should none come).
 async fn find_answer_for(fake: &FakeDiscord, asked: &Value, what: &str) -> (Request, Request) {
@@ -336,14 +349,7 @@ async fn faq_topics_opens_the_menu() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn find_faq_answer_replies_to_the_message_that_asked() {
     let bot = start_bot(|_| {}).await;
-    let asked = message(
-        "so can the police just raid an embassy?",
-        OTHER_USER,
-        CHANNEL_ID,
-        Some(GUILD_ID),
-        vec![],
-        None,
-    );
+    let asked = raid_question();
     let asked_id = asked["id"].as_str().expect("id").to_string();
     let (cb, reply) =
         find_answer_for(&bot.fake, &asked, "the answer is posted in the channel").await;
@@ -760,14 +766,7 @@ async fn a_failed_response_becomes_something_went_wrong() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_permissions_after_acknowledging_get_a_private_hint() {
     let bot = start_bot_failing_next(&CHANNEL_MESSAGE, Failure::missing_permissions()).await;
-    let asked = message(
-        "so can the police just raid an embassy?",
-        OTHER_USER,
-        CHANNEL_ID,
-        Some(GUILD_ID),
-        vec![],
-        None,
-    );
+    let asked = raid_question();
     let (cb, denied) = find_answer_for(&bot.fake, &asked, "the bot tries to post").await;
     let token = cb.segment(2).expect("token").to_string();
     assert_eq!(denied.status, 403);

@@ -15,6 +15,7 @@ use serenity::all::{
     MessageType, RatelimitInfo, Ready, ResolvedValue, ShardManager,
 };
 use serenity::async_trait;
+use serenity::builder::Builder;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -92,7 +93,8 @@ impl EventHandler for Probe {
     }
 
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
-        let result = match &interaction {
+        // Each kind's one callback: the step's name and the response.
+        let callback = match &interaction {
             Interaction::Command(cmd) if cmd.data.kind == CommandType::Message => {
                 let target = cmd
                     .data
@@ -105,25 +107,48 @@ impl EventHandler for Probe {
                 let reply = CreateInteractionResponseMessage::new()
                     .content(format!("found: {target}"))
                     .ephemeral(true);
-                describe(
-                    "create_response",
-                    cmd.create_response(&ctx.http, CreateInteractionResponse::Message(reply))
-                        .await,
-                )
+                Ok(("create_response", CreateInteractionResponse::Message(reply)))
             }
             Interaction::Command(cmd) => {
                 let reply = CreateInteractionResponseMessage::new()
                     .content(format!("pong {}", cmd.data.name));
-                let first = describe(
-                    "create_response",
-                    cmd.create_response(&ctx.http, CreateInteractionResponse::Message(reply))
-                        .await,
-                );
+                Ok(("create_response", CreateInteractionResponse::Message(reply)))
+            }
+            Interaction::Autocomplete(_) => {
+                let choices = CreateAutocompleteResponse::new()
+                    .add_string_choice("How do I install it?", "install");
+                Ok((
+                    "autocomplete",
+                    CreateInteractionResponse::Autocomplete(choices),
+                ))
+            }
+            Interaction::Component(c) => {
+                let update = CreateInteractionResponseMessage::new()
+                    .content(format!("clicked {}", c.data.custom_id));
+                Ok((
+                    "update_message",
+                    CreateInteractionResponse::UpdateMessage(update),
+                ))
+            }
+            other => Err(format!("unexpected interaction {:?}", other.kind())),
+        };
+        let mut result = match callback {
+            Ok((step, response)) => describe(
+                step,
+                response
+                    .execute(&ctx.http, (interaction.id(), interaction.token()))
+                    .await,
+            ),
+            Err(e) => Err(e),
+        };
+        // A slash command is then edited and followed up.
+        if let Interaction::Command(cmd) = &interaction {
+            if cmd.data.kind != CommandType::Message {
                 let edit = EditInteractionResponse::new().content("edited");
                 let followup = CreateInteractionResponseFollowup::new()
                     .content("follow-up")
                     .ephemeral(true);
-                first
+                result = result
                     .and(describe(
                         "edit_response",
                         cmd.edit_response(&ctx.http, edit).await,
@@ -131,28 +156,9 @@ impl EventHandler for Probe {
                     .and(describe(
                         "create_followup",
                         cmd.create_followup(&ctx.http, followup).await,
-                    ))
+                    ));
             }
-            Interaction::Autocomplete(ac) => {
-                let choices = CreateAutocompleteResponse::new()
-                    .add_string_choice("How do I install it?", "install");
-                describe(
-                    "autocomplete",
-                    ac.create_response(&ctx.http, CreateInteractionResponse::Autocomplete(choices))
-                        .await,
-                )
-            }
-            Interaction::Component(c) => {
-                let update = CreateInteractionResponseMessage::new()
-                    .content(format!("clicked {}", c.data.custom_id));
-                describe(
-                    "update_message",
-                    c.create_response(&ctx.http, CreateInteractionResponse::UpdateMessage(update))
-                        .await,
-                )
-            }
-            other => Err(format!("unexpected interaction {:?}", other.kind())),
-        };
+        }
         self.report(Seen::Interaction(Box::new(interaction), result));
     }
 
