@@ -47,6 +47,17 @@ fn raid_question() -> Value {
     )
 }
 
+/// `body` (a message the bot sent) is an answer that names its source.
+#[track_caller]
+fn assert_cites_a_source(body: &Value) {
+    assert!(
+        body["embeds"][0]["description"]
+            .as_str()
+            .is_some_and(|d| d.contains("Source: ")),
+        "{body}"
+    );
+}
+
 /// Runs "Find FAQ answer" on `asked`: its callback, and the bot's first
 /// post in the channel after it (`what` it is, should none come).
 async fn find_answer_for(fake: &FakeDiscord, asked: &Value, what: &str) -> (Request, Request) {
@@ -398,13 +409,7 @@ async fn mentions_replies_and_dms_are_answered_and_other_messages_ignored() {
         Some(bots_message),
     );
     let r = say(fake, reply).await;
-    assert!(
-        r.body["embeds"][0]["description"]
-            .as_str()
-            .is_some_and(|d| d.contains("Source: ")),
-        "{}",
-        r.body
-    );
+    assert_cites_a_source(&r.body);
 
     // A DM.
     let dm = message(
@@ -416,13 +421,7 @@ async fn mentions_replies_and_dms_are_answered_and_other_messages_ignored() {
         None,
     );
     let r = say(fake, dm).await;
-    assert!(
-        r.body["embeds"][0]["description"]
-            .as_str()
-            .is_some_and(|d| d.contains("Source: ")),
-        "{}",
-        r.body
-    );
+    assert_cites_a_source(&r.body);
 
     // A message to nobody in particular: no reply.
     let from = fake.request_count();
@@ -582,9 +581,7 @@ async fn a_help_channel_gets_only_confident_answers() {
         in_help("can the police just walk into an embassy"),
     )
     .await;
-    assert!(r.body["embeds"][0]["description"]
-        .as_str()
-        .is_some_and(|d| d.contains("Source: ")));
+    assert_cites_a_source(&r.body);
     let from = bot.fake.request_count();
     bot.fake
         .dispatch("MESSAGE_CREATE", in_help("lol anyone up for pizza"))
