@@ -287,11 +287,14 @@ impl Bot {
             callback,
         }
     }
+}
 
-    /// Asks the shards to stop (serenity takes up to 500 ms to notice, so
-    /// that runs detached) and aborts the client task.
-    fn stop(self) {
-        let shards = self.shards;
+/// A bot stops when dropped, at the end of each test: it asks the shards to
+/// stop (serenity takes up to 500 ms to notice, so that runs detached) and
+/// aborts the client task.
+impl Drop for Bot {
+    fn drop(&mut self) {
+        let shards = self.shards.clone();
         tokio::spawn(async move { shards.shutdown_all().await });
         self.task.abort();
     }
@@ -668,7 +671,7 @@ async fn direct_http_reaches_the_tls_side_as_discord_com_and_the_ratelimiter_ret
         .await;
     assert!(plain.is_err(), "https only: {plain:?}");
 
-    bot.stop();
+    drop(bot);
     fake.shutdown().await;
 }
 
@@ -714,8 +717,6 @@ async fn client_connects_gets_ready_and_its_rest_call_arrives() {
     assert_eq!(identify["intents"], json!(intents.bits()));
     assert!(fake.requests()[0].is("GET", "/gateway"));
     assert!(fake.unrouted().is_empty(), "{:?}", fake.unrouted());
-
-    bot.stop();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -769,8 +770,6 @@ async fn slash_command_reaches_the_handler_and_its_callback_is_recorded() {
         .await
         .expect_err("second callback");
     assert_eq!(http_error(&again), (400, 40060));
-
-    bot.stop();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -849,7 +848,6 @@ async fn every_helper_event_reaches_the_handler() {
     ));
 
     assert!(fake.unrouted().is_empty(), "{:?}", fake.unrouted());
-    bot.stop();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -886,8 +884,6 @@ async fn gateway_close_4000_is_followed_by_resume_and_later_dispatches_arrive() 
         after > seq + 1,
         "RESUMED and the new dispatch continue the sequence"
     );
-
-    bot.stop();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -916,8 +912,6 @@ async fn one_shot_403_reaches_the_client_as_an_http_error_and_the_next_request_s
         .map(|r| r.status)
         .collect();
     assert_eq!(statuses, [403, 200]);
-
-    bot.stop();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -942,8 +936,6 @@ async fn heartbeats_are_acknowledged_and_ready_lists_the_configured_guilds() {
         .expect("two heartbeats");
     assert_eq!(fake.connections(), 1);
     assert_eq!(fake.identifies().len(), 1);
-
-    bot.stop();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -955,7 +947,7 @@ async fn shutdown_and_drop_stop_the_server() {
         tokio::net::TcpStream::connect(addr).await.is_err(),
         "nothing listens after shutdown()"
     );
-    bot.stop();
+    drop(bot);
 
     let fake = FakeDiscord::start().await;
     let addr = fake.addr();
