@@ -532,13 +532,7 @@ async fn rest_routes_answer_what_serenity_expects() {
     assert_eq!(guild[0].guild_id, Some(GuildId::new(GUILD_ID)));
     assert_eq!(fake.registered_commands(None).len(), 2);
     assert_eq!(fake.registered_commands(Some(GUILD_ID)).len(), 2);
-    let put = fake
-        .wait_for(
-            |r| r.is("PUT", &format!("/applications/{APP_ID}/commands")),
-            DEFAULT_TIMEOUT,
-        )
-        .await
-        .expect("the PUT was recorded");
+    let put = recorded(&fake, "PUT", &format!("/applications/{APP_ID}/commands")).await;
     assert_eq!(put.body[0]["name"], "faq");
     assert!(put
         .header("authorization")
@@ -685,13 +679,7 @@ async fn client_connects_gets_ready_and_its_rest_call_arrives() {
     assert_eq!(ready.application.id.get(), APP_ID);
 
     // The greeting from `ready` arrives at the fake with its JSON body ...
-    let post = fake
-        .wait_for(
-            |r| r.is("POST", &format!("/channels/{CHANNEL_ID}/messages")),
-            DEFAULT_TIMEOUT,
-        )
-        .await
-        .expect("the bot's REST call arrives");
+    let post = recorded(&fake, "POST", &format!("/channels/{CHANNEL_ID}/messages")).await;
     assert_eq!(post.body["content"], "hello");
     assert_eq!(post.body["embeds"][0]["title"], "FAQ");
     assert_eq!(
