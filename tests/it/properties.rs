@@ -165,10 +165,10 @@ fn near_spelling_faq(seed: u64, n: usize) -> (Faq, Vec<String>) {
             for _ in 0..(1 + next() % 3) {
                 words.push(&families[(next() % families.len() as u64) as usize].1);
             }
-            if next() % 2 == 0 {
+            if next().is_multiple_of(2) {
                 words.push(&common[(next() % common.len() as u64) as usize]);
             }
-            if next() % 2 == 0 {
+            if next().is_multiple_of(2) {
                 words.push(&plain[(next() % plain.len() as u64) as usize]);
             }
             words.join(" ")
