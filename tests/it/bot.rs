@@ -9,22 +9,70 @@ use std::time::{Duration, Instant};
 
 use faqbot::answer::engine::Engine;
 use faqbot::discord::config::DiscordConfig;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::root;
 use crate::support::bot::{
     ask_into_a_429, ask_slash, assert_answer_embed, assert_every_body_has_no_pings,
-    assert_no_pings, assert_waited_out, content, interact, mention, private_reply, say, sent_on,
-    start_bot, start_bot_direct, start_bot_with, statuses_and_wait, CALLBACK, CHANNEL_MESSAGE,
-    OTHER_USER,
+    assert_no_pings, assert_waited_out, content, interact, mention, private_reply,
+    retried_after_429, say, sent_on, shown, start_bot, start_bot_and_interact, start_bot_direct,
+    start_bot_with, Route, Running, CALLBACK, CHANNEL_MESSAGE, OTHER_USER,
 };
 #[cfg(unix)]
 use crate::support::bot::{binary_config, commands_registered, faqbot_run, sigterm_and_wait};
 use crate::support::fake_discord::{
-    autocomplete, component, focused_option, message, message_command, slash_command,
+    autocomplete, component, focused_option, guild_command, message, message_command,
     string_option, user, Failure, FakeDiscord, Request, CHANNEL_ID, DEFAULT_TIMEOUT, GUILD_ID,
     USER_ID,
 };
+
+/// A bot with the default settings, started with the fake set to fail
+/// the next request on `route` with `failure`.
+async fn start_bot_failing_next(route: &Route, failure: Failure) -> Running {
+    let bot = start_bot(|_| {}).await;
+    bot.fake.fail_next(route.method, route.path, failure);
+    bot
+}
+
+/// A question [`OTHER_USER`] asked in the channel, without a mention:
+/// what "Find FAQ answer" is run on.
+fn raid_question() -> Value {
+    message(
+        "so can the police just raid an embassy?",
+        OTHER_USER,
+        CHANNEL_ID,
+        Some(GUILD_ID),
+        vec![],
+        None,
+    )
+}
+
+/// `body` (a message the bot sent) is an answer that names its source.
+#[track_caller]
+fn assert_cites_a_source(body: &Value) {
+    assert!(
+        body["embeds"][0]["description"]
+            .as_str()
+            .is_some_and(|d| d.contains("Source: ")),
+        "{body}"
+    );
+}
+
+/// Runs "Find FAQ answer" on `asked`: its callback, and the bot's first
+/// post in the channel after it (`what` it is, should none come).
+async fn find_answer_for(fake: &FakeDiscord, asked: &Value, what: &str) -> (Request, Request) {
+    let from = fake.request_count();
+    let cb = interact(fake, message_command(asked)).await;
+    let posted = fake
+        .wait_for_from(
+            from,
+            |r| r.is("POST", "/channels/*/messages"),
+            DEFAULT_TIMEOUT,
+        )
+        .await
+        .expect(what);
+    (cb, posted)
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn registers_the_faq_commands_in_the_configured_guild() {
@@ -73,12 +121,8 @@ async fn clear_global_commands_removes_the_global_ones_at_start() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slash_command_answers_with_the_source_section_and_pings_nobody() {
-    let bot = start_bot(|_| {}).await;
-    let cb = interact(
-        &bot.fake,
-        ask_slash("@everyone can cops just walk into an embassy?"),
-    )
-    .await;
+    let (_bot, cb) =
+        start_bot_and_interact(ask_slash("@everyone can cops just walk into an embassy?")).await;
     assert_eq!(cb.status, 204);
     assert_eq!(cb.body["type"], 4, "a message response: {}", cb.body);
     let data = &cb.body["data"];
@@ -97,15 +141,11 @@ async fn slash_command_answers_with_the_source_section_and_pings_nobody() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn private_true_keeps_the_answer_to_the_asker() {
-    let bot = start_bot(|_| {}).await;
-    let payload = slash_command(
+    let payload = guild_command(
         "faq",
         json!([string_option("question", "who protects embassies"), {"name": "private", "type": 5, "value": true}]),
-        USER_ID,
-        CHANNEL_ID,
-        Some(GUILD_ID),
     );
-    let cb = interact(&bot.fake, payload).await;
+    let (_bot, cb) = start_bot_and_interact(payload).await;
     assert_eq!(cb.body["data"]["flags"], 64, "{}", cb.body);
     assert!(cb.body["data"]["embeds"][0]["description"]
         .as_str()
@@ -114,15 +154,8 @@ async fn private_true_keeps_the_answer_to_the_asker() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn autocomplete_lists_questions_and_a_pick_answers_that_entry() {
-    let bot = start_bot(|_| {}).await;
-    let payload = autocomplete(
-        "faq",
-        json!([focused_option("question", "blue helmets")]),
-        USER_ID,
-        CHANNEL_ID,
-        Some(GUILD_ID),
-    );
-    let cb = interact(&bot.fake, payload).await;
+    let payload = autocomplete("faq", json!([focused_option("question", "blue helmets")]));
+    let (bot, cb) = start_bot_and_interact(payload).await;
     assert_eq!(cb.body["type"], 8, "an autocomplete result: {}", cb.body);
     let choices = cb.body["data"]["choices"].as_array().expect("choices");
     assert!(!choices.is_empty() && choices.len() <= 25, "{choices:?}");
@@ -160,13 +193,7 @@ async fn autocomplete_lists_questions_and_a_pick_answers_that_entry() {
         .is_some_and(|d| d.ends_with(&format!("Source: {}", entry.section))));
 
     // Nothing typed yet: the first 25 questions.
-    let empty = autocomplete(
-        "faq",
-        json!([focused_option("question", "")]),
-        USER_ID,
-        CHANNEL_ID,
-        Some(GUILD_ID),
-    );
+    let empty = autocomplete("faq", json!([focused_option("question", "")]));
     let cb = interact(&bot.fake, empty).await;
     assert_eq!(
         cb.body["data"]["choices"].as_array().map(Vec::len),
@@ -176,8 +203,7 @@ async fn autocomplete_lists_questions_and_a_pick_answers_that_entry() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unsure_questions_get_suggestion_buttons_and_a_click_answers() {
-    let bot = start_bot(|_| {}).await;
-    let cb = interact(&bot.fake, ask_slash("embassy protection")).await;
+    let (bot, cb) = start_bot_and_interact(ask_slash("embassy protection")).await;
     let (data, text) = private_reply(&cb);
     assert!(text.starts_with("I'm not sure"), "{data}");
     let buttons = data["components"][0]["components"]
@@ -193,11 +219,7 @@ async fn unsure_questions_get_suggestion_buttons_and_a_click_answers() {
         .iter()
         .all(|b| b["label"].as_str().is_some_and(|l| l.chars().count() <= 80)));
 
-    let token = cb.segment(2).expect("token").to_string();
-    let shown = bot
-        .fake
-        .original_response(&token)
-        .expect("the suggestion message exists");
+    let shown = shown(&bot.fake, &cb);
     let click = interact(&bot.fake, component(&custom_id, None, &shown)).await;
     assert_eq!(click.body["type"], 4, "{}", click.body);
     let embed = &click.body["data"]["embeds"][0];
@@ -212,8 +234,7 @@ async fn unsure_questions_get_suggestion_buttons_and_a_click_answers() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nothing_fits_topic_menu_then_questions_then_the_answer() {
-    let bot = start_bot(|_| {}).await;
-    let cb = interact(&bot.fake, ask_slash("what's a good pizza recipe")).await;
+    let (bot, cb) = start_bot_and_interact(ask_slash("what's a good pizza recipe")).await;
     let (data, text) = private_reply(&cb);
     assert!(text.starts_with("Sorry"), "{data}");
     let select = &data["components"][0]["components"][0];
@@ -227,8 +248,7 @@ async fn nothing_fits_topic_menu_then_questions_then_the_answer() {
         .iter()
         .find(|o| o["label"].as_str().is_some_and(|l| l.contains("UN")))
         .expect("the UN topic");
-    let token = cb.segment(2).expect("token").to_string();
-    let shown = bot.fake.original_response(&token).expect("menu message");
+    let shown = shown(&bot.fake, &cb);
     let chosen = interact(
         &bot.fake,
         component(
@@ -276,14 +296,12 @@ async fn nothing_fits_topic_menu_then_questions_then_the_answer() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stale_or_malformed_menus_get_a_private_out_of_date_reply() {
-    let bot = start_bot(|_| {}).await;
-    let cb = interact(&bot.fake, ask_slash("what's a good pizza recipe")).await;
+    let (bot, cb) = start_bot_and_interact(ask_slash("what's a good pizza recipe")).await;
     let topic_id = cb.body["data"]["components"][0]["components"][0]["custom_id"]
         .as_str()
         .expect("the topic menu's id")
         .to_string();
-    let token = cb.segment(2).expect("token").to_string();
-    let shown = bot.fake.original_response(&token).expect("menu message");
+    let shown = shown(&bot.fake, &cb);
     for (custom_id, values) in [
         ("garbage", None),
         ("faq:answer:", None),
@@ -330,12 +348,7 @@ async fn a_4014_close_says_to_enable_message_content_or_empty_help_channels() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn faq_topics_opens_the_menu() {
-    let bot = start_bot(|_| {}).await;
-    let cb = interact(
-        &bot.fake,
-        slash_command("faq-topics", json!([]), USER_ID, CHANNEL_ID, Some(GUILD_ID)),
-    )
-    .await;
+    let (_bot, cb) = start_bot_and_interact(guild_command("faq-topics", json!([]))).await;
     assert_eq!(
         cb.body["data"]["components"][0]["components"][0]["options"]
             .as_array()
@@ -347,31 +360,15 @@ async fn faq_topics_opens_the_menu() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn find_faq_answer_replies_to_the_message_that_asked() {
     let bot = start_bot(|_| {}).await;
-    let asked = message(
-        "so can the police just raid an embassy?",
-        OTHER_USER,
-        CHANNEL_ID,
-        Some(GUILD_ID),
-        vec![],
-        None,
-    );
+    let asked = raid_question();
     let asked_id = asked["id"].as_str().expect("id").to_string();
-    let from = bot.fake.request_count();
-    let cb = interact(&bot.fake, message_command(&asked)).await;
+    let (cb, reply) =
+        find_answer_for(&bot.fake, &asked, "the answer is posted in the channel").await;
     assert_eq!(
         cb.body["data"]["flags"], 64,
         "the invoker gets a private note: {}",
         cb.body
     );
-    let reply = bot
-        .fake
-        .wait_for_from(
-            from,
-            |r| r.is("POST", "/channels/*/messages"),
-            DEFAULT_TIMEOUT,
-        )
-        .await
-        .expect("the answer is posted in the channel");
     assert_eq!(
         reply.body["message_reference"]["message_id"],
         asked_id.as_str(),
@@ -412,13 +409,7 @@ async fn mentions_replies_and_dms_are_answered_and_other_messages_ignored() {
         Some(bots_message),
     );
     let r = say(fake, reply).await;
-    assert!(
-        r.body["embeds"][0]["description"]
-            .as_str()
-            .is_some_and(|d| d.contains("Source: ")),
-        "{}",
-        r.body
-    );
+    assert_cites_a_source(&r.body);
 
     // A DM.
     let dm = message(
@@ -430,13 +421,7 @@ async fn mentions_replies_and_dms_are_answered_and_other_messages_ignored() {
         None,
     );
     let r = say(fake, dm).await;
-    assert!(
-        r.body["embeds"][0]["description"]
-            .as_str()
-            .is_some_and(|d| d.contains("Source: ")),
-        "{}",
-        r.body
-    );
+    assert_cites_a_source(&r.body);
 
     // A message to nobody in particular: no reply.
     let from = fake.request_count();
@@ -478,12 +463,11 @@ async fn a_429_with_retry_after_is_retried_by_serenitys_ratelimiter() {
     );
 
     let asked = mention("who protects embassies?", USER_ID);
-    let (from, answered) = ask_into_a_429(
+    let (from, answered, _) = retried_after_429(
         fake,
         &CHANNEL_MESSAGE,
-        0.3,
         asked.clone(),
-        Some(200),
+        200,
         "the ratelimiter retries the answer after the 429",
     )
     .await;
@@ -530,12 +514,12 @@ async fn behind_the_proxy_a_429_is_retried_after_retry_after() {
     let bot = start_bot(|_| {}).await;
     let fake = &bot.fake;
 
-    let (from, cb) = ask_into_a_429(
+    // [429, 204], waited out.
+    let (_, cb, waited) = retried_after_429(
         fake,
         &CALLBACK,
-        0.3,
         ask_slash("who protects embassies"),
-        Some(204),
+        204,
         "the answer is sent again after the 429",
     )
     .await;
@@ -544,24 +528,18 @@ async fn behind_the_proxy_a_429_is_retried_after_retry_after() {
         "responsible",
         "Frequently asked questions",
     );
-    let (statuses, waited) = statuses_and_wait(fake, from, &CALLBACK);
-    assert_eq!(statuses, [429, 204]);
-    assert_waited_out(waited, Duration::from_millis(300));
     assert!(waited < Duration::from_secs(2), "retried after {waited:?}");
 
-    let (from, answered) = ask_into_a_429(
+    // [429, 200], waited out.
+    let (_, answered, _) = retried_after_429(
         fake,
         &CHANNEL_MESSAGE,
-        0.3,
         mention("who protects embassies?", USER_ID),
-        Some(200),
+        200,
         "the reply is sent again after the 429",
     )
     .await;
     assert!(answered.body["embeds"][0].is_object(), "{answered:?}");
-    let (statuses, waited) = statuses_and_wait(fake, from, &CHANNEL_MESSAGE);
-    assert_eq!(statuses, [429, 200]);
-    assert_waited_out(waited, Duration::from_millis(300));
     assert_every_body_has_no_pings(fake);
 }
 
@@ -597,34 +575,16 @@ async fn a_429_past_the_interaction_deadline_is_given_up_at_once() {
 async fn a_help_channel_gets_only_confident_answers() {
     let help = CHANNEL_ID + 1;
     let bot = start_bot(|s| s.help_channels = vec![help]).await;
+    let in_help = |text: &str| message(text, USER_ID, help, Some(GUILD_ID), vec![], None);
     let r = say(
         &bot.fake,
-        message(
-            "can the police just walk into an embassy",
-            USER_ID,
-            help,
-            Some(GUILD_ID),
-            vec![],
-            None,
-        ),
+        in_help("can the police just walk into an embassy"),
     )
     .await;
-    assert!(r.body["embeds"][0]["description"]
-        .as_str()
-        .is_some_and(|d| d.contains("Source: ")));
+    assert_cites_a_source(&r.body);
     let from = bot.fake.request_count();
     bot.fake
-        .dispatch(
-            "MESSAGE_CREATE",
-            message(
-                "lol anyone up for pizza",
-                USER_ID,
-                help,
-                Some(GUILD_ID),
-                vec![],
-                None,
-            ),
-        )
+        .dispatch("MESSAGE_CREATE", in_help("lol anyone up for pizza"))
         .await;
     bot.fake
         .ensure_no_request_from(
@@ -758,12 +718,7 @@ async fn a_gateway_disconnect_is_resumed_and_questions_still_answered() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_permissions_are_survived() {
-    let bot = start_bot(|_| {}).await;
-    bot.fake.fail_next(
-        "POST",
-        "/channels/*/messages",
-        Failure::missing_permissions(),
-    );
+    let bot = start_bot_failing_next(&CHANNEL_MESSAGE, Failure::missing_permissions()).await;
     let denied = say(&bot.fake, mention("who protects embassies?", USER_ID)).await;
     assert_eq!(denied.status, 403);
     // Still alive: the next question is answered.
@@ -775,14 +730,9 @@ async fn missing_permissions_are_survived() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_response_becomes_something_went_wrong() {
-    let bot = start_bot(|_| {}).await;
     // Discord fails the first callback: the bot's answer is lost, so it
     // tells the user, privately, with a second callback.
-    bot.fake.fail_next(
-        "POST",
-        "/interactions/*/*/callback",
-        Failure::server_error(),
-    );
+    let bot = start_bot_failing_next(&CALLBACK, Failure::server_error()).await;
     let payload = ask_slash("who protects embassies");
     let id = payload["id"].as_str().expect("id").to_string();
     let from = bot.fake.request_count();
@@ -812,37 +762,15 @@ async fn a_failed_response_becomes_something_went_wrong() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_permissions_after_acknowledging_get_a_private_hint() {
-    let bot = start_bot(|_| {}).await;
-    bot.fake.fail_next(
-        "POST",
-        "/channels/*/messages",
-        Failure::missing_permissions(),
-    );
-    let asked = message(
-        "so can the police just raid an embassy?",
-        OTHER_USER,
-        CHANNEL_ID,
-        Some(GUILD_ID),
-        vec![],
-        None,
-    );
-    let from = bot.fake.request_count();
-    let cb = interact(&bot.fake, message_command(&asked)).await;
+    let bot = start_bot_failing_next(&CHANNEL_MESSAGE, Failure::missing_permissions()).await;
+    let asked = raid_question();
+    let (cb, denied) = find_answer_for(&bot.fake, &asked, "the bot tries to post").await;
     let token = cb.segment(2).expect("token").to_string();
-    let denied = bot
-        .fake
-        .wait_for_from(
-            from,
-            |r| r.is("POST", "/channels/*/messages"),
-            DEFAULT_TIMEOUT,
-        )
-        .await
-        .expect("the bot tries to post");
     assert_eq!(denied.status, 403);
+    // The token is this interaction's alone: any request with it is after.
     let hint = bot
         .fake
-        .wait_for_from(
-            from,
+        .wait_for(
             |r| r.is("POST", "/webhooks/*/*") && r.segment(2) == Some(token.as_str()),
             DEFAULT_TIMEOUT,
         )

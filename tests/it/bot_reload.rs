@@ -16,8 +16,7 @@ use crate::support::bot::{
     interact, start_bot_with, start_bot_with_config, store_off, Running,
 };
 use crate::support::fake_discord::{
-    slash_command, with_member_rights, FakeDiscord, Request, CHANNEL_ID, DEFAULT_TIMEOUT, GUILD_ID,
-    USER_ID,
+    guild_command, with_member_rights, FakeDiscord, Request, DEFAULT_TIMEOUT, GUILD_ID,
 };
 
 const MOD_LOG: u64 = 1_100_000_000_000_000_250;
@@ -140,11 +139,7 @@ async fn a_broken_edit_is_reported_to_moderators_and_the_fix_answers_within_two_
 
 /// `/faq-reload` as `USER_ID` with the given rights.
 fn reload_command(permissions: u64, roles: &[u64]) -> Value {
-    with_member_rights(
-        slash_command("faq-reload", json!([]), USER_ID, CHANNEL_ID, Some(GUILD_ID)),
-        permissions,
-        roles,
-    )
+    with_member_rights(guild_command("faq-reload", json!([])), permissions, roles)
 }
 
 /// The bot on `faq`, reporting reloads to [`MOD_LOG`], with [`MOD_ROLE`]

@@ -17,12 +17,12 @@ use serde_json::{json, Value};
 use crate::root;
 use crate::support::bot::{
     ask_slash, assert_every_body_has_no_pings, assert_no_pings, assert_refused_to_non_moderators,
-    content, deferred_private_reply, interact, mention, say, start_bot_with, start_bot_with_store,
-    Running, OTHER_USER,
+    content, deferred_private_reply, interact, mention, say, shown, start_bot_with,
+    start_bot_with_store, Running, OTHER_USER,
 };
 use crate::support::fake_discord::{
-    component, message, slash_command, user, with_member_rights, FakeDiscord, Request, CHANNEL_ID,
-    GUILD_ID, USER_ID,
+    component, guild_command, message, user, with_member_rights, FakeDiscord, CHANNEL_ID, GUILD_ID,
+    USER_ID,
 };
 
 const HELP_CHANNEL: u64 = CHANNEL_ID + 1;
@@ -118,12 +118,6 @@ fn buttons(data: &Value) -> Vec<(String, String)> {
             )
         })
         .collect()
-}
-
-/// The message the bot showed in response to interaction callback `cb`.
-fn shown(fake: &FakeDiscord, cb: &Request) -> Value {
-    let token = cb.segment(2).expect("token");
-    fake.original_response(token).expect("the message exists")
 }
 
 /// `payload` (a component interaction) as clicked by `user_id`: the
@@ -371,11 +365,7 @@ async fn picks_from_the_menu_and_the_suggestions_are_tied_to_their_question() {
     );
 
     // Browsing with /faq-topics is no question: its pick is not recorded.
-    let cb = interact(
-        fake,
-        slash_command("faq-topics", json!([]), USER_ID, CHANNEL_ID, Some(GUILD_ID)),
-    )
-    .await;
+    let cb = interact(fake, guild_command("faq-topics", json!([]))).await;
     let browse = &cb.body["data"]["components"][0]["components"][0];
     assert_eq!(browse["custom_id"], "faq:topics:0", "no question id");
     let menu = shown(fake, &cb);
@@ -491,11 +481,7 @@ fn stats_command(permissions: u64, days: Option<i64>) -> Value {
         Some(d) => json!([{"name": "days", "type": 4, "value": d}]),
         None => json!([]),
     };
-    with_member_rights(
-        slash_command("faq-stats", options, USER_ID, CHANNEL_ID, Some(GUILD_ID)),
-        permissions,
-        &[],
-    )
+    with_member_rights(guild_command("faq-stats", options), permissions, &[])
 }
 
 /// Sends the command as a moderator and returns the private reply.

@@ -2,7 +2,7 @@
 //! fixture states what check must report in `# expect:` comments; the test
 //! holds check to exactly that list: every problem, nothing more.
 
-use crate::support::command::{assert_exit, faqbot};
+use crate::support::command::{assert_exit, assert_starts_with, faqbot};
 use crate::{fixtures, stdout};
 
 /// The `# expect:` lines of every file in a fixture directory.
@@ -178,11 +178,7 @@ fn warnings_pass_unless_strict() {
 fn an_empty_directory_is_an_error() {
     let out = faqbot(["check", "empty-dir"]).current_dir(fixtures()).run();
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stdout(&out).starts_with("empty-dir: error: no FAQ files"),
-        "{}",
-        stdout(&out)
-    );
+    assert_starts_with(&stdout(&out), "empty-dir: error: no FAQ files");
 }
 
 #[test]

@@ -3,11 +3,11 @@
 
 use serde_json::Value;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use crate::support::command::{assert_exit, faqbot};
-use crate::support::files::{file_names, write_file};
+use crate::support::command::{assert_contains, assert_exit, assert_success, faqbot};
+use crate::support::files::{file_names, temp_file, write_file};
 use crate::{stderr, stdout};
 
 /// `faqbot import FROM --out OUT EXTRA...`.
@@ -18,6 +18,29 @@ fn import(from: &Path, out: &Path, extra: &[&str]) -> Output {
         .arg(out)
         .args(extra)
         .run()
+}
+
+/// `rows` written as `name` in a fresh temporary folder, and where an
+/// import is to go: `out` in that folder, not made yet.
+fn rows_to_import(name: &str, rows: &str, out: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let (dir, from) = temp_file(name, rows);
+    let out_dir = dir.path().join(out);
+    (dir, from, out_dir)
+}
+
+/// [`rows_to_import`], imported: the folder, the rows' path, the import's
+/// folder and the import's output.
+fn import_new(name: &str, rows: &str, out: &str) -> (tempfile::TempDir, PathBuf, PathBuf, Output) {
+    let (dir, from, out_dir) = rows_to_import(name, rows, out);
+    let output = import(&from, &out_dir, &[]);
+    (dir, from, out_dir, output)
+}
+
+/// `faqbot ask` with `input` on stdin: its output, and its stdout.
+fn ask_stdin(input: &[u8]) -> (Output, String) {
+    let out = faqbot(["ask"]).stdin(input).run();
+    let text = stdout(&out);
+    (out, text)
 }
 
 /// `faqbot check [--strict] DIR`, which must pass.
@@ -145,7 +168,7 @@ fn stdin_gives_one_json_object_per_non_empty_line_whatever_the_input() {
         input.extend_from_slice(b"\n"); // empty lines are skipped
     }
     let out = faqbot(["ask", "--json"]).stdin(&input).run();
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert_success(&out);
     let text = stdout(&out);
     let objects: Vec<Value> = text
         .lines()
@@ -163,19 +186,12 @@ fn stdin_gives_one_json_object_per_non_empty_line_whatever_the_input() {
         "a question that is only a mention has no words"
     );
     assert_eq!(objects[9]["reason"], "no_words");
-    assert!(
-        stderr(&out).contains("stdin:7: warning: not valid UTF-8"),
-        "{}",
-        stderr(&out)
-    );
+    assert_contains(&stderr(&out), "stdin:7: warning: not valid UTF-8");
 }
 
 #[test]
 fn stdin_text_mode_gives_one_line_per_question() {
-    let out = faqbot(["ask"])
-        .stdin(b"who protects embassies\n\nwhat is the weather\nun\n")
-        .run();
-    let text = stdout(&out);
+    let (_, text) = ask_stdin(b"who protects embassies\n\nwhat is the weather\nun\n");
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 3, "{text}");
     assert!(
@@ -206,20 +222,13 @@ fn topics_lists_the_menu() {
 
 #[test]
 fn import_writes_files_that_pass_check_and_refuses_to_overwrite() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let csv = write_file(
-        dir.path(),
+    let (_dir, csv, out_dir, out) = import_new(
         "faq.csv",
         "question,answer,alternatives,topic,section\n\"How do I reset my password?\",Use the link on the login page.,forgot password | cant log in,Accounts,Help centre\nWhere is the office?,\"Main street 1,\nsecond floor\",,Visits,Help centre\n",
+        "faq",
     );
-    let out_dir = dir.path().join("faq");
-    let out = import(&csv, &out_dir, &[]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(
-        stdout(&out).contains("wrote 2 entries in 2 topic files"),
-        "{}",
-        stdout(&out)
-    );
+    assert_success(&out);
+    assert_contains(&stdout(&out), "wrote 2 entries in 2 topic files");
     assert_check_passes(&out_dir, true);
     let ask = faqbot(["ask", "--json", "--faq"])
         .arg(&out_dir)
@@ -234,14 +243,11 @@ fn import_writes_files_that_pass_check_and_refuses_to_overwrite() {
 
 #[test]
 fn import_of_bad_rows_reports_each_and_writes_nothing() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let input = write_file(
-        dir.path(),
+    let (_dir, _input, out_dir, out) = import_new(
         "in.jsonl",
         "{\"question\": \"q\"}\n{\"question\": \"q2\", \"answer\": \"a\", \"colour\": 1}\n",
+        "out",
     );
-    let out_dir = dir.path().join("out");
-    let out = import(&input, &out_dir, &[]);
     let err = assert_exit(&out, 1, "in.jsonl:1: error: missing `answer`");
     assert!(
         err.contains("in.jsonl:2: error: not a valid JSON row: unknown field `colour`"),
@@ -252,14 +258,12 @@ fn import_of_bad_rows_reports_each_and_writes_nothing() {
 
 #[test]
 fn eval_prints_the_benchmark_metrics() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let q = write_file(
-        dir.path(),
+    let (_dir, q) = temp_file(
         "q.jsonl",
         "{\"text\": \"can cops enter an embassy without the ambassador saying yes\", \"expect\": \"host-country-no-entry-without-consent\"}\n{\"text\": \"best pizza in town\", \"expect\": null}\n",
     );
     let out = faqbot(["eval"]).arg(&q).args(["--json", "--sweep"]).run();
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert_success(&out);
     let v: Value = serde_json::from_str(&stdout(&out)).expect("JSON");
     assert_eq!(v["metrics"]["n_in_scope"], 1);
     assert_eq!(v["metrics"]["n_oos"], 1);
@@ -269,10 +273,8 @@ fn eval_prints_the_benchmark_metrics() {
 
 #[test]
 fn a_config_file_can_move_the_faq_and_the_thresholds() {
-    let dir = tempfile::tempdir().expect("tempdir");
     let faq = crate::root().join("faq");
-    let config = write_file(
-        dir.path(),
+    let (dir, config) = temp_file(
         "faqbot.toml",
         format!(
             "faq_dir = {:?}\n[matching]\nanswer = 1.0\nsuggest = 1.0\n",
@@ -291,12 +293,7 @@ fn a_config_file_can_move_the_faq_and_the_thresholds() {
 
 #[test]
 fn a_bad_config_file_is_a_clear_error() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let config = write_file(
-        dir.path(),
-        "c.toml",
-        "[matching]\nanswer = 0.5\nthreshold = 2\n",
-    );
+    let (_dir, config) = temp_file("c.toml", "[matching]\nanswer = 0.5\nthreshold = 2\n");
     let out = faqbot(["--config"]).arg(&config).args(["ask", "hi"]).run();
     assert_exit(&out, 2, "c.toml:3:1: error: unknown field `threshold`");
     let missing = faqbot(["--config", "/nonexistent/faqbot.toml", "topics"]).run();
@@ -318,12 +315,7 @@ fn run_without_a_valid_token_is_a_clear_error_that_names_the_variable() {
     assert!(!err.contains(secret), "the value is never echoed: {err}");
 
     // A config can name another variable.
-    let dir = tempfile::tempdir().expect("tempdir");
-    let config = write_file(
-        dir.path(),
-        "c.toml",
-        "[discord]\ntoken_env = \"MY_BOT_TOKEN\"\n",
-    );
+    let (_dir, config) = temp_file("c.toml", "[discord]\ntoken_env = \"MY_BOT_TOKEN\"\n");
     let named = faqbot(["--config"])
         .arg(&config)
         .arg("run")
@@ -393,7 +385,7 @@ fn log_format_json_writes_one_json_object_per_line() {
     let out = faqbot(["-v", "--log-format", "json", "ask"])
         .stdin(b"who protects embassies\n")
         .run();
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert_success(&out);
     let err = stderr(&out);
     let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
     assert!(!lines.is_empty(), "-v logs the question");
@@ -409,17 +401,15 @@ fn log_format_json_writes_one_json_object_per_line() {
 
 #[test]
 fn import_force_replaces_the_folder_whole_and_keeps_the_old_one_aside() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let csv = write_file(
-        dir.path(),
+    let (dir, csv, out_dir) = rows_to_import(
         "faq.csv",
         "question,answer,topic,section\nWhere is the office?,Main street 1.,Visits,Help centre\n",
+        "faq",
     );
-    let out_dir = dir.path().join("faq");
     std::fs::create_dir(&out_dir).expect("old folder");
     write_file(&out_dir, "zz-old-topic.toml", "[topic]\nname = \"Old\"\n");
     let out = import(&csv, &out_dir, &["--force"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert_success(&out);
     let now = file_names(&out_dir);
     assert_eq!(now, ["01-visits.toml"], "only the imported files");
     let kept = stdout(&out)
@@ -441,11 +431,9 @@ fn import_force_replaces_the_folder_whole_and_keeps_the_old_one_aside() {
 
 #[test]
 fn in_the_terminal_a_number_picks_a_suggestion_and_a_topic_lists_its_questions() {
-    let out = faqbot(["ask"])
-        .stdin(b"embassy protection\n2\nwhat's a good pizza recipe\nun security role\n1\n1\n")
-        .run();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let text = stdout(&out);
+    let (out, text) =
+        ask_stdin(b"embassy protection\n2\nwhat's a good pizza recipe\nun security role\n1\n1\n");
+    assert_success(&out);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 6, "{text}");
     assert!(
@@ -482,7 +470,7 @@ fn in_the_terminal_a_number_picks_a_suggestion_and_a_topic_lists_its_questions()
 #[test]
 fn eval_reads_an_faq_folders_regression_questions() {
     let out = faqbot(["eval", "faq/tests.toml"]).run();
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert_success(&out);
     let text = stdout(&out);
     assert!(text.contains("answered right"), "{text}");
     let first = text.lines().next().unwrap_or_default();
@@ -493,14 +481,12 @@ fn eval_reads_an_faq_folders_regression_questions() {
 /// what the bot would do with each, and claims no accuracy.
 #[test]
 fn eval_reads_a_plain_file_of_questions_as_unlabelled() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = write_file(
-        dir.path(),
+    let (_dir, path) = temp_file(
         "asked.txt",
         "can the police enter an embassy without permission\r\n\n  any good pizza recipes?  \n",
     );
     let out = faqbot(["eval"]).arg(&path).run();
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert_success(&out);
     let text = stdout(&out);
     assert!(
         text.lines().next().is_some_and(|l| l
@@ -537,7 +523,7 @@ fn import_add_puts_new_topics_after_the_existing_ones() {
         "Question,Answer,Topic,Section\r\nWhere is the visitors' office?,Main street 1.,Office visits,Help centre\r\n",
     );
     let out = import(&csv, &faq_dir, &["--add"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert_success(&out);
     let added = faq_dir.join("08-office-visits.toml");
     let text = std::fs::read_to_string(&added).expect("the new topic file");
     assert!(text.contains("order = 8"), "{text}");

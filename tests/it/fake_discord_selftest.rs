@@ -15,14 +15,15 @@ use serenity::all::{
     MessageType, RatelimitInfo, Ready, ResolvedValue, ShardManager,
 };
 use serenity::async_trait;
+use serenity::builder::Builder;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::support::fake_discord::{
-    application, autocomplete, bot_user, check_event, component, focused_option, message,
-    message_command, ready_payload, slash_command, string_option, user, Failure, FakeDiscord,
-    Options, Request, APP_ID, BOT_USER_ID, CHANNEL_ID, DEFAULT_TIMEOUT, FIND_FAQ_COMMAND, GUILD_ID,
-    USER_ID,
+    application, autocomplete, bot_user, check_event, component, focused_option, guild_command,
+    message, message_command, ready_payload, slash_command, string_option, user, Failure,
+    FakeDiscord, Options, Request, APP_ID, BOT_USER_ID, CHANNEL_ID, DEFAULT_TIMEOUT,
+    FIND_FAQ_COMMAND, GUILD_ID, USER_ID,
 };
 
 // ---------------------------------------------------------------------------
@@ -92,7 +93,8 @@ impl EventHandler for Probe {
     }
 
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
-        let result = match &interaction {
+        // Each kind's one callback: the step's name and the response.
+        let callback = match &interaction {
             Interaction::Command(cmd) if cmd.data.kind == CommandType::Message => {
                 let target = cmd
                     .data
@@ -105,25 +107,48 @@ impl EventHandler for Probe {
                 let reply = CreateInteractionResponseMessage::new()
                     .content(format!("found: {target}"))
                     .ephemeral(true);
-                describe(
-                    "create_response",
-                    cmd.create_response(&ctx.http, CreateInteractionResponse::Message(reply))
-                        .await,
-                )
+                Ok(("create_response", CreateInteractionResponse::Message(reply)))
             }
             Interaction::Command(cmd) => {
                 let reply = CreateInteractionResponseMessage::new()
                     .content(format!("pong {}", cmd.data.name));
-                let first = describe(
-                    "create_response",
-                    cmd.create_response(&ctx.http, CreateInteractionResponse::Message(reply))
-                        .await,
-                );
+                Ok(("create_response", CreateInteractionResponse::Message(reply)))
+            }
+            Interaction::Autocomplete(_) => {
+                let choices = CreateAutocompleteResponse::new()
+                    .add_string_choice("How do I install it?", "install");
+                Ok((
+                    "autocomplete",
+                    CreateInteractionResponse::Autocomplete(choices),
+                ))
+            }
+            Interaction::Component(c) => {
+                let update = CreateInteractionResponseMessage::new()
+                    .content(format!("clicked {}", c.data.custom_id));
+                Ok((
+                    "update_message",
+                    CreateInteractionResponse::UpdateMessage(update),
+                ))
+            }
+            other => Err(format!("unexpected interaction {:?}", other.kind())),
+        };
+        let mut result = match callback {
+            Ok((step, response)) => describe(
+                step,
+                response
+                    .execute(&ctx.http, (interaction.id(), interaction.token()))
+                    .await,
+            ),
+            Err(e) => Err(e),
+        };
+        // A slash command is then edited and followed up.
+        if let Interaction::Command(cmd) = &interaction {
+            if cmd.data.kind != CommandType::Message {
                 let edit = EditInteractionResponse::new().content("edited");
                 let followup = CreateInteractionResponseFollowup::new()
                     .content("follow-up")
                     .ephemeral(true);
-                first
+                result = result
                     .and(describe(
                         "edit_response",
                         cmd.edit_response(&ctx.http, edit).await,
@@ -131,28 +156,9 @@ impl EventHandler for Probe {
                     .and(describe(
                         "create_followup",
                         cmd.create_followup(&ctx.http, followup).await,
-                    ))
+                    ));
             }
-            Interaction::Autocomplete(ac) => {
-                let choices = CreateAutocompleteResponse::new()
-                    .add_string_choice("How do I install it?", "install");
-                describe(
-                    "autocomplete",
-                    ac.create_response(&ctx.http, CreateInteractionResponse::Autocomplete(choices))
-                        .await,
-                )
-            }
-            Interaction::Component(c) => {
-                let update = CreateInteractionResponseMessage::new()
-                    .content(format!("clicked {}", c.data.custom_id));
-                describe(
-                    "update_message",
-                    c.create_response(&ctx.http, CreateInteractionResponse::UpdateMessage(update))
-                        .await,
-                )
-            }
-            other => Err(format!("unexpected interaction {:?}", other.kind())),
-        };
+        }
         self.report(Seen::Interaction(Box::new(interaction), result));
     }
 
@@ -192,48 +198,123 @@ impl Bot {
         Self { seen, shards, task }
     }
 
-    /// Starts, waits for READY and for the greeting sent from `ready`.
-    async fn start_ready(fake: &FakeDiscord) -> (Self, Message) {
-        let mut bot = Self::start(fake).await;
-        bot.next("READY", |s| matches!(s, Seen::Ready(_))).await;
-        let Seen::Sent(sent) = bot.next("greeting", |s| matches!(s, Seen::Sent(_))).await else {
-            unreachable!("filtered")
-        };
-        let greeting = (*sent).expect("the greeting from `ready` is sent");
-        (bot, greeting)
+    /// Starts a fake and a bot on it, and waits for READY and for the
+    /// greeting sent from `ready`.
+    async fn start_ready() -> (FakeDiscord, Self, Message) {
+        let fake = FakeDiscord::start().await;
+        let mut bot = Self::start(&fake).await;
+        bot.ready().await;
+        let greeting = bot
+            .sent("greeting")
+            .await
+            .expect("the greeting from `ready` is sent");
+        (fake, bot, greeting)
     }
 
-    /// The next report matching `pred` (others are skipped), within
+    /// The next report `pick` takes (others are skipped), within
     /// [`DEFAULT_TIMEOUT`].
-    async fn next(&mut self, what: &str, pred: impl Fn(&Seen) -> bool) -> Seen {
+    async fn next<T>(&mut self, what: &str, pick: impl Fn(Seen) -> Option<T>) -> T {
         let deadline = tokio::time::Instant::now() + DEFAULT_TIMEOUT;
         loop {
             match tokio::time::timeout_at(deadline, self.seen.recv()).await {
-                Ok(Some(seen)) if pred(&seen) => return seen,
-                Ok(Some(_)) => {}
+                Ok(Some(seen)) => {
+                    if let Some(picked) = pick(seen) {
+                        return picked;
+                    }
+                }
                 Ok(None) => panic!("the bot stopped before {what}"),
                 Err(_) => panic!("the bot did not report {what} within {DEFAULT_TIMEOUT:?}"),
             }
         }
     }
 
-    async fn interaction(&mut self, what: &str) -> (Interaction, Result<(), String>) {
-        match self
-            .next(what, |s| matches!(s, Seen::Interaction(..)))
-            .await
-        {
-            Seen::Interaction(i, r) => (*i, r),
-            _ => unreachable!("filtered"),
-        }
+    async fn ready(&mut self) -> Box<Ready> {
+        self.next("READY", |s| match s {
+            Seen::Ready(r) => Some(r),
+            _ => None,
+        })
+        .await
     }
 
-    /// Asks the shards to stop (serenity takes up to 500 ms to notice, so
-    /// that runs detached) and aborts the client task.
-    fn stop(self) {
-        let shards = self.shards;
+    /// The result of the bot's next `POST /channels/{id}/messages`.
+    async fn sent(&mut self, what: &str) -> serenity::Result<Message> {
+        self.next(what, |s| match s {
+            Seen::Sent(sent) => Some(*sent),
+            _ => None,
+        })
+        .await
+    }
+
+    async fn message(&mut self, what: &str) -> Box<Message> {
+        self.next(what, |s| match s {
+            Seen::Message(m) => Some(m),
+            _ => None,
+        })
+        .await
+    }
+
+    async fn ratelimit(&mut self, what: &str) -> RatelimitInfo {
+        self.next(what, |s| match s {
+            Seen::Ratelimit(info) => Some(info),
+            _ => None,
+        })
+        .await
+    }
+
+    async fn interaction(&mut self, what: &str) -> (Interaction, Result<(), String>) {
+        self.next(what, |s| match s {
+            Seen::Interaction(i, r) => Some((*i, r)),
+            _ => None,
+        })
+        .await
+    }
+
+    /// Dispatches `payload` as `INTERACTION_CREATE`, expects the handler
+    /// to answer it without error, and waits for the callback at the fake.
+    async fn answer(&mut self, fake: &FakeDiscord, what: &str, payload: Value) -> Answered {
+        let token = token_of(&payload);
+        let seq = fake.dispatch("INTERACTION_CREATE", payload).await;
+        let (interaction, result) = self.interaction(what).await;
+        result.unwrap_or_else(|e| panic!("{what} is answered: {e}"));
+        let callback = fake
+            .wait_for(callback_of(&token), DEFAULT_TIMEOUT)
+            .await
+            .unwrap_or_else(|e| panic!("the callback to {what} was recorded: {e}"));
+        Answered {
+            seq,
+            token,
+            interaction,
+            callback,
+        }
+    }
+}
+
+/// A bot stops when dropped, at the end of each test: it asks the shards to
+/// stop (serenity takes up to 500 ms to notice, so that runs detached) and
+/// aborts the client task.
+impl Drop for Bot {
+    fn drop(&mut self) {
+        let shards = self.shards.clone();
         tokio::spawn(async move { shards.shutdown_all().await });
         self.task.abort();
     }
+}
+
+/// An interaction the probe bot answered, as [`Bot::answer`] saw it.
+struct Answered {
+    /// The dispatch's sequence number.
+    seq: u64,
+    token: String,
+    interaction: Interaction,
+    callback: Request,
+}
+
+/// The first request `method path` the fake recorded, within
+/// [`DEFAULT_TIMEOUT`].
+async fn recorded(fake: &FakeDiscord, method: &str, path: &str) -> Request {
+    fake.wait_for(|r| r.is(method, path), DEFAULT_TIMEOUT)
+        .await
+        .unwrap_or_else(|e| panic!("{method} {path} was recorded: {e}"))
 }
 
 fn callback_of<'a>(token: &'a str) -> impl Fn(&Request) -> bool + 'a {
@@ -265,13 +346,7 @@ fn payload_helpers_deserialize_into_serenity_types() {
 
     // Slash command in a guild (invoker as `member`) and in a DM (`user`).
     let question = string_option("question", "how do I install");
-    let guild_cmd = slash_command(
-        "faq",
-        json!([question]),
-        USER_ID,
-        CHANNEL_ID,
-        Some(GUILD_ID),
-    );
+    let guild_cmd = guild_command("faq", json!([question]));
     let Interaction::Command(cmd) = parse_ix(&guild_cmd) else {
         panic!("slash_command is not a Command");
     };
@@ -297,13 +372,7 @@ fn payload_helpers_deserialize_into_serenity_types() {
     assert_eq!(cmd.user.id.get(), USER_ID);
 
     // Autocomplete.
-    let ac = autocomplete(
-        "faq",
-        json!([focused_option("question", "inst")]),
-        USER_ID,
-        CHANNEL_ID,
-        Some(GUILD_ID),
-    );
+    let ac = autocomplete("faq", json!([focused_option("question", "inst")]));
     let Interaction::Autocomplete(ac) = parse_ix(&ac) else {
         panic!("autocomplete is not an Autocomplete");
     };
@@ -463,13 +532,7 @@ async fn rest_routes_answer_what_serenity_expects() {
     assert_eq!(guild[0].guild_id, Some(GuildId::new(GUILD_ID)));
     assert_eq!(fake.registered_commands(None).len(), 2);
     assert_eq!(fake.registered_commands(Some(GUILD_ID)).len(), 2);
-    let put = fake
-        .wait_for(
-            |r| r.is("PUT", &format!("/applications/{APP_ID}/commands")),
-            DEFAULT_TIMEOUT,
-        )
-        .await
-        .expect("the PUT was recorded");
+    let put = recorded(&fake, "PUT", &format!("/applications/{APP_ID}/commands")).await;
     assert_eq!(put.body[0]["name"], "faq");
     assert!(put
         .header("authorization")
@@ -550,23 +613,18 @@ async fn direct_http_reaches_the_tls_side_as_discord_com_and_the_ratelimiter_ret
     // The greeting sent from `ready` is rate limited once.
     fake.fail_next("POST", "/channels/*/messages", Failure::rate_limited(0.3));
     let mut bot = Bot::start_with_http(fake.direct_http("any.token.x").build()).await;
-    bot.next("READY", |s| matches!(s, Seen::Ready(_))).await;
-    let Seen::Ratelimit(info) = bot
-        .next("the ratelimit event", |s| matches!(s, Seen::Ratelimit(_)))
-        .await
-    else {
-        unreachable!("filtered")
-    };
+    bot.ready().await;
+    let info = bot.ratelimit("the ratelimit event").await;
     assert_eq!(info.timeout, Duration::from_millis(300), "{info:?}");
     assert!(!info.global, "a per-route limit: {info:?}");
     assert_eq!(
         info.path,
         format!("https://discord.com/api/v10/channels/{CHANNEL_ID}/messages")
     );
-    let Seen::Sent(sent) = bot.next("greeting", |s| matches!(s, Seen::Sent(_))).await else {
-        unreachable!("filtered")
-    };
-    let greeting = (*sent).expect("the ratelimiter retried the 429 and the greeting went out");
+    let greeting = bot
+        .sent("greeting")
+        .await
+        .expect("the ratelimiter retried the 429 and the greeting went out");
     assert_eq!(greeting.content, "hello");
 
     // REST came over TLS (the gateway look-up included), the gateway stayed
@@ -607,7 +665,7 @@ async fn direct_http_reaches_the_tls_side_as_discord_com_and_the_ratelimiter_ret
         .await;
     assert!(plain.is_err(), "https only: {plain:?}");
 
-    bot.stop();
+    drop(bot);
     fake.shutdown().await;
 }
 
@@ -616,20 +674,12 @@ async fn client_connects_gets_ready_and_its_rest_call_arrives() {
     let fake = FakeDiscord::start().await;
     let mut bot = Bot::start(&fake).await;
 
-    let Seen::Ready(ready) = bot.next("READY", |s| matches!(s, Seen::Ready(_))).await else {
-        unreachable!("filtered")
-    };
+    let ready = bot.ready().await;
     assert_eq!(ready.user.id.get(), BOT_USER_ID);
     assert_eq!(ready.application.id.get(), APP_ID);
 
     // The greeting from `ready` arrives at the fake with its JSON body ...
-    let post = fake
-        .wait_for(
-            |r| r.is("POST", &format!("/channels/{CHANNEL_ID}/messages")),
-            DEFAULT_TIMEOUT,
-        )
-        .await
-        .expect("the bot's REST call arrives");
+    let post = recorded(&fake, "POST", &format!("/channels/{CHANNEL_ID}/messages")).await;
     assert_eq!(post.body["content"], "hello");
     assert_eq!(post.body["embeds"][0]["title"], "FAQ");
     assert_eq!(
@@ -637,10 +687,10 @@ async fn client_connects_gets_ready_and_its_rest_call_arrives() {
         "more"
     );
     // ... and the answer deserializes on the bot's side.
-    let Seen::Sent(sent) = bot.next("greeting", |s| matches!(s, Seen::Sent(_))).await else {
-        unreachable!("filtered")
-    };
-    let sent = (*sent).expect("the bot got a Message back");
+    let sent = bot
+        .sent("greeting")
+        .await
+        .expect("the bot got a Message back");
     assert_eq!(sent.content, "hello");
     assert_eq!(sent.embeds[0].fields[0].name, "a");
     assert_eq!(sent.components[0].components.len(), 1);
@@ -655,34 +705,25 @@ async fn client_connects_gets_ready_and_its_rest_call_arrives() {
     assert_eq!(identify["intents"], json!(intents.bits()));
     assert!(fake.requests()[0].is("GET", "/gateway"));
     assert!(fake.unrouted().is_empty(), "{:?}", fake.unrouted());
-
-    bot.stop();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slash_command_reaches_the_handler_and_its_callback_is_recorded() {
-    let fake = FakeDiscord::start().await;
-    let (mut bot, _greeting) = Bot::start_ready(&fake).await;
+    let (fake, mut bot, _greeting) = Bot::start_ready().await;
 
-    let payload = slash_command(
+    let payload = guild_command(
         "faq",
         json!([string_option("question", "how do I install")]),
-        USER_ID,
-        CHANNEL_ID,
-        Some(GUILD_ID),
     );
-    let token = token_of(&payload);
     let id = payload["id"].as_str().expect("id").to_string();
-    fake.dispatch("INTERACTION_CREATE", payload).await;
-
-    let (interaction, result) = bot.interaction("the slash command").await;
-    result.expect("create_response, edit_response and create_followup succeed");
+    // create_response, edit_response and create_followup succeed.
+    let Answered {
+        token,
+        interaction,
+        callback,
+        ..
+    } = bot.answer(&fake, "the slash command", payload).await;
     assert_eq!(interaction.id().to_string(), id);
-
-    let callback = fake
-        .wait_for(callback_of(&token), DEFAULT_TIMEOUT)
-        .await
-        .expect("the callback was recorded");
     assert_eq!(
         callback.path,
         format!("/interactions/{id}/{token}/callback")
@@ -691,30 +732,18 @@ async fn slash_command_reaches_the_handler_and_its_callback_is_recorded() {
     assert_eq!(callback.body["type"], 4);
     assert_eq!(callback.body["data"]["content"], "pong faq");
 
-    let edit = fake
-        .wait_for(
-            |r| {
-                r.is(
-                    "PATCH",
-                    &format!("/webhooks/{APP_ID}/{token}/messages/@original"),
-                )
-            },
-            DEFAULT_TIMEOUT,
-        )
-        .await
-        .expect("edit_response recorded");
+    let edit = recorded(
+        &fake,
+        "PATCH",
+        &format!("/webhooks/{APP_ID}/{token}/messages/@original"),
+    )
+    .await;
     assert_eq!(edit.body["content"], "edited");
     assert_eq!(
         fake.original_response(&token).expect("original")["content"],
         "edited"
     );
-    let followup = fake
-        .wait_for(
-            |r| r.is("POST", &format!("/webhooks/{APP_ID}/{token}")),
-            DEFAULT_TIMEOUT,
-        )
-        .await
-        .expect("create_followup recorded");
+    let followup = recorded(&fake, "POST", &format!("/webhooks/{APP_ID}/{token}")).await;
     assert_eq!(followup.body["content"], "follow-up");
     assert_eq!(followup.body["flags"], 64);
 
@@ -729,14 +758,11 @@ async fn slash_command_reaches_the_handler_and_its_callback_is_recorded() {
         .await
         .expect_err("second callback");
     assert_eq!(http_error(&again), (400, 40060));
-
-    bot.stop();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_helper_event_reaches_the_handler() {
-    let fake = FakeDiscord::start().await;
-    let (mut bot, greeting) = Bot::start_ready(&fake).await;
+    let (fake, mut bot, greeting) = Bot::start_ready().await;
 
     // MESSAGE_CREATE
     let question = message(
@@ -748,46 +774,29 @@ async fn every_helper_event_reaches_the_handler() {
         None,
     );
     fake.dispatch("MESSAGE_CREATE", question.clone()).await;
-    let Seen::Message(msg) = bot
-        .next("MESSAGE_CREATE", |s| matches!(s, Seen::Message(_)))
-        .await
-    else {
-        unreachable!("filtered")
-    };
+    let msg = bot.message("MESSAGE_CREATE").await;
     assert_eq!(msg.content, "how do I install?");
     assert!(msg.mentions_user_id(BOT_USER_ID));
 
     // Autocomplete
-    let ac = autocomplete(
-        "faq",
-        json!([focused_option("question", "inst")]),
-        USER_ID,
-        CHANNEL_ID,
-        Some(GUILD_ID),
-    );
-    let ac_token = token_of(&ac);
-    fake.dispatch("INTERACTION_CREATE", ac).await;
-    let (ix, result) = bot.interaction("autocomplete").await;
-    result.expect("autocomplete answered");
+    let ac = autocomplete("faq", json!([focused_option("question", "inst")]));
+    let Answered {
+        interaction: ix,
+        callback: cb,
+        ..
+    } = bot.answer(&fake, "autocomplete", ac).await;
     assert!(matches!(ix, Interaction::Autocomplete(_)));
-    let cb = fake
-        .wait_for(callback_of(&ac_token), DEFAULT_TIMEOUT)
-        .await
-        .expect("autocomplete callback");
     assert_eq!(cb.body["type"], 8);
     assert_eq!(cb.body["data"]["choices"][0]["value"], "install");
 
     // Message context-menu command on the user's question
     let find = message_command(&question);
-    let find_token = token_of(&find);
-    fake.dispatch("INTERACTION_CREATE", find).await;
-    let (ix, result) = bot.interaction("message command").await;
-    result.expect("message command answered");
+    let Answered {
+        interaction: ix,
+        callback: cb,
+        ..
+    } = bot.answer(&fake, "message command", find).await;
     assert!(matches!(ix, Interaction::Command(_)));
-    let cb = fake
-        .wait_for(callback_of(&find_token), DEFAULT_TIMEOUT)
-        .await
-        .expect("message command callback");
     assert_eq!(cb.body["data"]["content"], "found: how do I install?");
     assert_eq!(cb.body["data"]["flags"], 64);
 
@@ -801,15 +810,13 @@ async fn every_helper_event_reaches_the_handler() {
         .expect("greeting recorded")
         .response;
     let click = component("more", None, &greeting_json);
-    let click_token = token_of(&click);
-    fake.dispatch("INTERACTION_CREATE", click).await;
-    let (ix, result) = bot.interaction("button").await;
-    result.expect("button answered");
+    let Answered {
+        token: click_token,
+        interaction: ix,
+        callback: cb,
+        ..
+    } = bot.answer(&fake, "button", click).await;
     assert!(matches!(ix, Interaction::Component(_)));
-    let cb = fake
-        .wait_for(callback_of(&click_token), DEFAULT_TIMEOUT)
-        .await
-        .expect("button callback");
     assert_eq!(cb.body["type"], 7);
     let updated = fake
         .original_response(&click_token)
@@ -819,9 +826,7 @@ async fn every_helper_event_reaches_the_handler() {
 
     // String select
     let pick = component("pick", Some(vec!["install".into()]), &greeting_json);
-    fake.dispatch("INTERACTION_CREATE", pick).await;
-    let (ix, result) = bot.interaction("select").await;
-    result.expect("select answered");
+    let ix = bot.answer(&fake, "select", pick).await.interaction;
     let Interaction::Component(select) = ix else {
         panic!("expected a component, got {ix:?}");
     };
@@ -831,13 +836,11 @@ async fn every_helper_event_reaches_the_handler() {
     ));
 
     assert!(fake.unrouted().is_empty(), "{:?}", fake.unrouted());
-    bot.stop();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gateway_close_4000_is_followed_by_resume_and_later_dispatches_arrive() {
-    let fake = FakeDiscord::start().await;
-    let (mut bot, _greeting) = Bot::start_ready(&fake).await;
+    let (fake, mut bot, _greeting) = Bot::start_ready().await;
     let session = fake.session_id().expect("a session after READY");
     let seq = fake
         .dispatch(
@@ -845,8 +848,7 @@ async fn gateway_close_4000_is_followed_by_resume_and_later_dispatches_arrive() 
             message("before", USER_ID, CHANNEL_ID, Some(GUILD_ID), vec![], None),
         )
         .await;
-    bot.next("message before", |s| matches!(s, Seen::Message(_)))
-        .await;
+    bot.message("message before").await;
 
     fake.close_gateway(4000).await.expect("close");
     let resume = fake
@@ -863,26 +865,18 @@ async fn gateway_close_4000_is_followed_by_resume_and_later_dispatches_arrive() 
     assert_eq!(fake.identifies().len(), 1, "resumed, not re-identified");
     assert_eq!(fake.resumes().len(), 1);
 
-    let payload = slash_command("faq", json!([]), USER_ID, CHANNEL_ID, Some(GUILD_ID));
-    let token = token_of(&payload);
-    let after = fake.dispatch("INTERACTION_CREATE", payload).await;
+    let payload = guild_command("faq", json!([]));
+    // Answered, and its callback recorded, after the resume.
+    let after = bot.answer(&fake, "command after resume", payload).await.seq;
     assert!(
         after > seq + 1,
         "RESUMED and the new dispatch continue the sequence"
     );
-    let (_, result) = bot.interaction("command after resume").await;
-    result.expect("answered after resume");
-    fake.wait_for(callback_of(&token), DEFAULT_TIMEOUT)
-        .await
-        .expect("callback after resume");
-
-    bot.stop();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_shot_403_reaches_the_client_as_an_http_error_and_the_next_request_succeeds() {
-    let fake = FakeDiscord::start().await;
-    let (mut bot, _greeting) = Bot::start_ready(&fake).await;
+    let (fake, mut bot, _greeting) = Bot::start_ready().await;
     let send = || message("send", USER_ID, CHANNEL_ID, Some(GUILD_ID), vec![], None);
 
     fake.fail_next(
@@ -891,22 +885,14 @@ async fn one_shot_403_reaches_the_client_as_an_http_error_and_the_next_request_s
         Failure::missing_permissions(),
     );
     fake.dispatch("MESSAGE_CREATE", send()).await;
-    let Seen::Sent(first) = bot.next("reply 1", |s| matches!(s, Seen::Sent(_))).await else {
-        unreachable!("filtered")
-    };
-    let err = (*first).expect_err("the injected 403");
+    let err = bot.sent("reply 1").await.expect_err("the injected 403");
     assert_eq!(http_error(&err), (403, 50013));
     assert!(err.to_string().contains("Missing Permissions"), "{err}");
 
     // The client is still alive, and the failure was used up.
     fake.dispatch("MESSAGE_CREATE", send()).await;
-    let Seen::Sent(second) = bot.next("reply 2", |s| matches!(s, Seen::Sent(_))).await else {
-        unreachable!("filtered")
-    };
-    assert_eq!(
-        (*second).expect("the next request succeeds").content,
-        "reply"
-    );
+    let second = bot.sent("reply 2").await;
+    assert_eq!(second.expect("the next request succeeds").content, "reply");
     let statuses: Vec<u16> = fake
         .requests()
         .iter()
@@ -914,8 +900,6 @@ async fn one_shot_403_reaches_the_client_as_an_http_error_and_the_next_request_s
         .map(|r| r.status)
         .collect();
     assert_eq!(statuses, [403, 200]);
-
-    bot.stop();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -926,9 +910,7 @@ async fn heartbeats_are_acknowledged_and_ready_lists_the_configured_guilds() {
     })
     .await;
     let mut bot = Bot::start(&fake).await;
-    let Seen::Ready(ready) = bot.next("READY", |s| matches!(s, Seen::Ready(_))).await else {
-        unreachable!("filtered")
-    };
+    let ready = bot.ready().await;
     assert_eq!(ready.guilds.len(), 1);
     assert_eq!(ready.guilds[0].id, GuildId::new(GUILD_ID));
 
@@ -942,21 +924,18 @@ async fn heartbeats_are_acknowledged_and_ready_lists_the_configured_guilds() {
         .expect("two heartbeats");
     assert_eq!(fake.connections(), 1);
     assert_eq!(fake.identifies().len(), 1);
-
-    bot.stop();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_and_drop_stop_the_server() {
-    let fake = FakeDiscord::start().await;
-    let (bot, _greeting) = Bot::start_ready(&fake).await;
+    let (fake, bot, _greeting) = Bot::start_ready().await;
     let addr = fake.addr();
     fake.shutdown().await;
     assert!(
         tokio::net::TcpStream::connect(addr).await.is_err(),
         "nothing listens after shutdown()"
     );
-    bot.stop();
+    drop(bot);
 
     let fake = FakeDiscord::start().await;
     let addr = fake.addr();

@@ -12,7 +12,7 @@ use faqbot::answer::engine::Engine;
 use faqbot::cli::config::Config;
 use faqbot::store::{Options, Pick, Question, Store, Trigger, Via, Vote};
 
-use crate::support::command::{assert_exit, faqbot, TestCommand};
+use crate::support::command::{assert_exit, assert_starts_with, faqbot, TestCommand};
 use crate::{root, stdout};
 
 /// The question askers keep asking in other words, and the entry they
@@ -242,11 +242,7 @@ fn a_session_of_picks_becomes_an_alternative_that_answers_next_time() {
 
     // Learning again proposes nothing: the question is a phrasing now.
     let again = on_the_store(&["learn"]);
-    assert!(
-        stdout(&again).starts_with("# No alternatives to suggest yet"),
-        "{}",
-        stdout(&again)
-    );
+    assert_starts_with(&stdout(&again), "# No alternatives to suggest yet");
 }
 
 #[test]

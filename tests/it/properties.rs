@@ -8,6 +8,8 @@ use faqbot::answer::reply::Reply;
 use faqbot::faq::{load_dir, Faq};
 use proptest::prelude::*;
 
+use crate::support::synthetic::{made_up_word, one_topic_faq, xorshift};
+
 static FAQ: LazyLock<Faq> = LazyLock::new(|| {
     load_dir(&crate::root().join("faq"))
         .faq
@@ -112,29 +114,12 @@ fn narrowing_finds_exactly_what_scoring_everything_finds() {
 /// member ("bakotuz"), which reads as all of its members at once: the case
 /// where an entry's phrasings can cover more than its words explain.
 fn near_spelling_faq(seed: u64, n: usize) -> (Faq, Vec<String>) {
-    let mut state = seed | 1;
-    let mut next = move || {
-        state ^= state >> 12;
-        state ^= state << 25;
-        state ^= state >> 27;
-        state.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    };
+    let mut next = xorshift(seed);
     const CONSONANTS: &[u8] = b"bdfgklmnprtvz";
-    const VOWELS: &[u8] = b"aeiou";
-    let syllables = |count: usize, next: &mut dyn FnMut() -> u64| -> String {
-        (0..count)
-            .flat_map(|_| {
-                [
-                    CONSONANTS[(next() % CONSONANTS.len() as u64) as usize] as char,
-                    VOWELS[(next() % VOWELS.len() as u64) as usize] as char,
-                ]
-            })
-            .collect()
-    };
     // (members used in the FAQ, the missing member questions use)
     let families: Vec<(Vec<String>, String)> = (0..12)
         .map(|_| {
-            let base = syllables(3, &mut next);
+            let base = made_up_word(CONSONANTS, 3, &mut next);
             let members = ["m", "n", "r", "t"]
                 .iter()
                 .map(|c| format!("{base}{c}"))
@@ -142,17 +127,12 @@ fn near_spelling_faq(seed: u64, n: usize) -> (Faq, Vec<String>) {
             (members, format!("{base}k"))
         })
         .collect();
-    let common: Vec<String> = (0..4).map(|_| syllables(2, &mut next)).collect();
-    let plain: Vec<String> = (0..300).map(|_| syllables(3, &mut next)).collect();
-    let mut faq = Faq::default();
-    faq.topics.push(faqbot::faq::Topic {
-        name: "T".into(),
-        description: "d".into(),
-        emoji: None,
-        order: 0,
-        file: "t.toml".into(),
-        entries: (0..n).collect(),
-    });
+    let common: Vec<String> = (0..4)
+        .map(|_| made_up_word(CONSONANTS, 2, &mut next))
+        .collect();
+    let plain: Vec<String> = (0..300)
+        .map(|_| made_up_word(CONSONANTS, 3, &mut next))
+        .collect();
     let phrase = |next: &mut dyn FnMut() -> u64| -> String {
         let mut words: Vec<&str> = Vec::new();
         for c in &common {
@@ -175,32 +155,20 @@ fn near_spelling_faq(seed: u64, n: usize) -> (Faq, Vec<String>) {
         }
         words.join(" ")
     };
-    for e in 0..n {
+    let faq = one_topic_faq((0..n).map(|_| {
         let question = phrase(&mut next);
-        let alternatives = vec![phrase(&mut next), phrase(&mut next)];
-        faq.entries.push(faqbot::faq::Entry {
-            id: format!("e{e}"),
-            question,
-            alternatives,
-            answer: format!("Answer {e}."),
-            section: "S".into(),
-            link: None,
-            tags: vec![],
-            owner: None,
-            reviewed: None,
-            topic: 0,
-        });
-    }
+        (question, vec![phrase(&mut next), phrase(&mut next)])
+    }));
     let questions = (0..40)
         .map(|_| {
             let mut words: Vec<&str> = Vec::new();
             for _ in 0..(1 + next() % 3) {
                 words.push(&families[(next() % families.len() as u64) as usize].1);
             }
-            if next() % 2 == 0 {
+            if next().is_multiple_of(2) {
                 words.push(&common[(next() % common.len() as u64) as usize]);
             }
-            if next() % 2 == 0 {
+            if next().is_multiple_of(2) {
                 words.push(&plain[(next() % plain.len() as u64) as usize]);
             }
             words.join(" ")

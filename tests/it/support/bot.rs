@@ -23,8 +23,8 @@ use tokio::task::JoinHandle;
 
 use crate::root;
 use crate::support::fake_discord::{
-    bot_user, message, slash_command, string_option, Failure, FakeDiscord, Request, BOT_USER_ID,
-    CHANNEL_ID, DEFAULT_TIMEOUT, GUILD_ID, USER_ID,
+    bot_user, guild_command, message, string_option, Failure, FakeDiscord, Request, BOT_USER_ID,
+    CHANNEL_ID, DEFAULT_TIMEOUT, GUILD_ID,
 };
 
 pub(crate) const OTHER_USER: u64 = 1_100_000_000_000_000_301;
@@ -183,6 +183,14 @@ pub(crate) async fn start_bot(tweak: impl FnOnce(&mut DiscordConfig)) -> Running
     start_bot_with(&root().join("faq"), tweak).await
 }
 
+/// A bot started with the default settings, and its callback to
+/// `payload` (see [`interact`]).
+pub(crate) async fn start_bot_and_interact(payload: Value) -> (Running, Request) {
+    let bot = start_bot(|_| {}).await;
+    let cb = interact(&bot.fake, payload).await;
+    (bot, cb)
+}
+
 /// A message body's text content ("" when it has none).
 pub(crate) fn content(body: &Value) -> &str {
     body["content"].as_str().unwrap_or("")
@@ -249,6 +257,12 @@ pub(crate) async fn interact(fake: &FakeDiscord, payload: Value) -> Request {
     .expect("the bot answers the interaction")
 }
 
+/// The message the bot showed in response to interaction callback `cb`.
+pub(crate) fn shown(fake: &FakeDiscord, cb: &Request) -> Value {
+    let token = cb.segment(2).expect("token");
+    fake.original_response(token).expect("the message exists")
+}
+
 /// A guild message from `author` that mentions the bot.
 pub(crate) fn mention(question: &str, author: u64) -> Value {
     let content = format!("<@{}> {question}", BOT_USER_ID);
@@ -263,13 +277,7 @@ pub(crate) fn mention(question: &str, author: u64) -> Value {
 }
 
 pub(crate) fn ask_slash(question: &str) -> Value {
-    slash_command(
-        "faq",
-        json!([string_option("question", question)]),
-        USER_ID,
-        CHANNEL_ID,
-        Some(GUILD_ID),
-    )
+    guild_command("faq", json!([string_option("question", question)]))
 }
 
 /// Dispatches a message and returns the bot's message in the channel.
@@ -393,6 +401,24 @@ pub(crate) async fn ask_into_a_429(
         .await
         .expect(what);
     (from, answered)
+}
+
+/// [`ask_into_a_429`] with a Retry-After of 300 ms that the bot must
+/// wait out: the request is sent again, with status `ok`, no sooner than
+/// that. Returns the request count from before the dispatch, the answer
+/// and how long the bot waited.
+pub(crate) async fn retried_after_429(
+    fake: &FakeDiscord,
+    route: &Route,
+    payload: Value,
+    ok: u16,
+    what: &str,
+) -> (usize, Request, Duration) {
+    let (from, answered) = ask_into_a_429(fake, route, 0.3, payload, Some(ok), what).await;
+    let (statuses, waited) = statuses_and_wait(fake, from, route);
+    assert_eq!(statuses, [429, ok]);
+    assert_waited_out(waited, Duration::from_millis(300));
+    (from, answered, waited)
 }
 
 /// The requests on `route` from `from` on.

@@ -128,3 +128,23 @@ pub fn assert_exit(out: &Output, code: i32, says: &str) -> String {
     assert!(err.contains(says), "{err}");
     err
 }
+
+/// `out` exited successfully; its stderr is shown otherwise.
+#[track_caller]
+pub fn assert_success(out: &Output) {
+    assert!(out.status.success(), "{}", crate::stderr(out));
+}
+
+/// `text` (what a command printed) contains `part`; `text` is shown
+/// otherwise.
+#[track_caller]
+pub fn assert_contains(text: &str, part: &str) {
+    assert!(text.contains(part), "{text}");
+}
+
+/// `text` (what a command printed) starts with `prefix`; `text` is shown
+/// otherwise.
+#[track_caller]
+pub fn assert_starts_with(text: &str, prefix: &str) {
+    assert!(text.starts_with(prefix), "{text}");
+}

@@ -21,3 +21,12 @@ pub fn file_names(dir: &Path) -> Vec<String> {
     names.sort();
     names
 }
+
+/// A fresh temporary folder holding `contents` as `name`: the folder
+/// (which goes when dropped) and that file's path.
+#[track_caller]
+pub fn temp_file(name: &str, contents: impl AsRef<[u8]>) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = write_file(dir.path(), name, contents);
+    (dir, path)
+}

@@ -24,7 +24,7 @@
 //! let mut client = ClientBuilder::new_with_http(http, intents).event_handler(h).await?;
 //! let run = tokio::spawn(async move { client.start().await });
 //! fake.wait_until_ready(DEFAULT_TIMEOUT).await?;
-//! fake.dispatch("INTERACTION_CREATE", slash_command("faq", json!([]), USER_ID, CHANNEL_ID, Some(GUILD_ID))).await;
+//! fake.dispatch("INTERACTION_CREATE", guild_command("faq", json!([]))).await;
 //! let cb = fake.wait_for(|r| r.is("POST", "/interactions/*/*/callback"), DEFAULT_TIMEOUT).await?;
 //! run.abort();
 //! ```
@@ -80,8 +80,8 @@ use gateway::{gateway_upgrade, remember_dispatch, Conn, Outgoing};
 #[allow(unused_imports)]
 pub use payloads::{
     application, autocomplete, bot_user, check_event, component, context_menu_command,
-    focused_option, message, message_command, ready_payload, slash_command, string_option, user,
-    with_member_rights,
+    focused_option, guild_command, message, message_command, ready_payload, slash_command,
+    string_option, user, with_member_rights,
 };
 pub use rest::{Failure, Request};
 use tls::{TlsListener, TlsSide, Transport};

@@ -11,7 +11,8 @@ use serde_json::{json, Map, Value};
 use serenity::model::event::Event;
 
 use super::{
-    snowflake, APP_ID, BOT_USERNAME, BOT_USER_ID, CHANNEL_ID, FIND_FAQ_COMMAND, INVOKER_ID, USER_ID,
+    snowflake, APP_ID, BOT_USERNAME, BOT_USER_ID, CHANNEL_ID, FIND_FAQ_COMMAND, GUILD_ID,
+    INVOKER_ID, USER_ID,
 };
 
 /// VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | READ_MESSAGE_HISTORY |
@@ -221,16 +222,17 @@ pub fn with_member_rights(mut interaction: Value, permissions: u64, roles: &[u64
     interaction
 }
 
-/// `INTERACTION_CREATE` type 4 (autocomplete) for `/name`; `options` must
-/// hold one option with `"focused": true` (see [`focused_option`]).
-pub fn autocomplete(
-    name: &str,
-    options: Value,
-    user_id: u64,
-    channel_id: u64,
-    guild_id: Option<u64>,
-) -> Value {
-    let mut ix = slash_command(name, options, user_id, channel_id, guild_id);
+/// [`slash_command`] `/name` as [`USER_ID`] types it in [`CHANNEL_ID`] of
+/// [`GUILD_ID`], where the tests' bot and users are.
+pub fn guild_command(name: &str, options: Value) -> Value {
+    slash_command(name, options, USER_ID, CHANNEL_ID, Some(GUILD_ID))
+}
+
+/// `INTERACTION_CREATE` type 4 (autocomplete) for `/name` in the guild of
+/// [`guild_command`]; `options` must hold one option with
+/// `"focused": true` (see [`focused_option`]).
+pub fn autocomplete(name: &str, options: Value) -> Value {
+    let mut ix = guild_command(name, options);
     ix["type"] = json!(4);
     ix
 }
