@@ -3,32 +3,15 @@
 
 use super::lexicon::is_typo_distance;
 use super::*;
-use crate::faq::{Entry, Topic};
 
-/// A small FAQ: (id, question, alternatives).
+/// A small FAQ: (id, question, alternatives), in one topic.
 fn faq(entries: &[(&str, &str, &[&str])]) -> Faq {
-    let mut faq = Faq::default();
-    faq.topics.push(Topic {
-        name: "T".into(),
-        description: "d".into(),
-        emoji: None,
-        order: 0,
-        file: "t.toml".into(),
-        entries: (0..entries.len()).collect(),
-    });
-    for (id, q, alts) in entries {
-        faq.entries.push(Entry {
-            id: (*id).into(),
-            question: (*q).into(),
-            alternatives: alts.iter().map(|a| (*a).into()).collect(),
-            answer: "An answer.".into(),
-            section: "S".into(),
-            link: None,
-            tags: Vec::new(),
-            owner: None,
-            reviewed: None,
-            topic: 0,
-        });
+    let phrasings = entries
+        .iter()
+        .map(|(_, q, alts)| (q.to_string(), alts.iter().map(|a| a.to_string()).collect()));
+    let mut faq = crate::synthetic::one_topic_faq(phrasings);
+    for (entry, (id, _, _)) in faq.entries.iter_mut().zip(entries) {
+        entry.id = id.to_string();
     }
     faq
 }
