@@ -260,8 +260,9 @@ mod tests {
         // The id made from the question does not clash with theirs.
         assert!(text.contains("id = \"when-open-2\""), "{text}");
         let clash = "id,question,answer,topic\nwhen-open,Q?,A.,Hours\nx,Q2?,A.,visits\n";
-        let errors = convert_after(clash, Format::Csv, "in.csv", &existing).expect_err("clashes");
-        let errors = super::super::shown(&errors);
+        let errors = super::super::shown(
+            &convert_after(clash, Format::Csv, "in.csv", &existing).expect_err("clashes"),
+        );
         assert_eq!(
             errors,
             [
@@ -274,8 +275,8 @@ mod tests {
     #[test]
     fn duplicate_ids_are_errors() {
         let input = "{\"id\":\"x\",\"question\":\"q\",\"answer\":\"a\"}\n{\"id\":\"x\",\"question\":\"q2\",\"answer\":\"a\"}\n";
-        let errors = convert(input, Format::JsonLines, "in").expect_err("dup");
-        let errors = super::super::shown(&errors);
+        let errors =
+            super::super::shown(&convert(input, Format::JsonLines, "in").expect_err("dup"));
         assert_eq!(errors, ["in:2: error: duplicate id `x` (first on line 1)"]);
     }
 }

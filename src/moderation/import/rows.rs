@@ -342,8 +342,9 @@ mod tests {
     #[test]
     fn every_bad_row_is_reported_with_its_line() {
         let input = "{\"question\": \"q\"}\nnot json\n{\"id\": \"Bad Id\", \"question\": \"q\", \"answer\": \"a\"}\n";
-        let errors = convert(input, Format::JsonLines, "in.jsonl").expect_err("bad rows");
-        let errors = super::super::shown(&errors);
+        let errors = super::super::shown(
+            &convert(input, Format::JsonLines, "in.jsonl").expect_err("bad rows"),
+        );
         assert_eq!(errors.len(), 3, "{errors:?}");
         assert!(errors[0].starts_with("in.jsonl:1: error: missing `answer`"));
         assert!(errors[1].starts_with("in.jsonl:2: error: not a valid JSON row"));
@@ -364,8 +365,9 @@ mod tests {
     #[test]
     fn csv_errors_name_the_line() {
         let input = "question,answer\nq1,a1\nq2,\n";
-        let errors = convert(input, Format::Csv, "in.csv").expect_err("missing answer");
-        let errors = super::super::shown(&errors);
+        let errors = super::super::shown(
+            &convert(input, Format::Csv, "in.csv").expect_err("missing answer"),
+        );
         assert_eq!(errors, ["in.csv:3: error: missing `answer`"]);
     }
 
@@ -388,8 +390,8 @@ mod tests {
         assert!(text.contains("opening hours"), "{text}");
         // The lines of errors are the editor's, CRLF or not.
         let bad = "question,answer\r\nq1,\"two\r\nlines\"\r\nq2,\r\nq3,a,extra\r\nq4,a4\r\n,x\r\n";
-        let errors = convert(bad, Format::Csv, "in.csv").expect_err("bad rows");
-        let errors = super::super::shown(&errors);
+        let errors =
+            super::super::shown(&convert(bad, Format::Csv, "in.csv").expect_err("bad rows"));
         assert_eq!(
             errors,
             [
@@ -398,8 +400,8 @@ mod tests {
             ]
         );
         let bad_date = "question,answer,reviewed\nq,a,27/11/2026\n";
-        let errors = convert(bad_date, Format::Csv, "in.csv").expect_err("bad date");
-        let errors = super::super::shown(&errors);
+        let errors =
+            super::super::shown(&convert(bad_date, Format::Csv, "in.csv").expect_err("bad date"));
         assert_eq!(
             errors,
             ["in.csv:2: error: reviewed `27/11/2026` is not a date; write it as 2026-11-27"]
