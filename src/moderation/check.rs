@@ -86,7 +86,7 @@ pub fn check_dir(dir: &Path, options: Options) -> CheckReport {
                 }
             };
             let failures = regression::run(&valid, faq, &matcher);
-            let path = dir.join(questions::FILE);
+            let path = dir.join(crate::faq::TESTS_FILE);
             problems.extend(failures.iter().map(|f| f.diagnostic(&path)));
             // In the file's order, as a moderator reads it.
             problems.sort_by_key(|d| d.pos);

@@ -25,11 +25,7 @@ use std::path::Path;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::faq::{Diagnostic, Faq, Position};
-
-/// The regression questions' file inside the FAQ directory; the FAQ
-/// loader skips it.
-pub const FILE: &str = crate::faq::TESTS_FILE;
+use crate::faq::{Diagnostic, Faq, Position, TESTS_FILE};
 
 /// What a case expects.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -253,7 +249,7 @@ pub fn load_regression(
     dir: &Path,
     faq: Option<&Faq>,
 ) -> Option<(Vec<RegressionCase>, Vec<Diagnostic>)> {
-    let path = dir.join(FILE);
+    let path = dir.join(TESTS_FILE);
     if std::fs::symlink_metadata(&path).is_err() {
         return None; // no regression questions: that is allowed
     }

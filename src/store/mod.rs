@@ -158,7 +158,7 @@ macro_rules! text_enum {
 text_enum! {
     /// How a question reached the bot, or how an entry was picked: the
     /// one name for it in logs and in the store. Only questions are
-    /// stored ([`Trigger::asks`]); picks are logged, and stored as picks.
+    /// stored with a trigger; picks are logged, and stored as picks.
     Trigger {
         /// `/faq question:…`
         Slash => "slash",
@@ -180,13 +180,6 @@ text_enum! {
         Button => "button",
         /// The topic → question menu.
         Menu => "menu",
-    }
-}
-
-impl Trigger {
-    /// Whether it brings a question (else it picks an entry).
-    pub fn asks(self) -> bool {
-        !matches!(self, Trigger::Picked | Trigger::Button | Trigger::Menu)
     }
 }
 

@@ -235,7 +235,7 @@ impl Memory {
 }
 
 /// The cooldown set for askers.
-pub fn cooldown_window(settings: &DiscordConfig) -> Duration {
+fn cooldown_window(settings: &DiscordConfig) -> Duration {
     Duration::from_secs(settings.user_cooldown_secs)
 }
 
