@@ -35,6 +35,9 @@ pub enum Command {
         dir: Option<PathBuf>,
         #[arg(long, value_name = "DIR", conflicts_with = "dir")]
         faq: Option<PathBuf>,
+        /// The FAQ of this server: its folder under `[discord] faq_root`.
+        #[arg(long, value_name = "ID", conflicts_with_all = ["dir", "faq"])]
+        guild: Option<u64>,
         /// Fail (exit 1) on warnings too.
         #[arg(long)]
         strict: bool,
@@ -102,6 +105,10 @@ pub enum Command {
         /// The store's database (default: the config's `[store] path`).
         #[arg(long, value_name = "FILE")]
         store: Option<PathBuf>,
+        /// Replay only this server's recorded questions (default: those of
+        /// NEW's server when it is a folder under `[discord] faq_root`).
+        #[arg(long, value_name = "ID")]
+        guild: Option<u64>,
     },
     /// What to improve next, from the questions the bot recorded: most
     /// asked entries, unanswered questions (near duplicates grouped), near
@@ -159,9 +166,15 @@ pub enum Command {
 /// make a question an alternative.
 #[derive(Debug, clap::Args)]
 pub struct StoreArgs {
-    /// The FAQ directory (default: the config's `faq_dir`).
+    /// The FAQ directory (default: the config's `faq_dir`). A server's
+    /// folder under `[discord] faq_root` reads that server's questions
+    /// only; `faq_dir` reads those of every server without one.
     #[arg(long, value_name = "DIR")]
     pub(super) faq: Option<PathBuf>,
+    /// This server's FAQ and questions only (its folder under
+    /// `[discord] faq_root`, else the default FAQ it is answered from).
+    #[arg(long, value_name = "ID", conflicts_with = "faq")]
+    pub(super) guild: Option<u64>,
     /// The store's database (default: the config's `[store] path`).
     #[arg(long, value_name = "FILE")]
     pub(super) store: Option<PathBuf>,

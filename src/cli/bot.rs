@@ -3,10 +3,12 @@
 
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use super::load::faq_failed;
 use super::output::Failure;
 use crate::cli::config::Config;
+use crate::moderation::library::Library;
 
 /// `faqbot run`: the bot on the FAQ in `dir`, until it is stopped.
 pub(super) fn cmd_run(dir: &Path, config: &Config) -> anyhow::Result<ExitCode> {
@@ -15,6 +17,11 @@ pub(super) fn cmd_run(dir: &Path, config: &Config) -> anyhow::Result<ExitCode> {
     let engine = crate::answer::engine::Engine::load(dir, &config.engine())
         .map_err(|errors| faq_failed(dir, &errors))?;
     tracing::info!(entries = engine.faq.entries.len(), topics = engine.faq.topics.len(), faq = %dir.display(), "FAQ loaded");
+    let root = config.discord.faq_root.as_deref();
+    let library = Arc::new(Library::with_root(engine, root, &config.engine()));
+    if let Some(root) = root {
+        tracing::info!(faq_root = %root.display(), servers = library.own_faq_guilds().len(), engines = library.distinct_engines(), "servers' own FAQs loaded");
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -27,7 +34,7 @@ pub(super) fn cmd_run(dir: &Path, config: &Config) -> anyhow::Result<ExitCode> {
         tracing::info!(path = %path.display(), "recording questions, picks and votes");
     }
     let result = runtime.block_on(crate::discord::run(
-        engine,
+        library,
         settings,
         store.clone(),
         token,

@@ -38,8 +38,14 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = Config::load(cli.config.as_deref()).map_err(Failure::usage)?;
     let faq_dir = |flag: Option<PathBuf>| flag.unwrap_or_else(|| config.faq_dir.clone());
     match cli.command {
-        Command::Check { dir, faq, strict } => {
-            moderate::cmd_check(&faq_dir(dir.or(faq)), strict, &config)
+        Command::Check {
+            dir,
+            faq,
+            guild,
+            strict,
+        } => {
+            let chosen = load::choose_faq(dir.or(faq), guild, &config)?;
+            moderate::cmd_check(&chosen.dir, strict, &config)
         }
         Command::Ask {
             faq,
@@ -71,17 +77,18 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             json,
             since,
             store,
+            guild: _,
         } => {
             let recorded = moderate::recorded_questions(&since, store, &config)?;
             moderate::cmd_diff(&old, &new, &questions, recorded, json, &config)
         }
         Command::Report { from, since, json } => {
-            let dir = faq_dir(from.faq);
+            let dir = load::choose_faq(from.faq, from.guild, &config)?.dir;
             let report = moderate::learned(&dir, &since, from.store, from.min_picks, &config)?;
             moderate::cmd_report(&report, json)
         }
         Command::Learn { from, since, apply } => {
-            let dir = faq_dir(from.faq);
+            let dir = load::choose_faq(from.faq, from.guild, &config)?.dir;
             let report = moderate::learned(&dir, &since, from.store, from.min_picks, &config)?;
             moderate::cmd_learn(&dir, &report.proposals, apply, &config)
         }

@@ -30,6 +30,10 @@ pub struct DiscordConfig {
     pub mod_log_channel: Option<u64>,
     /// Whether the FAQ directory is watched and reloaded on every change.
     pub watch_faq: bool,
+    /// A folder of servers' own FAQs: `<faq_root>/<guild id>/` is that
+    /// server's FAQ, and servers without one get `faq_dir`'s. Unset: one
+    /// FAQ for every server.
+    pub faq_root: Option<std::path::PathBuf>,
     /// Seconds a user waits between two questions (0: no cooldown).
     pub user_cooldown_secs: u64,
     /// Seconds during which the same answer in the same channel points to
@@ -60,6 +64,7 @@ impl Default for DiscordConfig {
             moderator_roles: Vec::new(),
             mod_log_channel: None,
             watch_faq: true,
+            faq_root: None,
             user_cooldown_secs: 3,
             repeat_window_secs: 60,
             public_answers: true,

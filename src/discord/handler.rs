@@ -29,7 +29,7 @@ use super::stats::{self, STATS_COMMAND};
 use super::view;
 use crate::answer::engine::Engine;
 use crate::discord::config::DiscordConfig;
-use crate::moderation::reload::SharedEngine;
+use crate::moderation::library::{Answering, Library};
 use crate::store::{QuestionId, Reader, Store};
 
 pub use super::route::{VOTE_NOTED, WHY_TOO_OLD};
@@ -69,10 +69,11 @@ pub fn commands() -> Vec<CreateCommand> {
     ]
 }
 
-/// The bot's state: the engine (swappable), settings, the question store,
-/// and the [`Memory`] behind cooldowns, "answered just above" and Why?.
+/// The bot's state: the FAQs (each swappable), settings, the question
+/// store, and the [`Memory`] behind cooldowns, "answered just above" and
+/// Why?.
 pub struct Bot {
-    engine: SharedEngine,
+    library: Arc<Library>,
     settings: DiscordConfig,
     store: Arc<Store>,
     /// Sends replies, waiting out rate limits (shared with the watcher).
@@ -102,9 +103,9 @@ impl<'a> Origin<'a> {
 }
 
 impl Bot {
-    pub fn new(engine: Engine, settings: DiscordConfig, store: Arc<Store>) -> Bot {
+    pub fn new(library: Arc<Library>, settings: DiscordConfig, store: Arc<Store>) -> Bot {
         Bot {
-            engine: SharedEngine::new(engine),
+            library,
             settings,
             store,
             rest: Arc::new(Rest::default()),
@@ -124,51 +125,49 @@ impl Bot {
         Arc::clone(&self.rest)
     }
 
-    /// The current engine (the lock is held only to clone the `Arc`).
-    pub fn engine(&self) -> Arc<Engine> {
-        self.engine.get()
-    }
-
-    /// Replaces the engine.
-    pub fn set_engine(&self, engine: Engine) {
-        self.engine.set(engine);
-    }
-
-    /// A handle on the engine this bot answers from, for reloading it from
-    /// elsewhere (the FAQ watcher).
-    pub fn shared_engine(&self) -> SharedEngine {
-        self.engine.clone()
+    /// The FAQs this bot answers from, for reloading them from elsewhere
+    /// (the FAQ watcher).
+    pub fn library(&self) -> Arc<Library> {
+        Arc::clone(&self.library)
     }
 
     fn memory(&self) -> MutexGuard<'_, Memory> {
         self.memory.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Routes `event` against the current engine and performs what it
-    /// decides; `now`: when the event arrived.
+    /// Routes `event`, from `guild` (None: a DM), against the current
+    /// engine of that server's FAQ and performs what it decides; `now`:
+    /// when the event arrived.
     async fn handle(
         &self,
         ctx: &Context,
+        guild: Option<GuildId>,
         origin: Origin<'_>,
         event: &Event<'_>,
         now: Instant,
     ) -> serenity::Result<()> {
-        let engine = self.engine();
+        let engine = match self.library.engine_for(guild.map(GuildId::get)) {
+            Answering::Engine(engine) => engine,
+            Answering::Unavailable => {
+                let actions = route::unavailable(event);
+                return self.perform(ctx, None, origin, actions).await;
+            }
+        };
         let env = Env {
             engine: &engine,
             settings: &self.settings,
             votes: self.store.enabled(),
         };
         let actions = route::route(event, &env, &mut self.memory(), now);
-        self.perform(ctx, &engine, origin, actions).await
+        self.perform(ctx, Some(&engine), origin, actions).await
     }
 
-    /// Performs `actions` in order, answering `origin`; stops at the first
-    /// that fails.
+    /// Performs `actions` in order, answering `origin` from `engine`;
+    /// stops at the first that fails.
     async fn perform(
         &self,
         ctx: &Context,
-        engine: &Engine,
+        engine: Option<&Engine>,
         origin: Origin<'_>,
         actions: Vec<Action>,
     ) -> serenity::Result<()> {
@@ -220,9 +219,13 @@ impl Bot {
                 Action::Record(Record::Pick(p)) => self.store.record_pick(p),
                 Action::Record(Record::Vote(v)) => self.store.record_vote(v),
                 Action::ExplainFromStore(question) => {
-                    let view = match self.stored_question(question).await {
-                        Some(text) => route::why_view(engine, &text),
-                        None => view::note(WHY_TOO_OLD),
+                    let text = match engine {
+                        Some(_) => self.stored_question(question).await,
+                        None => None,
+                    };
+                    let view = match (engine, text) {
+                        (Some(engine), Some(text)) => route::why_view(engine, &text),
+                        _ => view::note(WHY_TOO_OLD),
                     };
                     let response = CreateInteractionResponse::Message(build::response(&view));
                     self.respond(ctx, origin, &response).await?;
@@ -289,11 +292,11 @@ impl Bot {
             if moderator::refused(&self.rest, ctx, cmd, roles, refusal).await? {
                 return Ok(());
             }
-            let (rest, engine) = (&self.rest, &self.engine);
+            let (rest, library) = (&self.rest, &self.library);
             return if cmd.data.name == RELOAD_COMMAND {
-                reload::run_command(rest, ctx, cmd, engine, self.settings.mod_log_channel).await
+                reload::run_command(rest, ctx, cmd, library, self.settings.mod_log_channel).await
             } else {
-                stats::run_command(rest, ctx, cmd, engine, &self.store).await
+                stats::run_command(rest, ctx, cmd, library, &self.store).await
             };
         }
         let place = Place {
@@ -335,7 +338,8 @@ impl Bot {
             }
             other => Event::UnknownCommand(other),
         };
-        self.handle(ctx, origin, &event, received).await
+        self.handle(ctx, cmd.guild_id, origin, &event, received)
+            .await
     }
 
     async fn on_autocomplete(
@@ -345,7 +349,8 @@ impl Bot {
     ) -> serenity::Result<()> {
         let typed = cmd.data.autocomplete().map(|o| o.value).unwrap_or_default();
         let origin = Origin::interaction(cmd.id, &cmd.token, cmd.channel_id);
-        self.handle(ctx, origin, &Event::Autocomplete(typed), Instant::now())
+        let event = Event::Autocomplete(typed);
+        self.handle(ctx, cmd.guild_id, origin, &event, Instant::now())
             .await
     }
 
@@ -370,7 +375,8 @@ impl Bot {
                 .is_some_and(|f| f.contains(MessageFlags::EPHEMERAL)),
         };
         let origin = Origin::interaction(comp.id, &comp.token, comp.channel_id);
-        self.handle(ctx, origin, &event, Instant::now()).await
+        self.handle(ctx, comp.guild_id, origin, &event, Instant::now())
+            .await
     }
 
     /// Messages: mentions of the bot, replies to it, DMs, help channels.
@@ -405,7 +411,8 @@ impl Bot {
             interaction: None,
             message: Some(msg),
         };
-        self.handle(ctx, origin, &event, received).await
+        self.handle(ctx, msg.guild_id, origin, &event, received)
+            .await
     }
 
     async fn register_commands(&self, ctx: &Context) {

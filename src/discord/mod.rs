@@ -33,7 +33,7 @@ use std::sync::Arc;
 
 use serenity::all::{ClientBuilder, GatewayIntents, HttpBuilder};
 
-use crate::answer::engine::Engine;
+use crate::moderation::library::Library;
 use crate::store::Store;
 use config::{DiscordConfig, Token};
 use handler::Bot;
@@ -97,7 +97,7 @@ pub fn explain_failure(e: &serenity::Error, settings: &DiscordConfig) -> String 
 /// [`Store::disabled`] records nothing); the caller keeps a handle, so
 /// that the store is dropped (and its queue written) outside the runtime.
 pub async fn run(
-    engine: Engine,
+    library: Arc<Library>,
     settings: DiscordConfig,
     store: Arc<Store>,
     token: Token,
@@ -109,7 +109,7 @@ pub async fn run(
             .proxy(proxy.trim_end_matches('/'))
             .ratelimiter_disabled(true);
     }
-    run_with_http(engine, settings, store, http, shutdown).await
+    run_with_http(library, settings, store, http, shutdown).await
 }
 
 /// [`run`] with the HTTP client already set up: the seam where tests hand
@@ -117,22 +117,22 @@ pub async fn run(
 /// ratelimiter (off behind a proxy) is exercised too. Everything after the
 /// HTTP set-up is the production path.
 pub async fn run_with_http(
-    engine: Engine,
+    library: Arc<Library>,
     settings: DiscordConfig,
     store: Arc<Store>,
     http: HttpBuilder,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), serenity::Error> {
     let shards = settings.shards;
-    let bot = Bot::new(engine, settings.clone(), store);
-    let shared = bot.shared_engine();
+    let bot = Bot::new(library, settings.clone(), store);
+    let library = bot.library();
     let rest = bot.rest();
     let patience = tokio::spawn(say_if_unreachable(bot.connected()));
     let mut client = ClientBuilder::new_with_http(http.build(), intents(&settings))
         .event_handler(bot)
         .await?;
     // Lives as long as the client runs; dropping it stops the watching.
-    let _watching = reload::start_watching(&shared, &settings, client.http.clone(), rest);
+    let _watching = reload::start_watching(&library, &settings, client.http.clone(), rest);
     let manager = client.shard_manager.clone();
     let running = async move {
         match shards {

@@ -1,7 +1,9 @@
-//! Reloads in Discord: the moderators-only `/faq-reload` command, the
-//! watcher started with the bot, and the reports of both, sent to the
-//! moderator log channel (if one is configured) with no pings. The reload
-//! itself and its report's text are [`crate::moderation::reload`]'s.
+//! Reloads in Discord: the moderators-only `/faq-reload` command (which
+//! reloads the FAQ of the server it is used in), the watcher started with
+//! the bot, and the reports of both, sent to the moderator log channel (if
+//! one is configured) with no pings. Which FAQ answers which server is
+//! [`crate::moderation::library`]'s; the reload itself and its report's
+//! text are [`crate::moderation::reload`]'s.
 
 use super::rest::Rest;
 use std::num::NonZeroU64;
@@ -13,7 +15,8 @@ use super::build;
 use super::moderator;
 use super::view;
 use crate::discord::config::DiscordConfig;
-use crate::moderation::reload::{Reload, SharedEngine, MESSAGE_CHARS};
+use crate::moderation::library::{Library, Target};
+use crate::moderation::reload::{Reload, MESSAGE_CHARS};
 use crate::moderation::watch::{self, Watching};
 
 /// The moderators' command that reloads the FAQ.
@@ -32,19 +35,22 @@ pub fn command() -> CreateCommand {
 }
 
 /// Runs `/faq-reload` for a moderator (the handler has refused anyone
-/// else): reloads (off the async threads) and replies privately with the
-/// report, which also goes to `mod_log_channel` and the log.
+/// else): reloads the FAQ of the server it is used in (off the async
+/// threads) and replies privately with the report, which also goes to
+/// `mod_log_channel` and the log.
 pub async fn run_command(
     rest: &Rest,
     ctx: &Context,
     cmd: &CommandInteraction,
-    engine: &SharedEngine,
+    library: &Arc<Library>,
     mod_log_channel: Option<u64>,
 ) -> serenity::Result<()> {
     // Loading and indexing can take longer than the 3 s Discord gives a
     // response: acknowledge first, privately, then edit in the report.
-    let shared = engine.clone();
-    let outcome = match moderator::deferred(rest, ctx, cmd, move || shared.reload()).await? {
+    let guild = cmd.guild_id.map(|g| g.get());
+    let shared = Arc::clone(library);
+    let reload = move || (shared.reload(guild), shared.target_of(guild));
+    let (outcome, target) = match moderator::deferred(rest, ctx, cmd, reload).await? {
         Ok(outcome) => outcome,
         Err(e) => {
             tracing::error!(error = %e, "the FAQ reload stopped unexpectedly");
@@ -53,22 +59,34 @@ pub async fn run_command(
             return moderator::edit(rest, ctx, cmd, text).await;
         }
     };
-    outcome.log("/faq-reload by a moderator");
+    outcome.log(&format!("/faq-reload by a moderator, {target}"));
     let report = outcome.render(MESSAGE_CHARS);
     moderator::edit(rest, ctx, cmd, &report).await?;
     if !matches!(outcome, Reload::NoSource) {
+        let report = for_log_channel(library, target, &outcome);
         announce(rest, &ctx.http, mod_log_channel, &report).await;
     }
     Ok(())
 }
 
-/// Starts watching the FAQ the engine was loaded from, if the settings
+/// A reload's report for the moderator log channel: with servers' own
+/// FAQs, it says first which FAQ it is about.
+fn for_log_channel(library: &Library, target: Target, outcome: &Reload) -> String {
+    if library.root().is_none() {
+        return outcome.render(MESSAGE_CHARS);
+    }
+    let head = format!("{target}: ");
+    let body = outcome.render(MESSAGE_CHARS.saturating_sub(head.chars().count()));
+    head + &body
+}
+
+/// Starts watching the folders of every FAQ in `library`, if the settings
 /// ask for it: each reload's outcome is logged, and when worth it posted to
 /// the moderator log channel. Watching stops when the returned value is
-/// dropped. `None` when not watching (off, no directory, or the watcher
-/// could not start: logged, the bot answers anyway).
+/// dropped. `None` when not watching (off, nothing to watch, or the
+/// watcher could not start: logged, the bot answers anyway).
 pub fn start_watching(
-    engine: &SharedEngine,
+    library: &Arc<Library>,
     settings: &DiscordConfig,
     http: Arc<Http>,
     rest: Arc<Rest>,
@@ -76,22 +94,23 @@ pub fn start_watching(
     if !settings.watch_faq {
         return None;
     }
-    let dir = engine.get().source.as_ref()?.dir.clone();
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Reload>();
-    let watching = match watch::watch(&dir, engine.clone(), move |outcome| {
-        let _ = tx.send(outcome);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(Target, Reload)>();
+    let watching = match watch::watch(Arc::clone(library), move |target, outcome| {
+        let _ = tx.send((target, outcome));
     }) {
         Ok(w) => w,
         Err(e) => {
-            tracing::warn!(dir = %dir.display(), error = %e, "cannot watch the FAQ directory; edits need /faq-reload");
+            tracing::warn!(error = %e, "cannot watch the FAQ folders; edits need /faq-reload");
             return None;
         }
     };
     let channel = settings.mod_log_channel;
+    let library = Arc::clone(library);
     tokio::spawn(async move {
-        while let Some(outcome) = rx.recv().await {
+        while let Some((target, outcome)) = rx.recv().await {
             if outcome.worth_announcing() {
-                announce(&rest, &http, channel, &outcome.render(MESSAGE_CHARS)).await;
+                let report = for_log_channel(&library, target, &outcome);
+                announce(&rest, &http, channel, &report).await;
             }
         }
     });

@@ -19,7 +19,7 @@ use super::moderator;
 use super::view::limits;
 use crate::answer::engine::Engine;
 use crate::answer::text::with_lines;
-use crate::moderation::reload::SharedEngine;
+use crate::moderation::library::{Answering, Library};
 use crate::moderation::report::{self, Limits, Report};
 use crate::store::{now_unix, ReadError, Reader, Store};
 
@@ -87,7 +87,7 @@ pub async fn run_command(
     rest: &Rest,
     ctx: &Context,
     cmd: &CommandInteraction,
-    engine: &SharedEngine,
+    library: &Library,
     store: &Store,
 ) -> serenity::Result<()> {
     let Some(path) = store.path().map(PathBuf::from) else {
@@ -105,7 +105,10 @@ pub async fn run_command(
         .clamp(1, MAX_DAYS);
     // Reading and grouping a month of questions can pass the 3 s Discord
     // gives a response: acknowledge first, privately, then edit.
-    let engine = engine.get();
+    // The server's own FAQ, which its questions were matched against.
+    let Answering::Engine(engine) = library.engine_for(cmd.guild_id.map(|g| g.get())) else {
+        return moderator::reply(rest, ctx, cmd, crate::discord::route::FAQ_UNAVAILABLE).await;
+    };
     let text =
         match moderator::deferred(rest, ctx, cmd, move || summary(&engine, &path, days)).await? {
             Ok(Ok(text)) => text,

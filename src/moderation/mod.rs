@@ -19,6 +19,7 @@ pub mod diff;
 pub mod eval;
 pub mod import;
 pub mod learn;
+pub mod library;
 pub mod questions;
 pub mod regression;
 pub mod reload;

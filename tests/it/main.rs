@@ -4,6 +4,7 @@
 
 mod bot;
 mod bot_reload;
+mod bot_servers;
 mod bot_store;
 mod check;
 mod cli;

@@ -31,11 +31,7 @@ impl FaqCopy {
     pub fn new() -> FaqCopy {
         let tmp = tempfile::tempdir().expect("tempdir");
         let dir = tmp.path().join("faq");
-        std::fs::create_dir(&dir).expect("mkdir");
-        for f in std::fs::read_dir(root().join("faq")).expect("faq/") {
-            let f = f.expect("entry").path();
-            std::fs::copy(&f, dir.join(f.file_name().expect("name"))).expect("copy");
-        }
+        copy_bundled_faq(&dir);
         FaqCopy { _tmp: tmp, dir }
     }
 
@@ -53,6 +49,15 @@ impl FaqCopy {
         let tmp = self.dir.join(format!(".{file}.swp"));
         std::fs::write(&tmp, text).expect("write");
         std::fs::rename(&tmp, self.path(file)).expect("rename");
+    }
+}
+
+/// Copies the bundled `faq/` to `dir` (made, with its parents).
+pub fn copy_bundled_faq(dir: &Path) {
+    std::fs::create_dir_all(dir).expect("mkdir");
+    for f in std::fs::read_dir(root().join("faq")).expect("faq/") {
+        let f = f.expect("entry").path();
+        std::fs::copy(&f, dir.join(f.file_name().expect("name"))).expect("copy");
     }
 }
 

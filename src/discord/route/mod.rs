@@ -31,6 +31,8 @@ pub const WHY_TOO_OLD: &str =
     "This answer is too old to explain; ask again and press Why? on the new answer.";
 /// The intro of a menu whose ids this FAQ no longer has.
 const STALE_MENU: &str = "That menu is out of date (the FAQ changed). Pick a topic again:";
+/// What a server whose own FAQ has never loaded is told.
+pub const FAQ_UNAVAILABLE: &str = "This server's FAQ has errors, so I cannot answer from it yet. Moderators: run /faq-reload to see them.";
 /// The intro of the topic menu when browsing.
 const BROWSE: &str = "Pick a topic to browse its questions:";
 
@@ -118,6 +120,35 @@ pub enum Action {
     /// Why? on a question no longer in memory: its text must come from the
     /// store; then [`why_view`] answers, or [`WHY_TOO_OLD`].
     ExplainFromStore(QuestionId),
+}
+
+/// The answer to `event` in a server whose own FAQ has never loaded
+/// ([`crate::moderation::library::Answering::Unavailable`]): a private
+/// note to whoever asked; nothing for what did not address the bot (help
+/// channels, other bots), and no autocomplete choices.
+pub fn unavailable(event: &Event<'_>) -> Vec<Action> {
+    let told = note(FAQ_UNAVAILABLE);
+    match *event {
+        Event::Autocomplete(_) => vec![Action::Choices(Vec::new())],
+        Event::Message {
+            author_is_bot,
+            addressed,
+            ..
+        } => {
+            if !author_is_bot && (addressed.mentioned || addressed.replied_to_me) {
+                vec![Action::Reply {
+                    view: told,
+                    remember: None,
+                }]
+            } else {
+                Vec::new()
+            }
+        }
+        _ => vec![Action::Respond {
+            view: told,
+            remember: None,
+        }],
+    }
 }
 
 /// A row for the store.

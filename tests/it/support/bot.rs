@@ -15,6 +15,7 @@ use std::time::Duration;
 use faqbot::answer::engine::Engine;
 use faqbot::cli::config::Config;
 use faqbot::discord::config::{DiscordConfig, Token};
+use faqbot::moderation::library::Library;
 use faqbot::store::Store;
 use faqbot::store::StoreConfig;
 use serde_json::{json, Value};
@@ -110,10 +111,16 @@ pub(crate) async fn start_bot_with_config(
     let engine = Engine::load(faq_dir, &config.engine()).expect("the FAQ loads");
     let mut settings = test_settings(Some(fake.base_url()));
     tweak(&mut settings);
+    // With `faq_root`, the servers' own FAQs, as `faqbot run` loads them.
+    let library = Library::with_root(engine, settings.faq_root.as_deref(), &config.engine());
     let token = Token::parse(TEST_TOKEN).expect("token shape");
     let (stop, shutdown) = shutdown_signal();
     let task = tokio::spawn(faqbot::discord::run(
-        engine, settings, store, token, shutdown,
+        Arc::new(library),
+        settings,
+        store,
+        token,
+        shutdown,
     ));
     wait_started(fake, stop, task).await
 }
@@ -134,7 +141,7 @@ pub(crate) async fn start_bot_direct() -> Running {
     let http = fake.direct_http(TEST_TOKEN);
     let (stop, shutdown) = shutdown_signal();
     let task = tokio::spawn(faqbot::discord::run_with_http(
-        engine,
+        Arc::new(Library::single(engine)),
         settings,
         store_off(),
         http,
