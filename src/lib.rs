@@ -13,6 +13,8 @@
 //!   eval, diff, report, learn, import, reload and watch.
 //! - [`store`]: the SQLite database of questions, picks and votes, written
 //!   by its own thread so that recording never slows answering.
+//! - [`telemetry`]: the metrics the bot counts and whether it is ready,
+//!   for `/metrics` and `/healthz`.
 //! - [`discord`]: the bot; the only module that imports serenity.
 //! - [`cli`]: the operator's side: the command line, the config file and
 //!   logging; `main.rs` calls [`cli::logging::init`] and [`cli::run`].
@@ -26,6 +28,7 @@ pub mod discord;
 pub mod faq;
 pub mod moderation;
 pub mod store;
+pub mod telemetry;
 
 // Unit tests share the integration tests' synthetic FAQ; `faqbot::` names
 // this crate there as it does in the file's other homes.
