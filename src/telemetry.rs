@@ -74,16 +74,37 @@ pub fn install() -> Option<&'static PrometheusHandle> {
 fn describe() {
     use metrics::{describe_counter, describe_gauge, describe_histogram, Unit};
     describe_counter!(QUESTIONS, "Questions handled, by trigger and outcome.");
-    describe_histogram!(QUESTION_SECONDS, Unit::Seconds, "Time to match one question.");
-    describe_counter!(INTERACTIONS, "Interaction webhooks answered, by kind and HTTP status.");
-    describe_histogram!(ACK_SECONDS, Unit::Seconds, "Time from an interaction webhook to its acknowledgement.");
+    describe_histogram!(
+        QUESTION_SECONDS,
+        Unit::Seconds,
+        "Time to match one question."
+    );
+    describe_counter!(
+        INTERACTIONS,
+        "Interaction webhooks answered, by kind and HTTP status."
+    );
+    describe_histogram!(
+        ACK_SECONDS,
+        Unit::Seconds,
+        "Time from an interaction webhook to its acknowledgement."
+    );
     describe_counter!(RELOADS, "FAQ reloads, by result.");
     describe_counter!(RELOAD_ERRORS, "Errors found by rejected FAQ reloads.");
-    describe_gauge!(FAQS, "Engines answering: the default FAQ and each distinct server folder.");
+    describe_gauge!(
+        FAQS,
+        "Engines answering: the default FAQ and each distinct server folder."
+    );
     describe_gauge!(STORE_QUEUE, "Store events waiting to be written.");
-    describe_counter!(STORE_EVENTS, "Store events by fate: queued, written, dropped (queue full), failed.");
+    describe_counter!(
+        STORE_EVENTS,
+        "Store events by fate: queued, written, dropped (queue full), failed."
+    );
     describe_gauge!(SHARD_UP, "1 while the shard is connected.");
-    describe_gauge!(SHARD_LATENCY, Unit::Seconds, "The shard's last heartbeat round trip.");
+    describe_gauge!(
+        SHARD_LATENCY,
+        Unit::Seconds,
+        "The shard's last heartbeat round trip."
+    );
 }
 
 /// The Prometheus text of every metric, with the store's counters and the

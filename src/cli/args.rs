@@ -141,6 +141,16 @@ pub enum Command {
     Run {
         #[arg(long, value_name = "DIR")]
         faq: Option<PathBuf>,
+        /// Serve `/healthz` and `/metrics` (Prometheus) on this address.
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<std::net::SocketAddr>,
+        /// Run only these shards of the bot's, e.g. 0-3 (with
+        /// --total-shards); direct messages arrive on shard 0.
+        #[arg(long, value_name = "FIRST-LAST", requires = "total_shards")]
+        shards: Option<String>,
+        /// How many shards the bot has across all its processes.
+        #[arg(long, value_name = "N", requires = "shards")]
+        total_shards: Option<u32>,
     },
     /// Turn a JSON-lines or CSV file of questions into FAQ topic files.
     Import {

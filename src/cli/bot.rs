@@ -1,6 +1,7 @@
 //! `faqbot run`: the Discord bot, from the token and the FAQ to a clean
 //! stop on Ctrl-C or SIGTERM.
 
+use std::net::SocketAddr;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -8,10 +9,19 @@ use std::sync::Arc;
 use super::load::faq_failed;
 use super::output::Failure;
 use crate::cli::config::Config;
+use crate::discord::config::ShardSlice;
+use crate::discord::Setup;
 use crate::moderation::library::Library;
 
-/// `faqbot run`: the bot on the FAQ in `dir`, until it is stopped.
-pub(super) fn cmd_run(dir: &Path, config: &Config) -> anyhow::Result<ExitCode> {
+/// `faqbot run`: the bot on the FAQ in `dir` (and the servers' own, with
+/// `[discord] faq_root`), running `slice` of the shards (default: all),
+/// with `/healthz` and `/metrics` on `listen`, until it is stopped.
+pub(super) fn cmd_run(
+    dir: &Path,
+    config: &Config,
+    listen: Option<SocketAddr>,
+    slice: Option<ShardSlice>,
+) -> anyhow::Result<ExitCode> {
     let token = crate::discord::config::Token::from_env(&config.discord.token_env)
         .map_err(|e| Failure::usage(format!("faqbot: {e}")))?;
     let engine = crate::answer::engine::Engine::load(dir, &config.engine())
@@ -33,13 +43,28 @@ pub(super) fn cmd_run(dir: &Path, config: &Config) -> anyhow::Result<ExitCode> {
     if let Some(path) = store.path() {
         tracing::info!(path = %path.display(), "recording questions, picks and votes");
     }
-    let result = runtime.block_on(crate::discord::run(
-        library,
-        settings,
-        store.clone(),
-        token,
-        shutdown_signal(),
-    ));
+    let mut setup = Setup::new(library, settings, Arc::clone(&store));
+    setup.slice = slice;
+    if listen.is_some() {
+        crate::telemetry::install();
+    }
+    let result = runtime.block_on(async {
+        if let Some(addr) = listen {
+            let listener = crate::discord::web::bind(addr)
+                .await
+                .map_err(|e| Failure::usage(format!("faqbot: {e}")))?;
+            setup.web = Some(listener);
+        }
+        Ok::<_, Failure>(crate::discord::run(setup, token, shutdown_signal()).await)
+    });
+    let result = match result {
+        Ok(r) => r,
+        Err(failure) => {
+            drop(runtime);
+            drop(store);
+            return Err(failure.into());
+        }
+    };
     drop(runtime);
     drop(store);
     result.map_err(|e| {

@@ -92,7 +92,21 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             let report = moderate::learned(&dir, &since, from.store, from.min_picks, &config)?;
             moderate::cmd_learn(&dir, &report.proposals, apply, &config)
         }
-        Command::Run { faq } => bot::cmd_run(&faq_dir(faq), &config),
+        Command::Run {
+            faq,
+            listen,
+            shards,
+            total_shards,
+        } => {
+            let slice = match (shards, total_shards) {
+                (Some(range), Some(total)) => Some(
+                    crate::discord::config::ShardSlice::parse(&range, total)
+                        .map_err(|e| Failure::usage(format!("faqbot: {e}")))?,
+                ),
+                _ => None,
+            };
+            bot::cmd_run(&faq_dir(faq), &config, listen, slice)
+        }
         Command::Import {
             file,
             out,

@@ -51,6 +51,74 @@ pub struct DiscordConfig {
     pub proxy: Option<String>,
 }
 
+/// The shards one process runs: `first..=last` of `total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShardSlice {
+    pub first: u32,
+    pub last: u32,
+    pub total: u32,
+}
+
+impl ShardSlice {
+    /// Every shard of a bot with `total` shards.
+    pub fn all(total: u32) -> ShardSlice {
+        ShardSlice {
+            first: 0,
+            last: total.max(1) - 1,
+            total: total.max(1),
+        }
+    }
+
+    /// `--shards 0-3 --total-shards 8` (or `--shards 2`); the message says
+    /// what is wrong.
+    pub fn parse(range: &str, total: u32) -> Result<ShardSlice, String> {
+        let number = |s: &str| {
+            s.trim().parse::<u32>().map_err(|_| {
+                format!("--shards {range}: {s:?} is not a shard number; write a range like 0-3")
+            })
+        };
+        let (first, last) = match range.split_once('-') {
+            Some((a, b)) => (number(a)?, number(b)?),
+            None => {
+                let n = number(range)?;
+                (n, n)
+            }
+        };
+        if total == 0 {
+            return Err("--total-shards must be at least 1".into());
+        }
+        if first > last {
+            return Err(format!(
+                "--shards {range}: the first shard comes after the last"
+            ));
+        }
+        if last >= total {
+            return Err(format!(
+                "--shards {range}: shard {last} does not exist with --total-shards {total} (shards are numbered 0 to {})",
+                total - 1
+            ));
+        }
+        Ok(ShardSlice { first, last, total })
+    }
+
+    /// The shard ids, in order.
+    pub fn ids(&self) -> std::ops::RangeInclusive<u32> {
+        self.first..=self.last
+    }
+
+    /// Whether this slice gets direct messages: Discord sends them to
+    /// shard 0.
+    pub fn has_dms(&self) -> bool {
+        self.first == 0
+    }
+}
+
+impl std::fmt::Display for ShardSlice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}-{} of {}", self.first, self.last, self.total)
+    }
+}
+
 /// The token variable read when the config names none.
 pub const DEFAULT_TOKEN_ENV: &str = "DISCORD_TOKEN";
 
@@ -181,6 +249,28 @@ impl DiscordConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shard_slices_parse_and_say_what_is_wrong() {
+        let s = ShardSlice::parse("0-3", 8).expect("a slice");
+        assert_eq!((s.first, s.last, s.total), (0, 3, 8));
+        assert_eq!(s.ids().collect::<Vec<_>>(), vec![0, 1, 2, 3]);
+        assert!(s.has_dms());
+        let one = ShardSlice::parse("5", 8).expect("one shard");
+        assert_eq!(one.ids().collect::<Vec<_>>(), vec![5]);
+        assert!(!one.has_dms());
+        assert!(ShardSlice::parse("4-8", 8)
+            .expect_err("8 is past the end")
+            .contains("does not exist"));
+        assert!(ShardSlice::parse("3-1", 8)
+            .expect_err("backwards")
+            .contains("after"));
+        assert!(ShardSlice::parse("a-b", 8)
+            .expect_err("not numbers")
+            .contains("not a shard number"));
+        assert!(ShardSlice::parse("0", 0).is_err());
+        assert_eq!(ShardSlice::all(1).ids().collect::<Vec<_>>(), vec![0]);
+    }
 
     #[test]
     fn tokens_never_print_and_bad_ones_name_the_variable() {

@@ -7,6 +7,7 @@
 //! store (non-blocking), remembering where an answer was sent. The
 //! moderator commands ([`reload`], [`stats`]) run their own flows.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Instant;
@@ -31,6 +32,7 @@ use crate::answer::engine::Engine;
 use crate::discord::config::DiscordConfig;
 use crate::moderation::library::{Answering, Library};
 use crate::store::{QuestionId, Reader, Store};
+use crate::telemetry::{self, ShardState, Status};
 
 pub use super::route::{VOTE_NOTED, WHY_TOO_OLD};
 
@@ -80,6 +82,10 @@ pub struct Bot {
     rest: Arc<Rest>,
     /// Whether a shard has been ready (its session started) yet.
     connected: tokio::sync::watch::Sender<bool>,
+    /// The shards that have been ready, by id.
+    ready_shards: tokio::sync::watch::Sender<BTreeSet<u32>>,
+    /// What `/healthz` and `/metrics` report.
+    status: Arc<Status>,
     me: OnceLock<UserId>,
     memory: Mutex<Memory>,
 }
@@ -103,9 +109,16 @@ impl<'a> Origin<'a> {
 }
 
 impl Bot {
-    pub fn new(library: Arc<Library>, settings: DiscordConfig, store: Arc<Store>) -> Bot {
+    pub fn new(
+        library: Arc<Library>,
+        settings: DiscordConfig,
+        store: Arc<Store>,
+        status: Arc<Status>,
+    ) -> Bot {
         Bot {
             library,
+            ready_shards: tokio::sync::watch::Sender::new(BTreeSet::new()),
+            status,
             settings,
             store,
             rest: Arc::new(Rest::default()),
@@ -118,6 +131,13 @@ impl Bot {
     /// Becomes `true` once a shard is connected and ready.
     pub fn connected(&self) -> tokio::sync::watch::Receiver<bool> {
         self.connected.subscribe()
+    }
+
+    /// Completes once shard `id` has been ready.
+    pub async fn wait_ready(&self, id: u32) {
+        let mut ready = self.ready_shards.subscribe();
+        // An error means the bot is gone: nothing to wait for.
+        let _ = ready.wait_for(|r| r.contains(&id)).await;
     }
 
     /// The REST sender, for what runs beside the handler (the watcher).
@@ -215,7 +235,11 @@ impl Bot {
                         self.remember_answer(to.channel_id, &entry, sent.link());
                     }
                 }
-                Action::Record(Record::Question(q)) => self.store.record_question(q),
+                Action::Record(Record::Question(q)) => {
+                    let latency = std::time::Duration::from_micros(q.latency_us);
+                    telemetry::question(q.trigger, q.outcome, latency);
+                    self.store.record_question(q)
+                }
                 Action::Record(Record::Pick(p)) => self.store.record_pick(p),
                 Action::Record(Record::Vote(v)) => self.store.record_vote(v),
                 Action::ExplainFromStore(question) => {
@@ -446,13 +470,29 @@ impl Bot {
 impl EventHandler for Bot {
     async fn ready(&self, ctx: Context, ready: Ready) {
         let _ = self.me.set(ready.user.id);
-        self.connected.send_replace(true);
-        tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), "connected to Discord");
-        tracing::info!(
-            url = %super::invite_url(ready.application.id.get()),
-            "invite the bot to a server with"
+        let shard = ctx.shard_id.0;
+        self.status.shard(
+            shard,
+            ShardState {
+                connected: true,
+                stage: "connected".into(),
+                latency: None,
+            },
         );
-        self.register_commands(&ctx).await;
+        self.connected.send_replace(true);
+        self.ready_shards.send_modify(|r| {
+            r.insert(shard);
+        });
+        tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), shard, "connected to Discord");
+        // The commands are the application's, not a shard's: registered
+        // once, by whichever process runs shard 0.
+        if shard == 0 {
+            tracing::info!(
+                url = %super::invite_url(ready.application.id.get()),
+                "invite the bot to a server with"
+            );
+            self.register_commands(&ctx).await;
+        }
     }
 
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {

@@ -19,6 +19,7 @@
 
 pub mod build;
 pub mod config;
+mod gateway;
 pub mod handler;
 pub mod moderator;
 pub mod recent;
@@ -27,15 +28,18 @@ pub mod rest;
 pub mod route;
 pub mod stats;
 pub mod view;
+pub mod web;
 
 use std::future::Future;
 use std::sync::Arc;
 
-use serenity::all::{ClientBuilder, GatewayIntents, HttpBuilder};
+use serenity::all::{GatewayIntents, HttpBuilder};
 
 use crate::moderation::library::Library;
+use crate::store::coordination::IdentifyGate;
 use crate::store::Store;
-use config::{DiscordConfig, Token};
+use crate::telemetry::Status;
+use config::{DiscordConfig, ShardSlice, Token};
 use handler::Bot;
 
 /// The gateway intents: none of them privileged, unless help channels are
@@ -90,75 +94,188 @@ pub fn explain_failure(e: &serenity::Error, settings: &DiscordConfig) -> String 
     }
 }
 
+/// What the bot runs with, besides the HTTP client: [`Setup::new`] for
+/// one process running every shard, with no HTTP side.
+pub struct Setup {
+    pub library: Arc<Library>,
+    pub settings: DiscordConfig,
+    /// Questions, picks and votes go here ([`Store::from_config`];
+    /// [`Store::disabled`] records nothing). The caller keeps a handle, so
+    /// that the store is dropped (and its queue written) outside the
+    /// runtime.
+    pub store: Arc<Store>,
+    /// Readiness and shard states, for `/healthz` and `/metrics`.
+    pub status: Arc<Status>,
+    /// The shards this process runs; `None`: `settings.shards` of them
+    /// (all), or as many as Discord recommends when that is 0.
+    pub slice: Option<ShardSlice>,
+    /// How IDENTIFYs are spaced with other processes.
+    pub gate: IdentifyGate,
+    /// Where `/healthz` and `/metrics` are served, if anywhere.
+    pub web: Option<tokio::net::TcpListener>,
+}
+
+impl Setup {
+    pub fn new(library: Arc<Library>, settings: DiscordConfig, store: Arc<Store>) -> Setup {
+        Setup {
+            library,
+            settings,
+            store,
+            status: Arc::new(Status::default()),
+            slice: None,
+            gate: IdentifyGate::Local,
+            web: None,
+        }
+    }
+}
+
+/// Makes the HTTP client of each shard (serenity's clients each own one)
+/// and of the FAQ watcher's reports.
+pub type MakeHttp = Arc<dyn Fn() -> HttpBuilder + Send + Sync>;
+
 /// Connects to Discord and answers until `shutdown` completes, then closes
 /// the shards cleanly. With `settings.proxy`, every REST call (the gateway
 /// look-up included) goes through the proxy, which owns rate limiting.
-/// Questions, picks and votes go to `store` ([`Store::from_config`];
-/// [`Store::disabled`] records nothing); the caller keeps a handle, so
-/// that the store is dropped (and its queue written) outside the runtime.
 pub async fn run(
-    library: Arc<Library>,
-    settings: DiscordConfig,
-    store: Arc<Store>,
+    setup: Setup,
     token: Token,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), serenity::Error> {
-    let mut http = HttpBuilder::new(token.expose());
-    if let Some(proxy) = &settings.proxy {
-        http = http
-            .proxy(proxy.trim_end_matches('/'))
-            .ratelimiter_disabled(true);
-    }
-    run_with_http(library, settings, store, http, shutdown).await
+    let proxy = setup.settings.proxy.clone();
+    let make_http: MakeHttp = Arc::new(move || {
+        let http = HttpBuilder::new(token.expose());
+        match &proxy {
+            Some(proxy) => http
+                .proxy(proxy.trim_end_matches('/'))
+                .ratelimiter_disabled(true),
+            None => http,
+        }
+    });
+    run_with_http(setup, make_http, shutdown).await
 }
 
-/// [`run`] with the HTTP client already set up: the seam where tests hand
-/// in a client that reaches a fake Discord over TLS, so that serenity's own
-/// ratelimiter (off behind a proxy) is exercised too. Everything after the
-/// HTTP set-up is the production path.
+/// [`run`] with the HTTP clients made by `make_http`: the seam where tests
+/// hand in clients that reach a fake Discord over TLS, so that serenity's
+/// own ratelimiter (off behind a proxy) is exercised too. Everything after
+/// the HTTP set-up is the production path.
 pub async fn run_with_http(
-    library: Arc<Library>,
-    settings: DiscordConfig,
-    store: Arc<Store>,
-    http: HttpBuilder,
+    setup: Setup,
+    make_http: MakeHttp,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), serenity::Error> {
-    let shards = settings.shards;
-    let bot = Bot::new(library, settings.clone(), store);
-    let library = bot.library();
-    let rest = bot.rest();
+    let Setup {
+        library,
+        settings,
+        store,
+        status,
+        slice,
+        gate,
+        web,
+    } = setup;
+    let http = Arc::new(make_http().build());
+    let (slice, max_concurrency) = plan_shards(&http, &settings, slice).await?;
+    tracing::info!(shards = %slice, max_concurrency, dms = slice.has_dms(), "running shards");
+    status.expect_shards(slice.ids());
+    status.faqs_loaded(library.distinct_engines());
+    let bot = Arc::new(Bot::new(
+        Arc::clone(&library),
+        settings.clone(),
+        Arc::clone(&store),
+        Arc::clone(&status),
+    ));
     let patience = tokio::spawn(say_if_unreachable(bot.connected()));
-    let mut client = ClientBuilder::new_with_http(http.build(), intents(&settings))
-        .event_handler(bot)
-        .await?;
-    // Lives as long as the client runs; dropping it stops the watching.
-    let _watching = reload::start_watching(&library, &settings, client.http.clone(), rest);
-    let manager = client.shard_manager.clone();
-    let running = async move {
-        match shards {
-            0 => client.start_autosharded().await,
-            1 => client.start().await,
-            n => client.start_shards(n).await,
-        }
+    // Lives as long as the bot runs; dropping it stops the watching.
+    let _watching = reload::start_watching(&library, &settings, http, bot.rest());
+    let mut shards = gateway::start(
+        bot,
+        intents(&settings),
+        slice,
+        max_concurrency,
+        make_http,
+        Arc::new(gate),
+    );
+    let managers = shards.managers();
+    let reporting = {
+        let status = Arc::clone(&status);
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
+            loop {
+                every.tick().await;
+                gateway::Shards::report(&managers, &status).await;
+            }
+        })
     };
+    let (stop_web, web_stopped) = tokio::sync::oneshot::channel::<()>();
+    let web = web.map(|listener| {
+        let router = web::router(web::Probes {
+            status: Arc::clone(&status),
+            store: Arc::clone(&store),
+        });
+        tokio::spawn(web::serve(listener, router, async {
+            let _ = web_stopped.await;
+        }))
+    });
     let stopped = tokio::select! {
-        result = running => result,
+        result = shards.wait() => result,
         () = shutdown => {
             tracing::info!("shutting down");
-            // A connected shard closes cleanly at once; one that is
-            // connecting or reconnecting would keep retrying, so it is
-            // given a moment and then dropped with the client.
-            if tokio::time::timeout(SHUTDOWN_GRACE, manager.shutdown_all())
-                .await
-                .is_err()
-            {
-                tracing::info!("the gateway was not connected: stopped without closing it");
-            }
             Ok(())
         }
     };
+    shards.shutdown(SHUTDOWN_GRACE).await;
+    reporting.abort();
     patience.abort();
+    let _ = stop_web.send(());
+    if let Some(web) = web {
+        if let Ok(Err(e)) = web.await {
+            tracing::warn!(error = %e, "the health and metrics server stopped with an error");
+        }
+    }
     stopped
+}
+
+/// The shards to run, and Discord's `max_concurrency`: the slice given,
+/// else `settings.shards` (0: as many as Discord recommends). Discord is
+/// asked (`GET /gateway/bot`, which also tells the day's IDENTIFY budget,
+/// logged) only when there is more than one shard or it must recommend.
+async fn plan_shards(
+    http: &serenity::all::Http,
+    settings: &DiscordConfig,
+    slice: Option<ShardSlice>,
+) -> Result<(ShardSlice, u32), serenity::Error> {
+    let slice = match (slice, settings.shards) {
+        (Some(s), _) => Some(s),
+        (None, 0) => None,
+        (None, n) => Some(ShardSlice::all(n)),
+    };
+    if slice.is_some_and(|s| s.total == 1) {
+        return Ok((ShardSlice::all(1), 1));
+    }
+    let gateway = match http.get_bot_gateway().await {
+        Ok(g) => g,
+        Err(e) => match slice {
+            // Recommending needs the answer; a given slice does not.
+            None => return Err(e),
+            Some(s) => {
+                tracing::warn!(error = %e, "cannot read Discord's session start limit; spacing IDENTIFYs as for max_concurrency 1");
+                return Ok((s, 1));
+            }
+        },
+    };
+    let limit = &gateway.session_start_limit;
+    tracing::info!(
+        remaining = limit.remaining,
+        total = limit.total,
+        resets_in_s = limit.reset_after / 1000,
+        max_concurrency = limit.max_concurrency,
+        recommended_shards = gateway.shards,
+        "Discord's IDENTIFY budget"
+    );
+    let max_concurrency = u32::try_from(limit.max_concurrency).unwrap_or(1).max(1);
+    Ok((
+        slice.unwrap_or_else(|| ShardSlice::all(gateway.shards)),
+        max_concurrency,
+    ))
 }
 
 /// How long the bot waits for its first gateway session before saying that

@@ -45,7 +45,10 @@ async fn healthz(State(probes): State<Probes>) -> Response {
 async fn metrics(State(probes): State<Probes>) -> Response {
     match telemetry::render(probes.store.stats(), &probes.status) {
         Some(text) => (
-            [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+            [(
+                header::CONTENT_TYPE,
+                "text/plain; version=0.0.4; charset=utf-8",
+            )],
             text,
         )
             .into_response(),
@@ -59,9 +62,9 @@ async fn metrics(State(probes): State<Probes>) -> Response {
 
 /// Binds `addr`; the error says which address could not be used.
 pub async fn bind(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
-    tokio::net::TcpListener::bind(addr).await.map_err(|e| {
-        std::io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}"))
-    })
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| std::io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}")))
 }
 
 /// Serves `router` on `listener` until `shutdown` completes; histograms

@@ -16,6 +16,7 @@
 //!
 //! No Discord types: ids are plain integers, so the handler converts.
 
+pub mod coordination;
 mod read;
 mod schema;
 mod writer;

@@ -15,10 +15,12 @@ use std::time::Duration;
 use faqbot::answer::engine::Engine;
 use faqbot::cli::config::Config;
 use faqbot::discord::config::{DiscordConfig, Token};
+use faqbot::discord::{MakeHttp, Setup};
 use faqbot::moderation::library::Library;
 use faqbot::store::Store;
 use faqbot::store::StoreConfig;
 use serde_json::{json, Value};
+use serenity::all::HttpBuilder;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -115,13 +117,8 @@ pub(crate) async fn start_bot_with_config(
     let library = Library::with_root(engine, settings.faq_root.as_deref(), &config.engine());
     let token = Token::parse(TEST_TOKEN).expect("token shape");
     let (stop, shutdown) = shutdown_signal();
-    let task = tokio::spawn(faqbot::discord::run(
-        Arc::new(library),
-        settings,
-        store,
-        token,
-        shutdown,
-    ));
+    let setup = Setup::new(Arc::new(library), settings, store);
+    let task = tokio::spawn(faqbot::discord::run(setup, token, shutdown));
     wait_started(fake, stop, task).await
 }
 
@@ -138,15 +135,11 @@ pub(crate) async fn start_bot_direct() -> Running {
     )
     .expect("the FAQ loads");
     let settings = test_settings(None);
-    let http = fake.direct_http(TEST_TOKEN);
+    let client = fake.direct_client();
+    let make_http: MakeHttp = Arc::new(move || HttpBuilder::new(TEST_TOKEN).client(client.clone()));
     let (stop, shutdown) = shutdown_signal();
-    let task = tokio::spawn(faqbot::discord::run_with_http(
-        Arc::new(Library::single(engine)),
-        settings,
-        store_off(),
-        http,
-        shutdown,
-    ));
+    let setup = Setup::new(Arc::new(Library::single(engine)), settings, store_off());
+    let task = tokio::spawn(faqbot::discord::run_with_http(setup, make_http, shutdown));
     wait_started(fake, stop, task).await
 }
 
