@@ -22,6 +22,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use crate::answer::engine::{Engine, Settings};
 use crate::faq::Faq;
 use crate::moderation::reload::{compare, Reload, SharedEngine, Summary};
+use crate::telemetry;
 
 /// The folder of server `guild`'s own FAQ under `root` (it may not exist).
 pub fn guild_folder(root: &Path, guild: u64) -> PathBuf {
@@ -232,6 +233,16 @@ impl Library {
     /// version on errors. Blocking (loading and indexing): run it off the
     /// async threads.
     pub fn reload(&self, guild: Option<u64>) -> Reload {
+        let outcome = self.reload_uncounted(guild);
+        match &outcome {
+            Reload::Reloaded { .. } => telemetry::reload(true, 0),
+            Reload::Rejected { errors } => telemetry::reload(false, errors.len()),
+            Reload::NoSource => {}
+        }
+        outcome
+    }
+
+    fn reload_uncounted(&self, guild: Option<u64>) -> Reload {
         let (Some(root), Some(guild)) = (&self.root, guild) else {
             return self.default.reload();
         };

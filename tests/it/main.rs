@@ -10,6 +10,7 @@ mod check;
 mod cli;
 mod diff;
 mod fake_discord_selftest;
+mod health;
 mod learn;
 mod properties;
 mod question_table;
