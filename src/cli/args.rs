@@ -152,6 +152,17 @@ pub enum Command {
         #[arg(long, value_name = "N", requires = "shards")]
         total_shards: Option<u32>,
     },
+    /// Answer Discord's interaction webhooks over HTTP (slash commands,
+    /// autocomplete, buttons, menus), verified with `[discord] public_key`;
+    /// any number of replicas can share a Postgres store and the FAQ
+    /// folders. Also serves /healthz and /metrics.
+    Serve {
+        #[arg(long, value_name = "DIR")]
+        faq: Option<PathBuf>,
+        /// The address to listen on, e.g. 0.0.0.0:8080.
+        #[arg(long, value_name = "ADDR")]
+        listen: std::net::SocketAddr,
+    },
     /// Turn a JSON-lines or CSV file of questions into FAQ topic files.
     Import {
         /// The input file (.jsonl/.json: JSON lines; .csv: CSV with a header row).
@@ -208,7 +219,7 @@ impl Cli {
         // (see `discord::run_with_http`). At -vv everything is shown.
         const INFO: &str = "info,serenity::gateway::bridge::shard_queuer=error";
         match (self.verbose, &self.command) {
-            (0, Command::Run { .. }) | (1, _) => INFO,
+            (0, Command::Run { .. } | Command::Serve { .. }) | (1, _) => INFO,
             (0, _) => "warn",
             _ => "debug",
         }

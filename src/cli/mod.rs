@@ -107,6 +107,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             bot::cmd_run(&faq_dir(faq), &config, listen, slice)
         }
+        Command::Serve { faq, listen } => bot::cmd_serve(&faq_dir(faq), &config, listen),
         Command::Import {
             file,
             out,

@@ -45,6 +45,10 @@ pub struct DiscordConfig {
     /// Number of shards; 0 lets Discord recommend it (large bots only need
     /// more than 1).
     pub shards: u32,
+    /// The application's public key (hex, as the Developer Portal's
+    /// General Information page shows it): `faqbot serve` verifies every
+    /// interaction webhook's Ed25519 signature with it.
+    pub public_key: Option<String>,
     /// Optional base address of an HTTP proxy for Discord's REST API (such
     /// as nirn-proxy or twilight-http-proxy), e.g. "http://127.0.0.1:8080":
     /// every REST call goes through it, and it owns rate limiting.
@@ -137,6 +141,7 @@ impl Default for DiscordConfig {
             repeat_window_secs: 60,
             public_answers: true,
             shards: 1,
+            public_key: None,
             proxy: None,
         }
     }
@@ -235,6 +240,9 @@ impl DiscordConfig {
                     .into(),
             );
         }
+        if let Some(key) = &self.public_key {
+            verifier(key)?;
+        }
         if let Some(proxy) = &self.proxy {
             if !(proxy.starts_with("http://") || proxy.starts_with("https://")) {
                 return Err(format!(
@@ -246,9 +254,54 @@ impl DiscordConfig {
     }
 }
 
+/// The verifier of interaction webhooks signed for public key `hex`; the
+/// message says what is wrong with it.
+pub fn verifier(hex: &str) -> Result<serenity::interactions_endpoint::Verifier, String> {
+    let hex = hex.trim();
+    let bytes: Option<Vec<u8>> = (hex.len() == 64)
+        .then(|| {
+            (0..32)
+                .map(|i| {
+                    hex.get(2 * i..2 * i + 2)
+                        .and_then(|b| u8::from_str_radix(b, 16).ok())
+                })
+                .collect()
+        })
+        .flatten();
+    let key: [u8; 32] = bytes
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| {
+            "discord.public_key is not 64 hexadecimal digits; copy the Public Key from the Developer Portal (General Information)".to_string()
+        })?;
+    serenity::interactions_endpoint::Verifier::try_new(key)
+        .map_err(|e| format!("discord.public_key is not a valid Ed25519 public key: {e}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_public_key_must_be_64_hex_digits_of_a_real_key() {
+        // Serenity's documented example key.
+        assert!(
+            verifier("67c6bd767ca099e79efac9fcce4d2022a63bf7dea780e7f3d813f694c1597089").is_ok()
+        );
+        assert!(verifier("67c6bd")
+            .err()
+            .expect("short")
+            .contains("64 hexadecimal"));
+        let not_hex = "zz".repeat(32);
+        assert!(verifier(&not_hex)
+            .err()
+            .expect("not hex")
+            .contains("64 hexadecimal"));
+        let config = DiscordConfig {
+            public_key: Some("abc".into()),
+            ..DiscordConfig::default()
+        };
+        assert!(config.validate().is_err());
+    }
 
     #[test]
     fn shard_slices_parse_and_say_what_is_wrong() {

@@ -16,8 +16,8 @@ use serenity::all::{
     ChannelId, Command, CommandInteraction, CommandOptionType, CommandType, ComponentInteraction,
     ComponentInteractionDataKind, Context, CreateAutocompleteResponse, CreateCommand,
     CreateCommandOption, CreateInteractionResponse, CreateInteractionResponseFollowup,
-    CreateInteractionResponseMessage, EventHandler, GuildId, Interaction, InteractionId, Message,
-    MessageFlags, Ready, ResolvedTarget, ResolvedValue, UserId,
+    CreateInteractionResponseMessage, EventHandler, GuildId, Http, Interaction, InteractionId,
+    Message, MessageFlags, Ready, ResolvedTarget, ResolvedValue, UserId,
 };
 use serenity::async_trait;
 
@@ -160,7 +160,7 @@ impl Bot {
     /// when the event arrived.
     async fn handle(
         &self,
-        ctx: &Context,
+        http: &Http,
         guild: Option<GuildId>,
         origin: Origin<'_>,
         event: &Event<'_>,
@@ -170,7 +170,7 @@ impl Bot {
             Answering::Engine(engine) => engine,
             Answering::Unavailable => {
                 let actions = route::unavailable(event);
-                return self.perform(ctx, None, origin, actions).await;
+                return self.perform(http, None, origin, actions).await;
             }
         };
         let env = Env {
@@ -179,14 +179,14 @@ impl Bot {
             votes: self.store.enabled(),
         };
         let actions = route::route(event, &env, &mut self.memory(), now);
-        self.perform(ctx, Some(&engine), origin, actions).await
+        self.perform(http, Some(&engine), origin, actions).await
     }
 
     /// Performs `actions` in order, answering `origin` from `engine`;
     /// stops at the first that fails.
     async fn perform(
         &self,
-        ctx: &Context,
+        http: &Http,
         engine: Option<&Engine>,
         origin: Origin<'_>,
         actions: Vec<Action>,
@@ -195,13 +195,13 @@ impl Bot {
             match action {
                 Action::Respond { view, remember } => {
                     let response = CreateInteractionResponse::Message(build::response(&view));
-                    let Some(channel) = self.respond(ctx, origin, &response).await? else {
+                    let Some(channel) = self.respond(http, origin, &response).await? else {
                         continue;
                     };
                     if let (Some(entry), Some((_, token, _))) = (remember, origin.interaction) {
                         // Only needed to point repeats at this answer: not
                         // worth failing for.
-                        match ctx.http.get_original_interaction_response(token).await {
+                        match http.get_original_interaction_response(token).await {
                             Ok(sent) => self.remember_answer(channel, &entry, sent.link()),
                             Err(e) => {
                                 tracing::warn!(error = %e, "could not look up the answer just sent; repeats will not point to it")
@@ -211,7 +211,7 @@ impl Bot {
                 }
                 Action::Update(view) => {
                     let response = CreateInteractionResponse::UpdateMessage(build::response(&view));
-                    self.respond(ctx, origin, &response).await?;
+                    self.respond(http, origin, &response).await?;
                 }
                 Action::Choices(choices) => {
                     let mut response = CreateAutocompleteResponse::new();
@@ -219,7 +219,7 @@ impl Bot {
                         response = response.add_string_choice(name, value);
                     }
                     let response = CreateInteractionResponse::Autocomplete(response);
-                    self.respond(ctx, origin, &response).await?;
+                    self.respond(http, origin, &response).await?;
                 }
                 Action::Reply { view, remember } => {
                     let Some(to) = origin.message else {
@@ -229,7 +229,7 @@ impl Bot {
                     let message = build::message(&view).reference_message(to);
                     let sent = self
                         .rest
-                        .send_message(&ctx.http, to.channel_id, &message)
+                        .send_message(http, to.channel_id, &message)
                         .await?;
                     if let Some(entry) = remember {
                         self.remember_answer(to.channel_id, &entry, sent.link());
@@ -252,7 +252,7 @@ impl Bot {
                         _ => view::note(WHY_TOO_OLD),
                     };
                     let response = CreateInteractionResponse::Message(build::response(&view));
-                    self.respond(ctx, origin, &response).await?;
+                    self.respond(http, origin, &response).await?;
                 }
             }
         }
@@ -263,7 +263,7 @@ impl Bot {
     /// (logged) when the event was not an interaction.
     async fn respond(
         &self,
-        ctx: &Context,
+        http: &Http,
         origin: Origin<'_>,
         response: &CreateInteractionResponse,
     ) -> serenity::Result<Option<ChannelId>> {
@@ -271,7 +271,7 @@ impl Bot {
             tracing::error!("an interaction response without an interaction; not sent");
             return Ok(None);
         };
-        self.rest.respond(&ctx.http, id, token, response).await?;
+        self.rest.respond(http, id, token, response).await?;
         Ok(Some(channel))
     }
 
@@ -301,7 +301,7 @@ impl Bot {
 
     async fn on_command(
         &self,
-        ctx: &Context,
+        http: &Http,
         cmd: &CommandInteraction,
         received: Instant,
     ) -> serenity::Result<()> {
@@ -313,14 +313,14 @@ impl Bot {
         };
         if let Some(refusal) = refusal {
             let roles = &self.settings.moderator_roles;
-            if moderator::refused(&self.rest, ctx, cmd, roles, refusal).await? {
+            if moderator::refused(&self.rest, http, cmd, roles, refusal).await? {
                 return Ok(());
             }
             let (rest, library) = (&self.rest, &self.library);
             return if cmd.data.name == RELOAD_COMMAND {
-                reload::run_command(rest, ctx, cmd, library, self.settings.mod_log_channel).await
+                reload::run_command(rest, http, cmd, library, self.settings.mod_log_channel).await
             } else {
-                stats::run_command(rest, ctx, cmd, library, &self.store).await
+                stats::run_command(rest, http, cmd, library, &self.store).await
             };
         }
         let place = Place {
@@ -362,27 +362,19 @@ impl Bot {
             }
             other => Event::UnknownCommand(other),
         };
-        self.handle(ctx, cmd.guild_id, origin, &event, received)
+        self.handle(http, cmd.guild_id, origin, &event, received)
             .await
     }
 
-    async fn on_autocomplete(
-        &self,
-        ctx: &Context,
-        cmd: &CommandInteraction,
-    ) -> serenity::Result<()> {
+    async fn on_autocomplete(&self, http: &Http, cmd: &CommandInteraction) -> serenity::Result<()> {
         let typed = cmd.data.autocomplete().map(|o| o.value).unwrap_or_default();
         let origin = Origin::interaction(cmd.id, &cmd.token, cmd.channel_id);
         let event = Event::Autocomplete(typed);
-        self.handle(ctx, cmd.guild_id, origin, &event, Instant::now())
+        self.handle(http, cmd.guild_id, origin, &event, Instant::now())
             .await
     }
 
-    async fn on_component(
-        &self,
-        ctx: &Context,
-        comp: &ComponentInteraction,
-    ) -> serenity::Result<()> {
+    async fn on_component(&self, http: &Http, comp: &ComponentInteraction) -> serenity::Result<()> {
         let chosen = match &comp.data.kind {
             ComponentInteractionDataKind::StringSelect { values } => {
                 values.first().map(String::as_str)
@@ -399,14 +391,14 @@ impl Bot {
                 .is_some_and(|f| f.contains(MessageFlags::EPHEMERAL)),
         };
         let origin = Origin::interaction(comp.id, &comp.token, comp.channel_id);
-        self.handle(ctx, comp.guild_id, origin, &event, Instant::now())
+        self.handle(http, comp.guild_id, origin, &event, Instant::now())
             .await
     }
 
     /// Messages: mentions of the bot, replies to it, DMs, help channels.
     async fn on_message(
         &self,
-        ctx: &Context,
+        http: &Http,
         msg: &Message,
         received: Instant,
     ) -> serenity::Result<()> {
@@ -435,20 +427,20 @@ impl Bot {
             interaction: None,
             message: Some(msg),
         };
-        self.handle(ctx, msg.guild_id, origin, &event, received)
+        self.handle(http, msg.guild_id, origin, &event, received)
             .await
     }
 
-    async fn register_commands(&self, ctx: &Context) {
+    pub(super) async fn register_commands(&self, http: &Http) {
         if self.settings.guild_ids.is_empty() {
-            match Command::set_global_commands(&ctx.http, commands()).await {
+            match Command::set_global_commands(http, commands()).await {
                 Ok(c) => tracing::info!(commands = c.len(), "registered global commands"),
                 Err(e) => tracing::error!(error = %e, "could not register the global commands"),
             }
         } else if self.settings.clear_global_commands {
             // Left from before the switch to guild_ids: each would show
             // twice in those servers.
-            match Command::set_global_commands(&ctx.http, Vec::new()).await {
+            match Command::set_global_commands(http, Vec::new()).await {
                 Ok(_) => {
                     tracing::info!("removed the global commands (discord.clear_global_commands)")
                 }
@@ -456,11 +448,65 @@ impl Bot {
             }
         }
         for &g in &self.settings.guild_ids {
-            match GuildId::new(g).set_commands(&ctx.http, commands()).await {
+            match GuildId::new(g).set_commands(http, commands()).await {
                 Ok(c) => tracing::info!(guild = g, commands = c.len(), "registered guild commands"),
                 Err(e) => {
                     tracing::error!(guild = g, error = %e, "could not register the guild commands; is the bot in that server, with the applications.commands scope?")
                 }
+            }
+        }
+    }
+
+    /// Answers an interaction, from the gateway or from the interactions
+    /// endpoint (`faqbot serve`); `received`: when it arrived. A failure is
+    /// logged, and the user told that something went wrong.
+    pub async fn on_interaction(&self, http: &Http, interaction: &Interaction, received: Instant) {
+        let (result, channel, guild) = match interaction {
+            Interaction::Command(cmd) => (
+                self.on_command(http, cmd, received).await,
+                cmd.channel_id,
+                cmd.guild_id,
+            ),
+            Interaction::Autocomplete(cmd) => (
+                self.on_autocomplete(http, cmd).await,
+                cmd.channel_id,
+                cmd.guild_id,
+            ),
+            Interaction::Component(comp) => (
+                self.on_component(http, comp).await,
+                comp.channel_id,
+                comp.guild_id,
+            ),
+            _ => return,
+        };
+        if let Err(e) = result {
+            report(&e, channel, guild);
+            // Tell the user: as the response if none was sent yet, else as a
+            // private follow-up.
+            let text = if is_forbidden(&e) {
+                MISSING_PERMISSIONS
+            } else {
+                SOMETHING_WENT_WRONG
+            };
+            let sorry = CreateInteractionResponseMessage::new()
+                .content(text)
+                .ephemeral(true)
+                .allowed_mentions(build::no_pings());
+            let followup = CreateInteractionResponseFollowup::new()
+                .content(text)
+                .ephemeral(true)
+                .allowed_mentions(build::no_pings());
+            let told = match interaction {
+                Interaction::Command(cmd) => {
+                    tell(&self.rest, http, cmd.id, &cmd.token, sorry, followup).await
+                }
+                Interaction::Component(comp) => {
+                    tell(&self.rest, http, comp.id, &comp.token, sorry, followup).await
+                }
+                _ => Ok(()),
+            };
+            if let Err(e) = told {
+                tracing::warn!(error = %e, "could not tell the user that something went wrong");
             }
         }
     }
@@ -491,64 +537,17 @@ impl EventHandler for Bot {
                 url = %super::invite_url(ready.application.id.get()),
                 "invite the bot to a server with"
             );
-            self.register_commands(&ctx).await;
+            self.register_commands(&ctx.http).await;
         }
     }
 
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
-        let received = Instant::now();
-        let (result, channel, guild) = match &interaction {
-            Interaction::Command(cmd) => (
-                self.on_command(&ctx, cmd, received).await,
-                cmd.channel_id,
-                cmd.guild_id,
-            ),
-            Interaction::Autocomplete(cmd) => (
-                self.on_autocomplete(&ctx, cmd).await,
-                cmd.channel_id,
-                cmd.guild_id,
-            ),
-            Interaction::Component(comp) => (
-                self.on_component(&ctx, comp).await,
-                comp.channel_id,
-                comp.guild_id,
-            ),
-            _ => return,
-        };
-        if let Err(e) = result {
-            report(&e, channel, guild);
-            // Tell the user: as the response if none was sent yet, else as a
-            // private follow-up.
-            let text = if is_forbidden(&e) {
-                MISSING_PERMISSIONS
-            } else {
-                SOMETHING_WENT_WRONG
-            };
-            let sorry = CreateInteractionResponseMessage::new()
-                .content(text)
-                .ephemeral(true)
-                .allowed_mentions(build::no_pings());
-            let followup = CreateInteractionResponseFollowup::new()
-                .content(text)
-                .ephemeral(true)
-                .allowed_mentions(build::no_pings());
-            let told = match &interaction {
-                Interaction::Command(cmd) => {
-                    tell(&self.rest, &ctx, cmd.id, &cmd.token, sorry, followup).await
-                }
-                Interaction::Component(comp) => {
-                    tell(&self.rest, &ctx, comp.id, &comp.token, sorry, followup).await
-                }
-                _ => Ok(()),
-            };
-            if let Err(e) = told {
-                tracing::warn!(error = %e, "could not tell the user that something went wrong");
-            }
-        }
+        self.on_interaction(&ctx.http, &interaction, Instant::now())
+            .await;
     }
 
     async fn message(&self, ctx: Context, msg: Message) {
-        if let Err(e) = self.on_message(&ctx, &msg, Instant::now()).await {
+        if let Err(e) = self.on_message(&ctx.http, &msg, Instant::now()).await {
             report(&e, msg.channel_id, msg.guild_id);
         }
     }
@@ -562,17 +561,17 @@ impl EventHandler for Bot {
 /// response was already sent.
 async fn tell(
     rest: &Rest,
-    ctx: &Context,
+    http: &Http,
     id: InteractionId,
     token: &str,
     sorry: CreateInteractionResponseMessage,
     followup: CreateInteractionResponseFollowup,
 ) -> serenity::Result<()> {
     let response = CreateInteractionResponse::Message(sorry);
-    if rest.respond(&ctx.http, id, token, &response).await.is_ok() {
+    if rest.respond(http, id, token, &response).await.is_ok() {
         return Ok(());
     }
-    rest.followup(&ctx.http, token, &followup).await.map(|_| ())
+    rest.followup(http, token, &followup).await.map(|_| ())
 }
 
 /// Whether Discord refused a request for lack of permissions (403).

@@ -18,7 +18,9 @@
 //!   and running it until the shutdown signal.
 
 pub mod build;
+pub mod callbacks;
 pub mod config;
+pub mod endpoint;
 mod gateway;
 pub mod handler;
 pub mod moderator;
@@ -232,6 +234,82 @@ pub async fn run_with_http(
         }
     }
     stopped
+}
+
+/// Why `faqbot serve` cannot run.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("`faqbot serve` needs `[discord] public_key`: the Public Key from the Developer Portal (General Information), to verify Discord's requests")]
+    NoPublicKey,
+    #[error("{0}")]
+    BadKey(String),
+    #[error("`faqbot serve` needs an address to listen on (--listen)")]
+    NoListener,
+    #[error("the HTTP server stopped: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Answers Discord's interaction webhooks on `setup.web` (with `/healthz`
+/// and `/metrics` beside them) until `shutdown` completes; REST (follow-ups,
+/// edits, registering the commands) goes out as in [`run`]. No gateway:
+/// mentions, DMs and help channels need `faqbot run`.
+pub async fn serve(
+    setup: Setup,
+    token: Token,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    let Setup {
+        library,
+        settings,
+        store,
+        status,
+        web,
+        ..
+    } = setup;
+    let key = settings
+        .public_key
+        .as_deref()
+        .ok_or(ServeError::NoPublicKey)?;
+    let verifier = config::verifier(key).map_err(ServeError::BadKey)?;
+    let listener = web.ok_or(ServeError::NoListener)?;
+    let mut http = HttpBuilder::new(token.expose());
+    if let Some(proxy) = &settings.proxy {
+        http = http
+            .proxy(proxy.trim_end_matches('/'))
+            .ratelimiter_disabled(true);
+    }
+    let http = Arc::new(http.build());
+    status.faqs_loaded(library.distinct_engines());
+    let bot = Arc::new(Bot::new(
+        Arc::clone(&library),
+        settings.clone(),
+        Arc::clone(&store),
+        Arc::clone(&status),
+    ));
+    // Follow-ups and edits name the application; so does registering.
+    match http.get_current_application_info().await {
+        Ok(app) => {
+            http.set_application_id(app.id);
+            bot.register_commands(&http).await;
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read the application from Discord: the commands are not registered now, and follow-ups wait for the first interaction")
+        }
+    }
+    let _watching = reload::start_watching(&library, &settings, Arc::clone(&http), bot.rest());
+    let endpoint = Arc::new(endpoint::Endpoint {
+        bot,
+        http,
+        verifier,
+    });
+    let router = endpoint::router(endpoint).merge(web::router(web::Probes {
+        status: Arc::clone(&status),
+        store,
+    }));
+    status.endpoint_up();
+    tracing::info!("answering Discord's interaction webhooks on POST /interactions");
+    web::serve(listener, router, shutdown).await?;
+    Ok(())
 }
 
 /// The shards to run, and Discord's `max_concurrency`: the slice given,

@@ -3,7 +3,7 @@
 //! that may take longer than the 3 s Discord gives a response.
 
 use serenity::all::{
-    CommandInteraction, Context, CreateCommand, CreateInteractionResponse, Member, Permissions,
+    CommandInteraction, CreateCommand, CreateInteractionResponse, Http, Member, Permissions,
 };
 use tokio::task::JoinError;
 
@@ -43,7 +43,7 @@ pub fn is_moderator(member: Option<&Member>, moderator_roles: &[u64]) -> bool {
 /// refused.
 pub async fn refused(
     rest: &Rest,
-    ctx: &Context,
+    http: &Http,
     cmd: &CommandInteraction,
     moderator_roles: &[u64],
     refusal: &str,
@@ -52,30 +52,30 @@ pub async fn refused(
         return Ok(false);
     }
     tracing::info!("/{} refused: not a moderator", cmd.data.name);
-    reply(rest, ctx, cmd, refusal).await?;
+    reply(rest, http, cmd, refusal).await?;
     Ok(true)
 }
 
 /// The private response `text`.
 pub async fn reply(
     rest: &Rest,
-    ctx: &Context,
+    http: &Http,
     cmd: &CommandInteraction,
     text: &str,
 ) -> serenity::Result<()> {
     let response = CreateInteractionResponse::Message(build::response(&view::note(text)));
-    rest.respond(&ctx.http, cmd.id, &cmd.token, &response).await
+    rest.respond(http, cmd.id, &cmd.token, &response).await
 }
 
 /// Acknowledges `cmd` privately, then runs `work` off the async threads;
 /// its result, or why it stopped. Edit the reply in with [`edit`].
 pub async fn deferred<T: Send + 'static>(
     rest: &Rest,
-    ctx: &Context,
+    http: &Http,
     cmd: &CommandInteraction,
     work: impl FnOnce() -> T + Send + 'static,
 ) -> serenity::Result<Result<T, JoinError>> {
-    rest.respond(&ctx.http, cmd.id, &cmd.token, &build::defer_private())
+    rest.respond(http, cmd.id, &cmd.token, &build::defer_private())
         .await?;
     Ok(tokio::task::spawn_blocking(work).await)
 }
@@ -83,11 +83,11 @@ pub async fn deferred<T: Send + 'static>(
 /// Replaces the deferred reply with `text`, privately.
 pub async fn edit(
     rest: &Rest,
-    ctx: &Context,
+    http: &Http,
     cmd: &CommandInteraction,
     text: &str,
 ) -> serenity::Result<()> {
-    rest.edit_response(&ctx.http, &cmd.token, &build::edit(&view::note(text)))
+    rest.edit_response(http, &cmd.token, &build::edit(&view::note(text)))
         .await
         .map(|_| ())
 }

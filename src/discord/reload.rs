@@ -9,7 +9,7 @@ use super::rest::Rest;
 use std::num::NonZeroU64;
 use std::sync::Arc;
 
-use serenity::all::{ChannelId, CommandInteraction, Context, CreateCommand, Http};
+use serenity::all::{ChannelId, CommandInteraction, CreateCommand, Http};
 
 use super::build;
 use super::moderator;
@@ -40,7 +40,7 @@ pub fn command() -> CreateCommand {
 /// `mod_log_channel` and the log.
 pub async fn run_command(
     rest: &Rest,
-    ctx: &Context,
+    http: &Http,
     cmd: &CommandInteraction,
     library: &Arc<Library>,
     mod_log_channel: Option<u64>,
@@ -50,21 +50,21 @@ pub async fn run_command(
     let guild = cmd.guild_id.map(|g| g.get());
     let shared = Arc::clone(library);
     let reload = move || (shared.reload(guild), shared.target_of(guild));
-    let (outcome, target) = match moderator::deferred(rest, ctx, cmd, reload).await? {
+    let (outcome, target) = match moderator::deferred(rest, http, cmd, reload).await? {
         Ok(outcome) => outcome,
         Err(e) => {
             tracing::error!(error = %e, "the FAQ reload stopped unexpectedly");
             let text =
                 "Something went wrong while reloading; the FAQ did not change. See the bot's log.";
-            return moderator::edit(rest, ctx, cmd, text).await;
+            return moderator::edit(rest, http, cmd, text).await;
         }
     };
     outcome.log(&format!("/faq-reload by a moderator, {target}"));
     let report = outcome.render(MESSAGE_CHARS);
-    moderator::edit(rest, ctx, cmd, &report).await?;
+    moderator::edit(rest, http, cmd, &report).await?;
     if !matches!(outcome, Reload::NoSource) {
         let report = for_log_channel(library, target, &outcome);
-        announce(rest, &ctx.http, mod_log_channel, &report).await;
+        announce(rest, http, mod_log_channel, &report).await;
     }
     Ok(())
 }

@@ -15,6 +15,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
+
+use super::callbacks::{self, Callbacks};
 use serenity::all::{
     ApplicationId, ChannelId, CreateInteractionResponse, CreateInteractionResponseFollowup,
     CreateMessage, EditInteractionResponse, Http, InteractionId, Message,
@@ -44,6 +46,9 @@ pub struct Rest {
     /// For the proxy mode (serenity keeps its own client private).
     client: reqwest::Client,
     blocked: Mutex<Blocked>,
+    /// Interactions that came by webhook: their first response is not
+    /// sent from here.
+    callbacks: Callbacks,
 }
 
 #[derive(Debug, Default)]
@@ -77,7 +82,15 @@ impl Blocked {
 }
 
 impl Rest {
-    /// The first response to an interaction.
+    /// The interactions that came by webhook (`faqbot serve`).
+    pub fn callbacks(&self) -> &Callbacks {
+        &self.callbacks
+    }
+
+    /// The first response to an interaction: to Discord's callback
+    /// endpoint, or for one that came by webhook, into the HTTP response
+    /// waiting for it (an edit of the deferred reply once the endpoint has
+    /// acknowledged with a deferral).
     pub async fn respond(
         &self,
         http: &Http,
@@ -85,6 +98,16 @@ impl Rest {
         token: &str,
         response: &CreateInteractionResponse,
     ) -> serenity::Result<()> {
+        match self.callbacks.route(id) {
+            callbacks::Route::Webhook(waiting) => {
+                // The endpoint may have stopped waiting (the client went
+                // away): nothing more to do then.
+                let _ = waiting.send(response.clone());
+                return Ok(());
+            }
+            callbacks::Route::Deferred => return self.after_deferral(http, token, response).await,
+            callbacks::Route::Callback => {}
+        }
         let route = Route::InteractionResponse {
             interaction_id: id,
             token,
@@ -92,6 +115,36 @@ impl Rest {
         self.call(http, LightMethod::Post, route, response, RESPONSE_DEADLINE)
             .await
             .map(|_| ())
+    }
+
+    /// `response`, for an interaction the endpoint has already acknowledged
+    /// with a deferral: a message (new, or the component's own updated) is
+    /// edited into the deferred reply; a deferral is already done; late
+    /// autocomplete choices cannot be shown.
+    async fn after_deferral(
+        &self,
+        http: &Http,
+        token: &str,
+        response: &CreateInteractionResponse,
+    ) -> serenity::Result<()> {
+        let body = serde_json::to_value(response).map_err(serenity::Error::Json)?;
+        match body["type"].as_u64() {
+            // Message, UpdateMessage: their data is an edit's body.
+            Some(4 | 7) => {
+                let route = |application_id| Route::WebhookOriginalInteractionResponse {
+                    application_id,
+                    token,
+                };
+                self.webhook(http, LightMethod::Patch, route, &body["data"])
+                    .await
+                    .map(|_| ())
+            }
+            Some(8) => {
+                tracing::debug!("autocomplete choices came too late to be shown");
+                Ok(())
+            }
+            _ => Ok(()),
+        }
     }
 
     /// A follow-up message to an interaction already responded to.
@@ -138,8 +191,6 @@ impl Rest {
         json(response).await
     }
 
-    /// Sends `body` to `route` until it is not a 429, or until a wait
-    /// would end past `within` from now.
     /// Sends `body` to a route of the interaction's webhook (a follow-up,
     /// or the original response), within the follow-ups' deadline, and
     /// reads back the message.
@@ -159,6 +210,8 @@ impl Rest {
         json(response).await
     }
 
+    /// Sends `body` to `route` until it is not a 429, or until a wait
+    /// would end past `within` from now.
     async fn call(
         &self,
         http: &Http,

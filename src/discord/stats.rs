@@ -11,8 +11,7 @@ use super::rest::Rest;
 use std::path::PathBuf;
 
 use serenity::all::{
-    CommandInteraction, CommandOptionType, Context, CreateCommand, CreateCommandOption,
-    ResolvedValue,
+    CommandInteraction, CommandOptionType, CreateCommand, CreateCommandOption, Http, ResolvedValue,
 };
 
 use super::moderator;
@@ -85,13 +84,13 @@ pub fn summary(engine: &Engine, path: &std::path::Path, days: i64) -> Result<Str
 /// else): reads the store (off the async threads) and replies privately.
 pub async fn run_command(
     rest: &Rest,
-    ctx: &Context,
+    http: &Http,
     cmd: &CommandInteraction,
     library: &Library,
     store: &Store,
 ) -> serenity::Result<()> {
     let Some(path) = store.path().map(PathBuf::from) else {
-        return moderator::reply(rest, ctx, cmd, STORE_OFF).await;
+        return moderator::reply(rest, http, cmd, STORE_OFF).await;
     };
     let days = cmd
         .data
@@ -107,10 +106,10 @@ pub async fn run_command(
     // gives a response: acknowledge first, privately, then edit.
     // The server's own FAQ, which its questions were matched against.
     let Answering::Engine(engine) = library.engine_for(cmd.guild_id.map(|g| g.get())) else {
-        return moderator::reply(rest, ctx, cmd, crate::discord::route::FAQ_UNAVAILABLE).await;
+        return moderator::reply(rest, http, cmd, crate::discord::route::FAQ_UNAVAILABLE).await;
     };
     let text =
-        match moderator::deferred(rest, ctx, cmd, move || summary(&engine, &path, days)).await? {
+        match moderator::deferred(rest, http, cmd, move || summary(&engine, &path, days)).await? {
             Ok(Ok(text)) => text,
             Ok(Err(e)) => {
                 tracing::warn!(error = %e, "/faq-stats: cannot read the store");
@@ -121,7 +120,7 @@ pub async fn run_command(
                 CANNOT_READ.to_string()
             }
         };
-    moderator::edit(rest, ctx, cmd, &text).await
+    moderator::edit(rest, http, cmd, &text).await
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ mod properties;
 mod question_table;
 mod reload;
 mod semantic;
+mod serve;
 mod store;
 mod support;
 

@@ -6,4 +6,5 @@ pub mod bot;
 pub mod command;
 pub mod fake_discord;
 pub mod files;
+pub mod http;
 pub mod synthetic;

@@ -442,6 +442,27 @@ impl FakeDiscord {
         self.dispatch_unchecked(event, data, timeout).await
     }
 
+    /// Discord's side of an interaction answered by webhook (`faqbot
+    /// serve`): the interaction becomes known, and `response` (the
+    /// webhook's HTTP body) is applied as its callback would be, so that
+    /// its follow-ups and edits work. The error is what Discord would
+    /// have said of that response.
+    pub fn answered_by_webhook(&self, interaction: &Value, response: &Value) -> Result<(), String> {
+        let (Some(id), Some(token)) = (interaction["id"].as_str(), interaction["token"].as_str())
+        else {
+            return Err("the interaction has no id or token".into());
+        };
+        let mut result = Ok(());
+        self.shared.state.send_modify(|s| {
+            remember_dispatch(s, "INTERACTION_CREATE", interaction);
+            let reply = messages::callback(s, id, token, response);
+            if reply.status >= 300 {
+                result = Err(format!("{} {}", reply.status, reply.body));
+            }
+        });
+        result
+    }
+
     /// Sends a dispatch without checking that serenity can parse it.
     pub async fn dispatch_unchecked(
         &self,
