@@ -459,9 +459,13 @@ fn payload_helpers_deserialize_into_serenity_types() {
     }
 
     // What the fake itself sends: READY, /users/@me, /oauth2/applications/@me.
-    let ready: Ready =
-        serde_json::from_value(ready_payload("s", "ws://127.0.0.1:1/gateway", &[GUILD_ID]))
-            .expect("READY");
+    let ready: Ready = serde_json::from_value(ready_payload(
+        "s",
+        "ws://127.0.0.1:1/gateway",
+        &[GUILD_ID],
+        [0, 1],
+    ))
+    .expect("READY");
     assert_eq!(ready.application.id.get(), APP_ID);
     assert_eq!(ready.user.id.get(), BOT_USER_ID);
     let me: CurrentUser = serde_json::from_value(bot_user()).expect("CurrentUser");
@@ -907,6 +911,7 @@ async fn heartbeats_are_acknowledged_and_ready_lists_the_configured_guilds() {
     let fake = FakeDiscord::start_with(Options {
         heartbeat_interval_ms: 50,
         ready_guilds: vec![GUILD_ID],
+        ..Options::default()
     })
     .await;
     let mut bot = Bot::start(&fake).await;

@@ -10,6 +10,7 @@ mod check;
 mod cli;
 mod diff;
 mod fake_discord_selftest;
+mod fake_discord_shard_selftest;
 mod health;
 mod learn;
 mod properties;

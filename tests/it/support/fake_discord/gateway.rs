@@ -1,11 +1,13 @@
 //! The fake's gateway websocket at `/gateway` (JSON text frames only):
 //! Hello (op 10), READY on Identify (op 2), ACK (op 11) for heartbeats
-//! (op 1), RESUMED on a Resume (op 6) that names the current session
-//! (otherwise op 9 Invalid Session); a bad `v`, encoding or compression
-//! closes with 4012 or 4002. Every frame the client sends is recorded
-//! ([`FakeDiscord::gateway_frames`]). One connection is live at a time;
-//! [`FakeDiscord::dispatch`] sends to it, and what a dispatch tells later
-//! REST calls is kept here ([`remember_dispatch`]).
+//! (op 1), RESUMED on a Resume (op 6) that names a live session (otherwise
+//! op 9 Invalid Session); a bad `v`, encoding or compression closes with
+//! 4012 or 4002, a `shard` that is not `[id, total]` with `id < total`
+//! with 4010. Every frame a client sends is recorded
+//! ([`FakeDiscord::gateway_frames`]). Many connections can be live at once,
+//! one per shard or more; which shard each one is, and where dispatches go,
+//! is kept in [`super::shards`]. What a dispatch tells later REST calls is
+//! kept here ([`remember_dispatch`]).
 
 use std::sync::Arc;
 
@@ -17,26 +19,22 @@ use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
 use super::payloads::{ready_payload, str_field};
+use super::shards::shard_of;
 use super::{stopped, KnownInteraction, Shared, State};
 
-/// One frame the client sent on the gateway.
+/// One frame a client sent on the gateway.
 #[derive(Clone, Debug)]
 pub struct GatewayFrame {
     /// 1 for the first websocket connection, 2 for the next, ...
     pub connection: usize,
+    /// The connection's shard once the fake handled the frame (for an
+    /// accepted IDENTIFY or RESUME: the shard it took; 0 before any).
+    pub shard: u32,
     pub op: u64,
     pub d: Value,
 }
 
-/// The live connection, as the fake's state holds it.
-pub(super) struct Conn {
-    pub(super) id: usize,
-    pub(super) tx: mpsc::UnboundedSender<Outgoing>,
-    pub(super) identified: bool,
-    pub(super) ready: bool,
-}
-
-/// What [`FakeDiscord`] asks the live connection to send.
+/// What [`FakeDiscord`] asks a live connection to send.
 pub(super) enum Outgoing {
     Text(String),
     Close(u16, String),
@@ -88,16 +86,7 @@ enum Answer {
 async fn gateway_session(mut socket: WebSocket, shared: Arc<Shared>, query: String) {
     let (tx, mut rx) = mpsc::unbounded_channel();
     let mut id = 0;
-    shared.state.send_modify(|s| {
-        s.connections += 1;
-        id = s.connections;
-        s.conn = Some(Conn {
-            id,
-            tx,
-            identified: false,
-            ready: false,
-        });
-    });
+    shared.state.send_modify(|s| id = s.gateway.connect(tx));
 
     if let Some((code, reason)) = bad_gateway_query(&query) {
         close(&mut socket, code, reason).await;
@@ -105,11 +94,8 @@ async fn gateway_session(mut socket: WebSocket, shared: Arc<Shared>, query: Stri
         gateway_loop(&mut socket, &shared, id, &mut rx).await;
     }
 
-    shared.state.send_modify(|s| {
-        if s.conn.as_ref().is_some_and(|c| c.id == id) {
-            s.conn = None;
-        }
-    });
+    // Closed by either side, dropped (a killed process), or failed.
+    shared.state.send_modify(|s| s.gateway.disconnect(id));
 }
 
 async fn gateway_loop(
@@ -154,7 +140,7 @@ async fn gateway_loop(
                                 return;
                             }
                             shared.state.send_modify(|s| {
-                                if let Some(conn) = s.conn.as_mut().filter(|c| c.id == id) {
+                                if let Some(conn) = s.gateway.conn_mut(id) {
                                     conn.ready = true;
                                 }
                             });
@@ -176,7 +162,7 @@ async fn gateway_loop(
                     close(socket, code, &reason).await;
                     return;
                 }
-                // Replaced by a newer connection.
+                // The fake is going away.
                 None => return,
             },
             () = stopped(&mut stop) => {
@@ -215,51 +201,59 @@ fn on_client_frame(s: &mut State, shared: &Shared, id: usize, text: &str) -> Vec
     let Ok(frame) = serde_json::from_str::<Value>(text) else {
         return vec![Answer::Close(4002, "Decode error")];
     };
-    let op = frame.get("op").and_then(Value::as_u64);
+    let Some(op) = frame.get("op").and_then(Value::as_u64) else {
+        return vec![Answer::Close(4001, "Unknown opcode")];
+    };
     let d = frame.get("d").cloned().unwrap_or(Value::Null);
-    if let Some(op) = op {
-        s.frames.push(GatewayFrame {
-            connection: id,
-            op,
-            d: d.clone(),
-        });
-    }
+    let answers = answer_frame(s, shared, id, op, &d);
+    let shard = s.gateway.conn_mut(id).map_or(0, |c| c.shard[0]);
+    s.gateway.frames.push(GatewayFrame {
+        connection: id,
+        shard,
+        op,
+        d,
+    });
+    answers
+}
+
+fn answer_frame(s: &mut State, shared: &Shared, id: usize, op: u64, d: &Value) -> Vec<Answer> {
     match op {
-        Some(1) => vec![Answer::Send(json!({"op": 11}).to_string())],
-        Some(2) => {
-            let Some(conn) = s.conn.as_mut().filter(|c| c.id == id) else {
-                return vec![];
-            };
-            if conn.identified {
-                return vec![Answer::Close(4005, "Already authenticated")];
+        1 => vec![Answer::Send(json!({"op": 11}).to_string())],
+        2 => match s.gateway.identify(id, d) {
+            Ok(identified) => {
+                let [shard, total] = identified.shard;
+                let guilds: Vec<u64> = shared
+                    .options
+                    .ready_guilds
+                    .iter()
+                    .copied()
+                    .filter(|&g| shard_of(g, total) == shard)
+                    .collect();
+                let ready = json!({
+                    "op": 0, "s": 1, "t": "READY",
+                    "d": ready_payload(
+                        &identified.session_id,
+                        &shared.gateway_url(),
+                        &guilds,
+                        identified.shard,
+                    ),
+                });
+                vec![Answer::SendReady(ready.to_string())]
             }
-            conn.identified = true;
-            s.sessions += 1;
-            let session_id = format!("fake-session-{}", s.sessions);
-            s.session_id = Some(session_id.clone());
-            s.seq = 1;
-            let ready = json!({
-                "op": 0, "s": 1, "t": "READY",
-                "d": ready_payload(&session_id, &shared.gateway_url(), &shared.options.ready_guilds),
-            });
-            vec![Answer::SendReady(ready.to_string())]
-        }
-        Some(6) => {
-            let matches = s.session_id.is_some() && str_field(&d, "session_id") == s.session_id;
-            if let Some(conn) = s.conn.as_mut().filter(|c| c.id == id) {
-                conn.identified = matches;
-            }
-            if matches {
-                s.seq += 1;
-                let resumed =
-                    json!({"op": 0, "s": s.seq, "t": "RESUMED", "d": {"_trace": ["fake-discord"]}});
-                vec![Answer::SendReady(resumed.to_string())]
-            } else {
-                vec![Answer::Send(json!({"op": 9, "d": false}).to_string())]
+            Err((code, reason)) => vec![Answer::Close(code, reason)],
+        },
+        6 => {
+            let session_id = str_field(d, "session_id");
+            match s.gateway.resume(id, session_id.as_deref()) {
+                Some(seq) => {
+                    let resumed = json!({"op": 0, "s": seq, "t": "RESUMED", "d": {"_trace": ["fake-discord"]}});
+                    vec![Answer::SendReady(resumed.to_string())]
+                }
+                None => vec![Answer::Send(json!({"op": 9, "d": false}).to_string())],
             }
         }
         // Presence update, voice state, request guild members: recorded only.
-        Some(3 | 4 | 8) => vec![],
+        3 | 4 | 8 => vec![],
         _ => vec![Answer::Close(4001, "Unknown opcode")],
     }
 }

@@ -1,14 +1,18 @@
 //! A fake Discord on 127.0.0.1 for end-to-end tests of the bot's Discord
 //! path with a real serenity 0.12.5 client. This module owns the
-//! [`FakeDiscord`] type, its state and the API tests drive it with
-//! (start, wait for requests and frames, dispatch, inject failures, shut
-//! down); the rest lives beside it:
+//! [`FakeDiscord`] type, its state and the REST half of the API tests
+//! drive it with (start, wait for requests, inject failures, shut down);
+//! the rest lives beside it:
 //!
 //! * [`rest`]: the REST routes under `/api/v10`, the record of every
 //!   request ([`Request`]) and the injected failures ([`Failure`], 429s);
 //! * [`messages`]: Discord's rules for interaction callbacks, webhooks and
 //!   channel messages, on the messages the fake keeps;
 //! * [`gateway`]: the gateway websocket (Hello, READY, heartbeats, resume);
+//! * [`shards`]: the live connections by shard, their sessions, the
+//!   IDENTIFY log, and where a dispatch goes (by guild, as Discord routes);
+//! * [`gateway_api`]: the gateway half of the API (frames, shards, waits,
+//!   dispatch, close);
 //! * [`tls`]: the TLS side that plays `https://discord.com`, and the
 //!   client that reaches it ([`FakeDiscord::direct_http`]);
 //! * [`payloads`]: the event and interaction JSON builders.
@@ -49,16 +53,38 @@
 //! let mut client = ClientBuilder::new_with_http(http, intents).event_handler(h).await?;
 //! ```
 //!
+//! # Several shards
+//!
+//! Start with [`FakeDiscord::start_sharded`] (or [`Options::total_shards`])
+//! and each client shard connects on its own: the fake knows every
+//! connection by the `[id, total]` of its IDENTIFY, answers READY with that
+//! `shard`, sends a guild's events only to shard `(guild_id >> 22) % total`
+//! and DMs to shard 0, and reports `total` from `GET /gateway/bot`:
+//!
+//! ```ignore
+//! let fake = FakeDiscord::start_sharded(2).await;
+//! // ... one client with start_shard(0, 2), another with start_shard(1, 2) ...
+//! fake.wait_until_ready_shards(&[0, 1], DEFAULT_TIMEOUT).await?;
+//! let guild = guild_on_shard(1, 2);
+//! fake.dispatch("MESSAGE_CREATE", message("hi", USER_ID, CHANNEL_ID, Some(guild), vec![], None)).await;
+//! fake.close_shard(1, 4000).await?;               // or kill the process:
+//! fake.wait_until_disconnected(1, DEFAULT_TIMEOUT).await?;
+//! assert!(matches!(fake.try_dispatch(ev, data, Duration::ZERO).await,
+//!                  Err(DispatchError::NotConnected { shard: 1, .. })));
+//! ```
+//!
 //! Dropping the [`FakeDiscord`] (or [`FakeDiscord::shutdown`]) stops the
-//! server and closes the gateway connection.
+//! server and closes every gateway connection.
 
 // A shared harness: not every test uses every helper.
 #![allow(dead_code)]
 
 mod gateway;
+mod gateway_api;
 mod messages;
 mod payloads;
 mod rest;
+mod shards;
 mod tls;
 
 use std::collections::{HashMap, HashSet};
@@ -69,13 +95,13 @@ use std::time::Duration;
 
 use axum::routing::get;
 use axum::Router;
-use serde_json::{json, Value};
+use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use gateway::GatewayFrame;
-use gateway::{gateway_upgrade, remember_dispatch, Conn, Outgoing};
+use gateway::{gateway_upgrade, remember_dispatch};
 // The whole builder set, used or not by today's tests.
 #[allow(unused_imports)]
 pub use payloads::{
@@ -84,6 +110,13 @@ pub use payloads::{
     string_option, user, with_member_rights,
 };
 pub use rest::{Failure, Request};
+use shards::Gateway;
+// The whole shard API, used or not by today's tests.
+#[allow(unused_imports)]
+pub use shards::{
+    event_guild, guild_on_shard, shard_of, DispatchError, Dispatched, Identify, IdentifyGap,
+    ShardConnection,
+};
 use tls::{TlsListener, TlsSide, Transport};
 
 /// The bot's application id (READY, `/applications/@me`, interactions).
@@ -118,8 +151,15 @@ pub struct Options {
     /// Sent in Hello (op 10). Default 45000, so no heartbeat runs in a
     /// short test.
     pub heartbeat_interval_ms: u64,
-    /// Guild ids listed (as unavailable) in READY. Default none.
+    /// Guild ids listed (as unavailable) in READY, each to the shard it
+    /// belongs to ([`shard_of`]). Default none.
     pub ready_guilds: Vec<u64>,
+    /// The shard count the fake expects (see
+    /// [`FakeDiscord::set_total_shards`]). Default 1.
+    pub total_shards: u32,
+    /// `session_start_limit.max_concurrency` (see
+    /// [`FakeDiscord::set_max_concurrency`]). Default 1.
+    pub max_concurrency: u32,
 }
 
 impl Default for Options {
@@ -127,6 +167,8 @@ impl Default for Options {
         Self {
             heartbeat_interval_ms: 45_000,
             ready_guilds: Vec::new(),
+            total_shards: 1,
+            max_concurrency: 1,
         }
     }
 }
@@ -146,16 +188,11 @@ struct Shared {
     shutdown: watch::Sender<bool>,
 }
 
-#[derive(Default)]
 struct State {
     requests: Vec<Request>,
     failures: Vec<(String, String, Failure)>,
-    frames: Vec<GatewayFrame>,
-    connections: usize,
-    conn: Option<Conn>,
-    sessions: u64,
-    session_id: Option<String>,
-    seq: u64,
+    /// Connections, sessions, frames, the IDENTIFY log.
+    gateway: Gateway,
     /// Dispatched interactions by token.
     interactions: HashMap<String, KnownInteraction>,
     /// Interaction ids that got a callback.
@@ -166,6 +203,21 @@ struct State {
     messages: HashMap<String, Value>,
     /// Registered commands by guild id (`None` for global).
     commands: HashMap<Option<String>, Vec<Value>>,
+}
+
+impl State {
+    fn new(options: &Options) -> Self {
+        Self {
+            requests: Vec::new(),
+            failures: Vec::new(),
+            gateway: Gateway::new(options.total_shards, options.max_concurrency),
+            interactions: HashMap::new(),
+            acknowledged: HashSet::new(),
+            originals: HashMap::new(),
+            messages: HashMap::new(),
+            commands: HashMap::new(),
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -184,6 +236,16 @@ impl FakeDiscord {
 
     pub async fn start_with(options: Options) -> Self {
         Self::start_inner(options, false).await
+    }
+
+    /// [`Self::start`] expecting `total` shards: guild events go to shard
+    /// `(guild_id >> 22) % total`, and `GET /gateway/bot` says `total`.
+    pub async fn start_sharded(total: u32) -> Self {
+        Self::start_with(Options {
+            total_shards: total,
+            ..Options::default()
+        })
+        .await
     }
 
     /// [`Self::start`], and also serves the same routes and state over TLS
@@ -205,8 +267,8 @@ impl FakeDiscord {
         let addr = listener.local_addr().expect("bound address");
         let shared = Arc::new(Shared {
             addr,
+            state: watch::channel(State::new(&options)).0,
             options,
-            state: watch::channel(State::default()).0,
             shutdown: watch::channel(false).0,
         });
         let app = Router::new()
@@ -351,97 +413,6 @@ impl FakeDiscord {
         self.shared.state.borrow().originals.get(token).cloned()
     }
 
-    // ----- Gateway -----
-
-    /// How many websocket connections the gateway has accepted.
-    pub fn connections(&self) -> usize {
-        self.shared.state.borrow().connections
-    }
-
-    /// Every frame the client sent, in order.
-    pub fn gateway_frames(&self) -> Vec<GatewayFrame> {
-        self.shared.state.borrow().frames.clone()
-    }
-
-    /// The `d` of every Identify (op 2).
-    pub fn identifies(&self) -> Vec<Value> {
-        self.frames_with_op(2)
-    }
-
-    /// The `d` of every Resume (op 6).
-    pub fn resumes(&self) -> Vec<Value> {
-        self.frames_with_op(6)
-    }
-
-    /// The session id sent in the last READY.
-    pub fn session_id(&self) -> Option<String> {
-        self.shared.state.borrow().session_id.clone()
-    }
-
-    /// Waits until a connection has received READY (or RESUMED) and is
-    /// still open.
-    pub async fn wait_until_ready(&self, timeout: Duration) -> Result<(), String> {
-        self.wait_until(timeout, || {
-            let state = self.shared.state.borrow();
-            state.conn.as_ref().filter(|c| c.ready).map(|_| ())
-        })
-        .await
-        .map_err(|()| {
-            format!(
-                "no bot ready on the fake gateway within {timeout:?} \
-                     (connections: {}, frames: {:?})",
-                self.connections(),
-                self.gateway_frames()
-                    .iter()
-                    .map(|f| f.op)
-                    .collect::<Vec<_>>()
-            )
-        })
-    }
-
-    /// The first frame (recorded or to come) that matches.
-    pub async fn wait_for_frame(
-        &self,
-        pred: impl Fn(&GatewayFrame) -> bool,
-        timeout: Duration,
-    ) -> Result<GatewayFrame, String> {
-        self.wait_until(timeout, || {
-            self.gateway_frames().into_iter().find(|f| pred(f))
-        })
-        .await
-        .map_err(|()| {
-            format!(
-                "no matching gateway frame within {timeout:?}; ops so far: {:?}",
-                self.gateway_frames()
-                    .iter()
-                    .map(|f| (f.connection, f.op))
-                    .collect::<Vec<_>>()
-            )
-        })
-    }
-
-    /// Sends a dispatch (op 0, next sequence number) to the connected bot,
-    /// waiting up to [`DEFAULT_TIMEOUT`] for one to be ready. Panics if the
-    /// payload would become serenity's `Event::Unknown` (see
-    /// [`check_event`]) or no bot is ready. Returns the sequence number.
-    pub async fn dispatch(&self, event: &str, data: Value) -> u64 {
-        match self.try_dispatch(event, data, DEFAULT_TIMEOUT).await {
-            Ok(seq) => seq,
-            Err(err) => panic!("dispatch {event}: {err}"),
-        }
-    }
-
-    /// [`Self::dispatch`] returning errors instead of panicking.
-    pub async fn try_dispatch(
-        &self,
-        event: &str,
-        data: Value,
-        timeout: Duration,
-    ) -> Result<u64, String> {
-        check_event(event, &data)?;
-        self.dispatch_unchecked(event, data, timeout).await
-    }
-
     /// Discord's side of an interaction answered by webhook (`faqbot
     /// serve`): the interaction becomes known, and `response` (the
     /// webhook's HTTP body) is applied as its callback would be, so that
@@ -463,50 +434,7 @@ impl FakeDiscord {
         result
     }
 
-    /// Sends a dispatch without checking that serenity can parse it.
-    pub async fn dispatch_unchecked(
-        &self,
-        event: &str,
-        data: Value,
-        timeout: Duration,
-    ) -> Result<u64, String> {
-        self.wait_until_ready(timeout).await?;
-        let mut result = Err("the gateway connection went away".to_string());
-        self.shared.state.send_modify(|s| {
-            let Some(conn) = s.conn.as_ref().filter(|c| c.ready) else {
-                return;
-            };
-            let seq = s.seq + 1;
-            let frame = json!({"op": 0, "s": seq, "t": event, "d": data});
-            if conn.tx.send(Outgoing::Text(frame.to_string())).is_err() {
-                return;
-            }
-            s.seq = seq;
-            remember_dispatch(s, event, &data);
-            result = Ok(seq);
-        });
-        result
-    }
-
-    /// Closes the live gateway connection with `code` (e.g. 4000: the client
-    /// reconnects and resumes; 4004 and 4010-4014 are fatal to serenity).
-    /// Waits up to [`DEFAULT_TIMEOUT`] for a ready connection.
-    pub async fn close_gateway(&self, code: u16) -> Result<(), String> {
-        self.wait_until_ready(DEFAULT_TIMEOUT).await?;
-        let mut result = Err("the gateway connection went away".to_string());
-        self.shared.state.send_modify(|s| {
-            if let Some(conn) = s.conn.as_mut() {
-                conn.ready = false;
-                let reason = format!("fake Discord closed with {code}");
-                if conn.tx.send(Outgoing::Close(code, reason)).is_ok() {
-                    result = Ok(());
-                }
-            }
-        });
-        result
-    }
-
-    /// Stops the server and closes the gateway connection, waiting (up to
+    /// Stops the server and closes every gateway connection, waiting (up to
     /// [`DEFAULT_TIMEOUT`]) for the server task to end.
     pub async fn shutdown(mut self) {
         self.shared.shutdown.send_replace(true);
@@ -518,16 +446,6 @@ impl FakeDiscord {
     }
 
     // ----- internals -----
-
-    fn frames_with_op(&self, op: u64) -> Vec<Value> {
-        let state = self.shared.state.borrow();
-        state
-            .frames
-            .iter()
-            .filter(|f| f.op == op)
-            .map(|f| f.d.clone())
-            .collect()
-    }
 
     fn request_summary(&self) -> String {
         let state = self.shared.state.borrow();

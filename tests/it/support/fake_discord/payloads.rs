@@ -329,8 +329,14 @@ fn command_id(name: &str) -> String {
     (1_000_000_000_000_000_000 + hash % 100_000_000_000_000_000).to_string()
 }
 
-/// The READY `d` the fake sends.
-pub fn ready_payload(session_id: &str, gateway_url: &str, guilds: &[u64]) -> Value {
+/// The READY `d` the fake sends to shard `[id, total]` (as its IDENTIFY
+/// named it); `guilds` are listed as unavailable.
+pub fn ready_payload(
+    session_id: &str,
+    gateway_url: &str,
+    guilds: &[u64],
+    shard: [u32; 2],
+) -> Value {
     let guilds: Vec<Value> = guilds
         .iter()
         .map(|g| json!({"id": g.to_string(), "unavailable": true}))
@@ -341,7 +347,7 @@ pub fn ready_payload(session_id: &str, gateway_url: &str, guilds: &[u64]) -> Val
         "guilds": guilds,
         "session_id": session_id,
         "resume_gateway_url": gateway_url,
-        "shard": [0, 1],
+        "shard": shard,
         "application": {"id": APP_ID.to_string(), "flags": 0},
         "private_channels": [],
         "relationships": [],

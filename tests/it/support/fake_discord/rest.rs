@@ -3,7 +3,9 @@
 //! `retry-after` included), a route, or the catch-all 404. What it serves:
 //!
 //! * `GET /api/v10/gateway` (`{"url": "ws://127.0.0.1:PORT/gateway"}`) and
-//!   `GET /api/v10/gateway/bot`;
+//!   `GET /api/v10/gateway/bot` (also `shards`, the count the fake expects,
+//!   and `session_start_limit`: 1000 starts, one fewer `remaining` per
+//!   accepted IDENTIFY, `max_concurrency` as set; see [`super::shards`]);
 //! * `GET /users/@me`, `GET /oauth2/applications/@me`, `GET /applications/@me`;
 //! * `PUT|GET /applications/{APP_ID}/commands` and
 //!   `PUT|GET /applications/{APP_ID}/guilds/{guild}/commands` (bulk
@@ -340,13 +342,7 @@ fn route(s: &mut State, shared: &Shared, req: &Request) -> Reply {
     let body = &req.body;
     match (req.method.as_str(), segs.as_slice()) {
         ("GET", ["gateway"]) => Reply::ok(json!({"url": shared.gateway_url()})),
-        ("GET", ["gateway", "bot"]) => Reply::ok(json!({
-            "url": shared.gateway_url(),
-            "shards": 1,
-            "session_start_limit": {
-                "total": 1000, "remaining": 999, "reset_after": 14_400_000, "max_concurrency": 1,
-            },
-        })),
+        ("GET", ["gateway", "bot"]) => Reply::ok(s.gateway.gateway_bot(&shared.gateway_url())),
         ("GET", ["users", "@me"]) => Reply::ok(bot_user()),
         ("GET", ["oauth2", "applications", "@me"] | ["applications", "@me"]) => {
             Reply::ok(application())
