@@ -99,9 +99,10 @@ pub enum Command {
         /// back, when the store's database exists: 30d, 2weeks…
         #[arg(long, default_value = "30d", value_name = "DURATION")]
         since: String,
-        /// The store's database (default: the config's `[store] path`).
-        #[arg(long, value_name = "FILE")]
-        store: Option<PathBuf>,
+        /// The store: a SQLite file or a postgres:// address (default:
+        /// the config's `[store]`).
+        #[arg(long, value_name = "FILE|URL")]
+        store: Option<String>,
     },
     /// What to improve next, from the questions the bot recorded: most
     /// asked entries, unanswered questions (near duplicates grouped), near
@@ -162,9 +163,11 @@ pub struct StoreArgs {
     /// The FAQ directory (default: the config's `faq_dir`).
     #[arg(long, value_name = "DIR")]
     pub(super) faq: Option<PathBuf>,
-    /// The store's database (default: the config's `[store] path`).
-    #[arg(long, value_name = "FILE")]
-    pub(super) store: Option<PathBuf>,
+    /// The store: a SQLite file or a postgres:// address (default: the
+    /// config's `[store]`). Read as text and parsed after, so that a bad
+    /// address is never echoed with its password.
+    #[arg(long, value_name = "FILE|URL")]
+    pub(super) store: Option<String>,
     /// Picks of one entry that make a question its alternative.
     #[arg(long, default_value_t = 2, value_name = "N")]
     pub(super) min_picks: usize,

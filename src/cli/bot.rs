@@ -23,8 +23,8 @@ pub(super) fn cmd_run(dir: &Path, config: &Config) -> anyhow::Result<ExitCode> {
     // Held here, so that it is dropped (writing what is queued) after the
     // runtime has stopped, not on one of its threads.
     let store = std::sync::Arc::new(crate::store::Store::from_config(&config.store));
-    if let Some(path) = store.path() {
-        tracing::info!(path = %path.display(), "recording questions, picks and votes");
+    if let Some(location) = store.location() {
+        tracing::info!(store = %location, "recording questions, picks and votes");
     }
     let result = runtime.block_on(crate::discord::run(
         engine,

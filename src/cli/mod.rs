@@ -77,12 +77,16 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Report { from, since, json } => {
             let dir = faq_dir(from.faq);
-            let report = moderate::learned(&dir, &since, from.store, from.min_picks, &config)?;
+            let scope = crate::store::Scope::All;
+            let report =
+                moderate::learned(&dir, &since, from.store, &scope, from.min_picks, &config)?;
             moderate::cmd_report(&report, json)
         }
         Command::Learn { from, since, apply } => {
             let dir = faq_dir(from.faq);
-            let report = moderate::learned(&dir, &since, from.store, from.min_picks, &config)?;
+            let scope = crate::store::Scope::All;
+            let report =
+                moderate::learned(&dir, &since, from.store, &scope, from.min_picks, &config)?;
             moderate::cmd_learn(&dir, &report.proposals, apply, &config)
         }
         Command::Run { faq } => bot::cmd_run(&faq_dir(faq), &config),

@@ -7,7 +7,6 @@
 //! store (non-blocking), remembering where an answer was sent. The
 //! moderator commands ([`reload`], [`stats`]) run their own flows.
 
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Instant;
 
@@ -257,8 +256,8 @@ impl Bot {
     /// The text of question `id` from the store (read off the async
     /// threads), for Why? once the memory has forgotten it.
     async fn stored_question(&self, id: QuestionId) -> Option<String> {
-        let path: PathBuf = self.store.path()?.to_path_buf();
-        let read = tokio::task::spawn_blocking(move || Reader::open(&path)?.question(id)).await;
+        let location = self.store.location()?.clone();
+        let read = tokio::task::spawn_blocking(move || Reader::open(location)?.question(id)).await;
         match read {
             Ok(Ok(q)) => q.map(|q| q.text),
             Ok(Err(e)) => {

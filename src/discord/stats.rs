@@ -8,7 +8,6 @@
 //! ([`asked_rows`], [`vote_rows`], [`render`]), tested without Discord.
 
 use super::rest::Rest;
-use std::path::PathBuf;
 
 use serenity::all::{
     CommandInteraction, CommandOptionType, Context, CreateCommand, CreateCommandOption,
@@ -21,7 +20,7 @@ use crate::answer::engine::Engine;
 use crate::answer::text::with_lines;
 use crate::moderation::reload::SharedEngine;
 use crate::moderation::report::{self, Limits, Report};
-use crate::store::{now_unix, ReadError, Reader, Store};
+use crate::store::{now_unix, Location, ReadError, Reader, Scope, Store};
 
 /// The moderators' command that shows the stats.
 pub const STATS_COMMAND: &str = "faq-stats";
@@ -71,12 +70,17 @@ pub fn render(report: &Report, days: i64) -> String {
     with_lines(&head, &rest, limits::CONTENT)
 }
 
-/// Reads the last `days` days from the database at `path` and builds the
-/// report against the FAQ as it is now. Blocking: run it off the async
-/// threads.
-pub fn summary(engine: &Engine, path: &std::path::Path, days: i64) -> Result<String, ReadError> {
+/// Reads the last `days` days of `scope` from the store at `location`
+/// and builds the report against the FAQ as it is now. Blocking: run it
+/// off the async threads.
+pub fn summary(
+    engine: &Engine,
+    location: &Location,
+    days: i64,
+    scope: &Scope,
+) -> Result<String, ReadError> {
     let since = now_unix().saturating_sub(days.saturating_mul(24 * 60 * 60));
-    let (asked, votes) = report::read_store(&Reader::open(path)?, since)?;
+    let (asked, votes) = report::read_store(&Reader::open(location)?, since, scope)?;
     let report = report::build(engine, &asked, &votes, Limits::default());
     Ok(render(&report, days))
 }
@@ -90,7 +94,7 @@ pub async fn run_command(
     engine: &SharedEngine,
     store: &Store,
 ) -> serenity::Result<()> {
-    let Some(path) = store.path().map(PathBuf::from) else {
+    let Some(location) = store.location().cloned() else {
         return moderator::reply(rest, ctx, cmd, STORE_OFF).await;
     };
     let days = cmd
@@ -106,18 +110,21 @@ pub async fn run_command(
     // Reading and grouping a month of questions can pass the 3 s Discord
     // gives a response: acknowledge first, privately, then edit.
     let engine = engine.get();
-    let text =
-        match moderator::deferred(rest, ctx, cmd, move || summary(&engine, &path, days)).await? {
-            Ok(Ok(text)) => text,
-            Ok(Err(e)) => {
-                tracing::warn!(error = %e, "/faq-stats: cannot read the store");
-                CANNOT_READ.to_string()
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "/faq-stats stopped unexpectedly");
-                CANNOT_READ.to_string()
-            }
-        };
+    let text = match moderator::deferred(rest, ctx, cmd, move || {
+        summary(&engine, &location, days, &Scope::All)
+    })
+    .await?
+    {
+        Ok(Ok(text)) => text,
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "/faq-stats: cannot read the store");
+            CANNOT_READ.to_string()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "/faq-stats stopped unexpectedly");
+            CANNOT_READ.to_string()
+        }
+    };
     moderator::edit(rest, ctx, cmd, &text).await
 }
 
