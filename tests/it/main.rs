@@ -15,6 +15,7 @@ mod question_table;
 mod reload;
 mod semantic;
 mod store;
+mod store_postgres;
 mod support;
 
 use std::path::{Path, PathBuf};
