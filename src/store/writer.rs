@@ -416,15 +416,14 @@ impl<B: Backend> Writer<B> {
     fn give_up(&mut self) {
         let mut lost = self.pending.records.len() as u64;
         self.pending.records.clear();
-        self.pending.answer_flushes();
         while let Ok(event) = self.receiver.try_recv() {
             match event {
                 Event::Record(_) => lost += 1,
-                Event::Flush(done) => {
-                    let _ = done.try_send(());
-                }
+                Event::Flush(done) => self.pending.flushes.push(done),
             }
         }
+        // Counted before any flush is answered, so that a flusher reads
+        // the counts with these in.
         let c = &self.shared.counters;
         c.failed.fetch_add(lost, Ordering::Relaxed);
         c.settled.fetch_add(lost, Ordering::Relaxed);
@@ -439,6 +438,7 @@ impl<B: Backend> Writer<B> {
             waited_secs = self.options.give_up_after.as_secs_f32(),
             "gave up waiting for the store's database (a flush or shutdown): the events it kept are lost"
         );
+        self.pending.answer_flushes();
     }
 
     /// Deletes old rows if it has never been done, or it is due: as soon

@@ -12,6 +12,7 @@
 
 #![allow(dead_code)]
 
+use std::io::Write;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 /// The variable naming the server: `postgres://user@host:port/db`, the
@@ -32,7 +33,12 @@ impl TestDb {
     #[track_caller]
     pub fn create(label: &str) -> Option<TestDb> {
         let Ok(admin) = std::env::var(ENV) else {
-            eprintln!("skipped on PostgreSQL: {ENV} is not set ({label})");
+            // Straight to stderr, past the test harness's capture, so that
+            // a skip shows in every run.
+            let _ = writeln!(
+                std::io::stderr(),
+                "skipped on PostgreSQL: {ENV} is not set ({label})"
+            );
             return None;
         };
         static NEXT: AtomicU32 = AtomicU32::new(0);
