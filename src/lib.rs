@@ -11,8 +11,9 @@
 //!   FAQ, the reply and why it was given.
 //! - [`moderation`]: the moderator's tools: check, regression questions,
 //!   eval, diff, report, learn, import, reload and watch.
-//! - [`store`]: the SQLite database of questions, picks and votes, written
-//!   by its own thread so that recording never slows answering.
+//! - [`store`]: the record of questions, picks and votes, in a SQLite file
+//!   or PostgreSQL, written by its own thread so that recording never
+//!   slows answering.
 //! - [`telemetry`]: the metrics the bot counts and whether it is ready,
 //!   for `/metrics` and `/healthz`.
 //! - [`discord`]: the bot; the only module that imports serenity.

@@ -102,9 +102,10 @@ pub enum Command {
         /// back, when the store's database exists: 30d, 2weeks…
         #[arg(long, default_value = "30d", value_name = "DURATION")]
         since: String,
-        /// The store's database (default: the config's `[store] path`).
-        #[arg(long, value_name = "FILE")]
-        store: Option<PathBuf>,
+        /// The store: a SQLite file or a postgres:// address (default:
+        /// the config's `[store]`).
+        #[arg(long, value_name = "FILE|URL")]
+        store: Option<String>,
         /// Replay only this server's recorded questions (default: those of
         /// NEW's server when it is a folder under `[discord] faq_root`).
         #[arg(long, value_name = "ID")]
@@ -196,9 +197,11 @@ pub struct StoreArgs {
     /// `[discord] faq_root`, else the default FAQ it is answered from).
     #[arg(long, value_name = "ID", conflicts_with = "faq")]
     pub(super) guild: Option<u64>,
-    /// The store's database (default: the config's `[store] path`).
-    #[arg(long, value_name = "FILE")]
-    pub(super) store: Option<PathBuf>,
+    /// The store: a SQLite file or a postgres:// address (default: the
+    /// config's `[store]`). Read as text and parsed after, so that a bad
+    /// address is never echoed with its password.
+    #[arg(long, value_name = "FILE|URL")]
+    pub(super) store: Option<String>,
     /// Picks of one entry that make a question its alternative.
     #[arg(long, default_value_t = 2, value_name = "N")]
     pub(super) min_picks: usize,

@@ -44,8 +44,8 @@ fn start(dir: &Path, config: &Config) -> Result<Started, Failure> {
         .build()
         .map_err(|e| Failure::new(format!("faqbot: cannot start the async runtime: {e}")))?;
     let store = Arc::new(Store::from_config(&config.store));
-    if let Some(path) = store.path() {
-        tracing::info!(path = %path.display(), "recording questions, picks and votes");
+    if let Some(location) = store.location() {
+        tracing::info!(store = %location, "recording questions, picks and votes");
     }
     let setup = Setup::new(library, config.discord.clone(), Arc::clone(&store));
     Ok(Started {

@@ -178,12 +178,16 @@ mod tests {
 
     #[test]
     fn store_settings_are_read_and_an_empty_path_turns_it_off() {
+        use crate::store::Location;
         let c = Config::parse(
             "[store]\npath = \"/var/lib/faqbot/q.db\"\nretention_days = 7\n",
             Path::new("c.toml"),
         )
         .expect("ok");
-        assert_eq!(c.store.path, PathBuf::from("/var/lib/faqbot/q.db"));
+        assert_eq!(
+            c.store.location,
+            Some(Location::Sqlite(PathBuf::from("/var/lib/faqbot/q.db")))
+        );
         assert_eq!(c.store.retention_days, 7);
         assert!(c.store.enabled());
         assert!(Config::default().store.enabled());
@@ -202,6 +206,52 @@ mod tests {
         let e = Config::parse("[store]\nretention_days = -1\n", Path::new("c.toml"))
             .expect_err("negative days");
         assert!(e.to_string().starts_with("c.toml:2:"), "{e}");
+    }
+
+    #[test]
+    fn a_store_url_selects_postgres_and_never_shows_its_password() {
+        use crate::store::Location;
+        for scheme in ["postgres", "postgresql"] {
+            let c = Config::parse(
+                &format!("[store]\nurl = \"{scheme}://faqbot:s3cret@db:5432/faqbot\"\n"),
+                Path::new("c.toml"),
+            )
+            .expect("ok");
+            let Some(Location::Postgres(url)) = &c.store.location else {
+                panic!("postgres: {:?}", c.store)
+            };
+            assert_eq!(
+                url.expose(),
+                format!("{scheme}://faqbot:s3cret@db:5432/faqbot")
+            );
+            assert!(!format!("{c:?}").contains("s3cret"), "{c:?}");
+        }
+        let cases = [
+            (
+                "[store]\npath = \"q.db\"\nurl = \"postgres://u:s3cret@h/db\"\n",
+                "sets both `path` (a SQLite file) and `url`",
+            ),
+            (
+                "[store]\nurl = \"q.db\"\n",
+                "url must start with postgres://",
+            ),
+            (
+                "[store]\nurl = \"postgres://u:s3cret@h:port/db\"\n",
+                "not a valid PostgreSQL address",
+            ),
+            (
+                "[store]\npath = \"postgres://u:s3cret@h/db\"\n",
+                "is a database address: write it as `url`",
+            ),
+            ("[store]\nurl = \"\"\n", "location is empty"),
+        ];
+        for (toml, expected) in cases {
+            let e = Config::parse(toml, Path::new("c.toml")).expect_err(toml);
+            let message = e.to_string();
+            assert!(message.starts_with("c.toml:"), "{message}");
+            assert!(message.contains(expected), "{toml}: {message}");
+            assert!(!message.contains("s3cret"), "{message}");
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@ use super::output::Failure;
 use crate::cli::config::Config;
 use crate::faq::{load_dir, Faq};
 use crate::moderation::library::{guild_folder, guild_folders};
+use crate::store::Scope;
 
 /// Loads the FAQ for answering; on errors the failure lists them and says
 /// what to do.
@@ -49,25 +50,15 @@ pub(super) fn model_failed(e: &crate::answer::matching::semantic::ModelError) ->
     ))
 }
 
-/// Which FAQ a moderator's command acts on, and whose questions are its
-/// own: what [`choose_faq`] found.
+/// Which FAQ a moderator's command acts on, and whose recorded
+/// questions are its own: what [`choose_faq`] found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Chosen {
     pub dir: PathBuf,
-    pub whose: Whose,
-}
-
-/// Whose FAQ a folder is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum Whose {
-    /// One server's: its own folder, or (when it has none) the default FAQ
-    /// it is answered from; its questions alone are its own.
-    Guild(u64),
-    /// The default FAQ, while these servers have folders of their own:
-    /// every question but theirs.
-    Default { others: Vec<u64> },
-    /// Any other folder: every question.
-    Any,
+    /// One server's questions (its own folder, or the default FAQ it is
+    /// answered from); for the default FAQ while servers have folders of
+    /// their own, every question but theirs; else every question.
+    pub scope: Scope,
 }
 
 /// The FAQ folder for `--guild ID`, a folder given (`--faq DIR`) or
@@ -95,12 +86,12 @@ pub(super) fn choose_faq(
         };
         return Ok(Chosen {
             dir,
-            whose: Whose::Guild(guild),
+            scope: Scope::Guild(guild),
         });
     }
     let dir = dir.unwrap_or_else(|| config.faq_dir.clone());
-    let whose = match root {
-        None => Whose::Any,
+    let scope = match root {
+        None => Scope::All,
         Some(root) => {
             let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
                 (Ok(a), Ok(b)) => a == b,
@@ -111,13 +102,13 @@ pub(super) fn choose_faq(
                 .and_then(|n| n.to_str())
                 .and_then(|n| n.parse::<u64>().ok());
             match named {
-                Some(g) if dir.parent().is_some_and(|p| same(p, root)) => Whose::Guild(g),
-                _ if same(&dir, &config.faq_dir) => Whose::Default {
-                    others: guild_folders(root).map(|f| f.guilds).unwrap_or_default(),
-                },
-                _ => Whose::Any,
+                Some(g) if dir.parent().is_some_and(|p| same(p, root)) => Scope::Guild(g),
+                _ if same(&dir, &config.faq_dir) => {
+                    Scope::Without(guild_folders(root).map(|f| f.guilds).unwrap_or_default())
+                }
+                _ => Scope::All,
             }
         }
     };
-    Ok(Chosen { dir, whose })
+    Ok(Chosen { dir, scope })
 }

@@ -77,19 +77,35 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             json,
             since,
             store,
-            guild: _,
+            guild,
         } => {
-            let recorded = moderate::recorded_questions(&since, store, &config)?;
+            // The questions of NEW's server: --guild, or the folder's.
+            let scope = match guild {
+                Some(g) => crate::store::Scope::Guild(g),
+                None => load::choose_faq(Some(new.clone()), None, &config)?.scope,
+            };
+            let recorded = moderate::recorded_questions(&since, store, &scope, &config)?;
             moderate::cmd_diff(&old, &new, &questions, recorded, json, &config)
         }
         Command::Report { from, since, json } => {
-            let dir = load::choose_faq(from.faq, from.guild, &config)?.dir;
-            let report = moderate::learned(&dir, &since, from.store, from.min_picks, &config)?;
+            let chosen = load::choose_faq(from.faq, from.guild, &config)?;
+            let scope = chosen.scope.clone();
+            let report = moderate::learned(
+                &chosen.dir,
+                &since,
+                from.store,
+                &scope,
+                from.min_picks,
+                &config,
+            )?;
             moderate::cmd_report(&report, json)
         }
         Command::Learn { from, since, apply } => {
-            let dir = load::choose_faq(from.faq, from.guild, &config)?.dir;
-            let report = moderate::learned(&dir, &since, from.store, from.min_picks, &config)?;
+            let chosen = load::choose_faq(from.faq, from.guild, &config)?;
+            let scope = chosen.scope.clone();
+            let dir = chosen.dir;
+            let report =
+                moderate::learned(&dir, &since, from.store, &scope, from.min_picks, &config)?;
             moderate::cmd_learn(&dir, &report.proposals, apply, &config)
         }
         Command::Run {

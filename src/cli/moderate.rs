@@ -15,6 +15,7 @@ use crate::faq::diagnostic;
 use crate::moderation::check::{check_dir, CheckReport, Options};
 use crate::moderation::import::{import, import_add, Format};
 use crate::moderation::report::{Limits, Proposal, Report};
+use crate::store::{Location, Reader, Scope};
 
 /// What `check` checks with: the config's matcher, and entries reviewed
 /// longer ago than `review_after_days` are warned about (0: never).
@@ -131,64 +132,80 @@ fn since_unix(since: &str) -> Result<i64, Failure> {
     Ok(crate::store::now_unix().saturating_sub(i64::try_from(span.as_secs()).unwrap_or(i64::MAX)))
 }
 
-/// Opens the store's database for reading.
-fn open_store(path: &Path) -> Result<crate::store::Reader, Failure> {
-    crate::store::Reader::open(path).map_err(|e| Failure::new(format!("faqbot: {e}")))
+/// Opens the store for reading.
+fn open_store(location: &Location) -> Result<Reader, Failure> {
+    Reader::open(location).map_err(|e| Failure::new(format!("faqbot: {e}")))
 }
 
-/// A failure reading the store's database at `path`.
-fn read_failed(path: &Path, e: impl std::fmt::Display) -> Failure {
-    Failure::new(format!("faqbot: {}: {e}", path.display()))
+/// A failure reading the store at `location` (shown without a password).
+fn read_failed(location: &Location, e: impl std::fmt::Display) -> Failure {
+    Failure::new(format!("faqbot: {location}: {e}"))
+}
+
+/// The store `--store` names (a file or a postgres:// address), else the
+/// config's; none when the store is off. A bad `--store` is a usage
+/// error, said without the address's password.
+fn store_location(store: Option<&str>, config: &Config) -> Result<Option<Location>, Failure> {
+    match store {
+        Some("") => Ok(None),
+        Some(text) => Location::parse(text)
+            .map(Some)
+            .map_err(|e| Failure::usage(format!("faqbot: --store: {e}"))),
+        None => Ok(config.store.location.clone()),
+    }
 }
 
 /// The questions recorded in the store since `since`, for `diff`; none
-/// when there is no store (off, or no database yet, unless --store named
-/// one).
+/// when there is no store (off, or no SQLite file yet, unless --store
+/// named one).
 pub(super) fn recorded_questions(
     since: &str,
-    store: Option<PathBuf>,
+    store: Option<String>,
+    scope: &Scope,
     config: &Config,
 ) -> Result<Vec<String>, Failure> {
     let from = since_unix(since)?;
     let explicit = store.is_some();
-    let path = store.unwrap_or_else(|| config.store.path.clone());
-    if path.as_os_str().is_empty() || (!explicit && !path.is_file()) {
+    let Some(location) = store_location(store.as_deref(), config)? else {
+        return Ok(Vec::new());
+    };
+    if !explicit && location.path().is_some_and(|p| !p.is_file()) {
         return Ok(Vec::new());
     }
-    let reader = open_store(&path)?;
+    let reader = open_store(&location)?;
     Ok(reader
-        .questions_since(from)
-        .map_err(|e| read_failed(&path, e))?
+        .questions_since(from, scope)
+        .map_err(|e| read_failed(&location, e))?
         .into_iter()
         .map(|q| q.text)
         .collect())
 }
 
-/// The report over the store's questions since `since` (a duration such
-/// as `7d`), for `report` and `learn`.
+/// The report over the store's questions in `scope` since `since` (a
+/// duration such as `7d`), for `report` and `learn`.
 pub(super) fn learned(
     dir: &Path,
     since: &str,
-    store: Option<PathBuf>,
+    store: Option<String>,
+    scope: &Scope,
     min_picks: usize,
     config: &Config,
 ) -> Result<Report, Failure> {
     let from = since_unix(since)?;
-    let path = store.unwrap_or_else(|| config.store.path.clone());
-    if path.as_os_str().is_empty() {
+    let Some(location) = store_location(store.as_deref(), config)? else {
         return Err(Failure::usage(
-            "faqbot: the store is off (`[store] path = \"\"`); give one with --store FILE",
+            "faqbot: the store is off (`[store] path = \"\"`); give one with --store FILE|URL",
         ));
-    }
-    if !path.exists() {
+    };
+    if let Some(path) = location.path().filter(|p| !p.exists()) {
         return Err(Failure::new(format!(
-            "faqbot: {}: no store yet; `faqbot run` records questions there (`[store] path`), or pass --store FILE",
+            "faqbot: {}: no store yet; `faqbot run` records questions there (`[store] path`), or pass --store FILE|URL",
             path.display()
         )));
     }
-    let reader = open_store(&path)?;
-    let (asked, votes) =
-        crate::moderation::report::read_store(&reader, from).map_err(|e| read_failed(&path, e))?;
+    let reader = open_store(&location)?;
+    let (asked, votes) = crate::moderation::report::read_store(&reader, from, scope)
+        .map_err(|e| read_failed(&location, e))?;
     let faq = load_faq(dir)?;
     let engine = Engine::new(faq, &config.engine()).map_err(|e| model_failed(&e))?;
     let limits = Limits {

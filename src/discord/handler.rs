@@ -8,7 +8,6 @@
 //! moderator commands ([`reload`], [`stats`]) run their own flows.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Instant;
 
@@ -284,8 +283,8 @@ impl Bot {
     /// The text of question `id` from the store (read off the async
     /// threads), for Why? once the memory has forgotten it.
     async fn stored_question(&self, id: QuestionId) -> Option<String> {
-        let path: PathBuf = self.store.path()?.to_path_buf();
-        let read = tokio::task::spawn_blocking(move || Reader::open(&path)?.question(id)).await;
+        let location = self.store.location()?.clone();
+        let read = tokio::task::spawn_blocking(move || Reader::open(location)?.question(id)).await;
         match read {
             Ok(Ok(q)) => q.map(|q| q.text),
             Ok(Err(e)) => {

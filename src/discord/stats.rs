@@ -8,7 +8,6 @@
 //! ([`asked_rows`], [`vote_rows`], [`render`]), tested without Discord.
 
 use super::rest::Rest;
-use std::path::PathBuf;
 
 use serenity::all::{
     CommandInteraction, CommandOptionType, CreateCommand, CreateCommandOption, Http, ResolvedValue,
@@ -20,7 +19,7 @@ use crate::answer::engine::Engine;
 use crate::answer::text::with_lines;
 use crate::moderation::library::{Answering, Library};
 use crate::moderation::report::{self, Limits, Report};
-use crate::store::{now_unix, ReadError, Reader, Store};
+use crate::store::{now_unix, Location, ReadError, Reader, Scope, Store};
 
 /// The moderators' command that shows the stats.
 pub const STATS_COMMAND: &str = "faq-stats";
@@ -70,12 +69,17 @@ pub fn render(report: &Report, days: i64) -> String {
     with_lines(&head, &rest, limits::CONTENT)
 }
 
-/// Reads the last `days` days from the database at `path` and builds the
-/// report against the FAQ as it is now. Blocking: run it off the async
-/// threads.
-pub fn summary(engine: &Engine, path: &std::path::Path, days: i64) -> Result<String, ReadError> {
+/// Reads the last `days` days of `scope` from the store at `location`
+/// and builds the report against the FAQ as it is now. Blocking: run it
+/// off the async threads.
+pub fn summary(
+    engine: &Engine,
+    location: &Location,
+    days: i64,
+    scope: &Scope,
+) -> Result<String, ReadError> {
     let since = now_unix().saturating_sub(days.saturating_mul(24 * 60 * 60));
-    let (asked, votes) = report::read_store(&Reader::open(path)?, since)?;
+    let (asked, votes) = report::read_store(&Reader::open(location)?, since, scope)?;
     let report = report::build(engine, &asked, &votes, Limits::default());
     Ok(render(&report, days))
 }
@@ -89,7 +93,7 @@ pub async fn run_command(
     library: &Library,
     store: &Store,
 ) -> serenity::Result<()> {
-    let Some(path) = store.path().map(PathBuf::from) else {
+    let Some(location) = store.location().cloned() else {
         return moderator::reply(rest, http, cmd, STORE_OFF).await;
     };
     let days = cmd
@@ -104,22 +108,28 @@ pub async fn run_command(
         .clamp(1, MAX_DAYS);
     // Reading and grouping a month of questions can pass the 3 s Discord
     // gives a response: acknowledge first, privately, then edit.
-    // The server's own FAQ, which its questions were matched against.
-    let Answering::Engine(engine) = library.engine_for(cmd.guild_id.map(|g| g.get())) else {
+    // The server's own FAQ, which its questions were matched against, and
+    // its questions alone.
+    let guild = cmd.guild_id.map(|g| g.get());
+    let Answering::Engine(engine) = library.engine_for(guild) else {
         return moderator::reply(rest, http, cmd, crate::discord::route::FAQ_UNAVAILABLE).await;
     };
-    let text =
-        match moderator::deferred(rest, http, cmd, move || summary(&engine, &path, days)).await? {
-            Ok(Ok(text)) => text,
-            Ok(Err(e)) => {
-                tracing::warn!(error = %e, "/faq-stats: cannot read the store");
-                CANNOT_READ.to_string()
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "/faq-stats stopped unexpectedly");
-                CANNOT_READ.to_string()
-            }
-        };
+    let scope = guild.map_or(Scope::All, Scope::Guild);
+    let text = match moderator::deferred(rest, http, cmd, move || {
+        summary(&engine, &location, days, &scope)
+    })
+    .await?
+    {
+        Ok(Ok(text)) => text,
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "/faq-stats: cannot read the store");
+            CANNOT_READ.to_string()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "/faq-stats stopped unexpectedly");
+            CANNOT_READ.to_string()
+        }
+    };
     moderator::edit(rest, http, cmd, &text).await
 }
 

@@ -18,7 +18,7 @@ use crate::answer::engine::Engine;
 use crate::answer::matching::normalize::normalize;
 use crate::answer::matching::Outcome;
 use crate::moderation::regression::{Route, RouteKind};
-use crate::store::{PickedQuestion, Question, ReadError, Reader, VoteTotal};
+use crate::store::{PickedQuestion, Question, ReadError, Reader, Scope, VoteTotal};
 
 /// One question the bot handled, and what happened next.
 #[derive(Debug, Clone, PartialEq)]
@@ -271,14 +271,18 @@ fn proposals(
     out
 }
 
-/// Reads what the report needs from the store: questions asked since
-/// `since` (Unix seconds), each with the entry its asker picked afterwards,
-/// and the votes per entry. `faqbot report`, `learn` and `/faq-stats` all
-/// read through here.
-pub fn read_store(reader: &Reader, since: i64) -> Result<(Vec<Asked>, Vec<Votes>), ReadError> {
-    let questions = reader.questions_since(since)?;
-    let picks = reader.picks_since(since)?;
-    let totals = reader.vote_totals(since)?;
+/// Reads what the report needs from the store: questions in `scope` asked
+/// since `since` (Unix seconds), each with the entry its asker picked
+/// afterwards, and the votes per entry. `faqbot report`, `learn` and
+/// `/faq-stats` all read through here.
+pub fn read_store(
+    reader: &Reader,
+    since: i64,
+    scope: &Scope,
+) -> Result<(Vec<Asked>, Vec<Votes>), ReadError> {
+    let questions = reader.questions_since(since, scope)?;
+    let picks = reader.picks_since(since, scope)?;
+    let totals = reader.vote_totals(since, scope)?;
     Ok((asked_rows(&questions, &picks), vote_rows(&totals)))
 }
 

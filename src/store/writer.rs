@@ -1,345 +1,472 @@
-//! The writer thread: the only owner of the write connection. It opens
-//! (and migrates) the database, then drains the queue in batches, one
-//! transaction per batch, deletes old rows at open and every
-//! `purge_interval`, and answers flushes. Every database error is logged
-//! (at most once a minute, with counts) and the events lost are counted;
+//! The writer thread, written once for every [`Backend`]: the only owner
+//! of the write connection. It connects (and migrates), then drains the
+//! queue in batches, one transaction per batch, deletes old rows at
+//! connect and every `purge_interval`, and answers flushes.
+//!
+//! A batch that fails for a reason that passes (a lock, a lost
+//! connection) is kept and retried, connecting again, with a wait that
+//! doubles from `retry_min` to `retry_max`; meanwhile new events wait in
+//! the bounded queue, and what overflows it is dropped and counted there.
+//! A batch that fails for a lasting reason is counted lost at once. A
+//! flush or the store's shutdown waits for a kept batch at most
+//! `give_up_after`: then what is kept and queued is counted lost and
+//! logged. Every failure is logged at most once a minute, with counts;
 //! nothing here panics on a bad database or stops the bot.
 
-use std::path::PathBuf;
 use std::sync::atomic::Ordering;
-use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use rusqlite::{params, Connection};
-use sha2::{Digest, Sha256};
+use crossbeam_channel::{Receiver, RecvTimeoutError};
 
-use super::schema::{self, open_for_writing};
-use super::{now_unix, Counters, Event, Options, Pick, Question, Vote, WARN_EVERY_SECS};
+use super::backend::{Backend, BackendError};
+use super::queue::{Event, Shared};
+use super::record::Record;
+use super::{now_unix, Options, WARN_EVERY_SECS};
 
 /// Events written in one transaction at most.
-const MAX_BATCH: usize = 256;
+pub(super) const MAX_BATCH: usize = 256;
 
-/// Starts the writer thread. It logs to the subscriber current here, so
-/// that its warnings go where the caller's do (tests capture them).
-pub(super) fn spawn(
-    path: PathBuf,
+/// Starts the writer thread on `backend`. It logs to the subscriber
+/// current here, so that its warnings go where the caller's do (tests
+/// capture them). `place` names the database in logs (never a password).
+pub(super) fn spawn<B: Backend>(
+    backend: B,
+    place: String,
     options: Options,
     receiver: Receiver<Event>,
-    counters: Arc<Counters>,
+    shared: Arc<Shared>,
 ) -> std::io::Result<JoinHandle<()>> {
     let dispatch = tracing::dispatcher::get_default(|d| d.clone());
     std::thread::Builder::new()
         .name("faqbot-store".into())
         .spawn(move || {
             tracing::dispatcher::with_default(&dispatch, || {
-                Writer::new(path, options, counters).run(&receiver);
+                Writer::new(backend, place, options, shared, receiver).run();
             });
         })
 }
 
-/// The open database, with the salt its voters are hashed with.
-struct Db {
-    conn: Connection,
-    salt: Vec<u8>,
+/// The run of failures since the database was last written, if any.
+struct Outage {
+    /// When the first of them happened.
+    since: Instant,
+    /// Failed attempts so far.
+    attempts: u32,
+    /// Whether the last failure may pass (the batch is kept).
+    transient: bool,
+    /// When the next attempt is due.
+    retry_at: Instant,
+    /// Whether a failure to connect was logged.
+    connect_reported: bool,
+    /// Whether the end of it was logged already (at connecting).
+    end_reported: bool,
 }
 
-struct Writer {
-    path: PathBuf,
-    options: Options,
-    counters: Arc<Counters>,
-    db: Option<Db>,
-    /// When opening was last tried (None: never).
-    last_open_attempt: Option<Instant>,
-    /// Whether the current run of failed opens has been reported.
-    open_failure_reported: bool,
-    last_purge: Instant,
-    /// Events lost to write errors since the last warning, and when that was.
-    failed_since_warning: u64,
-    last_failure_warning: Option<Instant>,
+/// The batch being written, kept while its records cannot be written
+/// yet, with the flushes queued among them (answered once every record
+/// is settled).
+#[derive(Default)]
+struct Batch {
+    records: Vec<Record>,
+    flushes: Vec<crossbeam_channel::Sender<()>>,
 }
 
-impl Writer {
-    fn new(path: PathBuf, options: Options, counters: Arc<Counters>) -> Writer {
-        Writer {
-            path,
-            options,
-            counters,
-            db: None,
-            last_open_attempt: None,
-            open_failure_reported: false,
-            last_purge: Instant::now(),
-            failed_since_warning: 0,
-            last_failure_warning: None,
+impl Batch {
+    fn push(&mut self, event: Event) {
+        match event {
+            Event::Record(r) => self.records.push(r),
+            Event::Flush(done) => self.flushes.push(done),
         }
     }
 
-    fn run(mut self, receiver: &Receiver<Event>) {
-        self.try_open();
+    fn is_empty(&self) -> bool {
+        self.records.is_empty() && self.flushes.is_empty()
+    }
+
+    fn len(&self) -> usize {
+        self.records.len() + self.flushes.len()
+    }
+
+    /// Answers the flushes (the records are settled, or given up on).
+    fn answer_flushes(&mut self) {
+        for done in self.flushes.drain(..) {
+            // The flusher may have given up waiting; nothing to do then.
+            let _ = done.try_send(());
+        }
+    }
+}
+
+struct Writer<B: Backend> {
+    backend: B,
+    conn: Option<B::Conn>,
+    place: String,
+    options: Options,
+    shared: Arc<Shared>,
+    receiver: Receiver<Event>,
+    pending: Batch,
+    outage: Option<Outage>,
+    /// When old rows were last deleted (none: not yet).
+    last_purge: Option<Instant>,
+    /// Events lost since the last warning, and when that was.
+    lost_since_warning: u64,
+    last_warning: Option<Instant>,
+}
+
+impl<B: Backend> Writer<B> {
+    fn new(
+        backend: B,
+        place: String,
+        options: Options,
+        shared: Arc<Shared>,
+        receiver: Receiver<Event>,
+    ) -> Self {
+        Writer {
+            backend,
+            conn: None,
+            place,
+            options,
+            shared,
+            receiver,
+            pending: Batch::default(),
+            outage: None,
+            last_purge: None,
+            lost_since_warning: 0,
+            last_warning: None,
+        }
+    }
+
+    fn run(mut self) {
+        // Connected (and migrated) at once, not at the first question.
+        if let Err(e) = self.connect() {
+            self.failed(&e);
+        }
         // Wake up at least this often, to purge when idle.
         let tick = self
             .options
             .purge_interval
             .clamp(Duration::from_millis(10), Duration::from_secs(60 * 60));
         loop {
-            let first = match receiver.recv_timeout(tick) {
-                Ok(event) => event,
-                Err(RecvTimeoutError::Timeout) => {
-                    self.maybe_purge();
-                    continue;
+            if self.pending.is_empty() {
+                match self.receiver.recv_timeout(tick) {
+                    Ok(event) => self.pending.push(event),
+                    Err(RecvTimeoutError::Timeout) => {
+                        self.maybe_purge();
+                        continue;
+                    }
+                    // Every sender is gone and the queue is empty: done.
+                    Err(RecvTimeoutError::Disconnected) => break,
                 }
-                // Every sender is gone and the queue is empty: done.
-                Err(RecvTimeoutError::Disconnected) => break,
-            };
-            let mut batch = vec![first];
-            while batch.len() < MAX_BATCH {
-                match receiver.try_recv() {
-                    Ok(event) => batch.push(event),
-                    Err(_) => break,
+                while self.pending.len() < MAX_BATCH {
+                    match self.receiver.try_recv() {
+                        Ok(event) => self.pending.push(event),
+                        Err(_) => break,
+                    }
                 }
+            } else if self.shared.give_up_due() {
+                self.give_up();
+                continue;
+            } else if let Some(wait) = self.wait_before_retry() {
+                std::thread::park_timeout(wait);
+                continue;
             }
-            let flushes = self.handle(batch);
+            let kept = self.write_pending();
             // Purged before the flushes are answered, so that a flush
             // returns to a store whose retention has run too.
             self.maybe_purge();
-            for done in flushes {
-                // The flusher may have given up waiting; nothing to do then.
-                let _ = done.try_send(());
+            if !kept {
+                self.pending.answer_flushes();
             }
         }
-        tracing::debug!(path = %self.path.display(), "store writer stopped");
+        tracing::debug!(store = %self.place, "store writer stopped");
     }
 
-    /// Opens the database if it is not open and it is time to try.
-    fn try_open(&mut self) {
-        if self.db.is_some() {
+    /// How long to wait before retrying the kept batch (none: now). A
+    /// flush asks for a retry at once; the wait ends early for a flush or
+    /// a shutdown that gives up first.
+    fn wait_before_retry(&mut self) -> Option<Duration> {
+        if self.shared.take_retry_now() {
+            return None;
+        }
+        let now = Instant::now();
+        let retry_at = self.outage.as_ref().map_or(now, |o| o.retry_at);
+        let until = match self.shared.give_up_at() {
+            Some(give_up) => retry_at.min(give_up),
+            None => retry_at,
+        };
+        (until > now).then(|| until - now)
+    }
+
+    /// Connects, migrates and purges; a failure is the caller's to record.
+    fn connect(&mut self) -> Result<(), BackendError> {
+        let conn = self.backend.connect()?;
+        self.conn = Some(conn);
+        if let Some(outage) = &mut self.outage {
+            if std::mem::take(&mut outage.connect_reported) {
+                outage.end_reported = true;
+                tracing::info!(
+                    store = %self.place,
+                    failed_attempts = outage.attempts,
+                    down_secs = outage.since.elapsed().as_secs(),
+                    "store database opened after all; recording again"
+                );
+            }
+        }
+        // At the first connection, and when due (not at every reconnection).
+        self.maybe_purge();
+        Ok(())
+    }
+
+    /// Tries to write the pending batch's records; returns whether some
+    /// are kept for a retry (a failure that passes). Otherwise each is
+    /// written or counted lost.
+    fn write_pending(&mut self) -> bool {
+        let n = self.pending.records.len() as u64;
+        if n == 0 {
+            return false;
+        }
+        if self.conn.is_none() {
+            let lasting_and_early = self
+                .outage
+                .as_ref()
+                .is_some_and(|o| !o.transient && Instant::now() < o.retry_at);
+            if lasting_and_early {
+                // A database that cannot be opened, not yet due for another try.
+                self.lost(n, None);
+                self.pending.records.clear();
+                return false;
+            }
+            if let Err(e) = self.connect() {
+                self.failed(&e);
+                if e.is_transient() {
+                    return true;
+                }
+                self.lost(n, Some(&e));
+                self.pending.records.clear();
+                return false;
+            }
+        }
+        let records = std::mem::take(&mut self.pending.records);
+        match self.write(&records) {
+            Ok(()) => {
+                self.written(n);
+                false
+            }
+            Err(e) if e.is_transient() => {
+                self.failed(&e);
+                self.forget_connection_after(&e);
+                self.pending.records = records;
+                true
+            }
+            // One bad record must not cost the others: one by one.
+            Err(_) if records.len() > 1 => self.write_one_by_one(records),
+            Err(e) => {
+                self.lost(1, Some(&e));
+                false
+            }
+        }
+    }
+
+    /// Drops the connection after `e` unless it is still good.
+    fn forget_connection_after(&mut self, e: &BackendError) {
+        if !e.connection_usable {
+            self.conn = None;
+        }
+    }
+
+    fn write(&mut self, records: &[Record]) -> Result<(), BackendError> {
+        match &mut self.conn {
+            Some(conn) => self.backend.write(conn, records),
+            None => Err(BackendError::transient("not connected")),
+        }
+    }
+
+    /// After a lasting failure of a whole batch: each record alone. A
+    /// failure that passes, on the way, keeps the rest for a retry
+    /// (returns true).
+    fn write_one_by_one(&mut self, records: Vec<Record>) -> bool {
+        let mut records = records.into_iter();
+        while let Some(record) = records.next() {
+            match self.write(std::slice::from_ref(&record)) {
+                Ok(()) => self.written(1),
+                Err(e) if e.is_transient() => {
+                    self.failed(&e);
+                    self.forget_connection_after(&e);
+                    self.pending.records = std::iter::once(record).chain(records).collect();
+                    return true;
+                }
+                Err(e) => self.lost(1, Some(&e)),
+            }
+        }
+        false
+    }
+
+    /// Counts `n` records written, and ends an outage.
+    fn written(&mut self, n: u64) {
+        let c = &self.shared.counters;
+        c.written.fetch_add(n, Ordering::Relaxed);
+        c.settled.fetch_add(n, Ordering::Relaxed);
+        if let Some(outage) = self.outage.take() {
+            if outage.transient && !outage.end_reported {
+                tracing::info!(
+                    store = %self.place,
+                    failed_attempts = outage.attempts,
+                    down_secs = outage.since.elapsed().as_secs(),
+                    "store database written again; the events kept meanwhile are in"
+                );
+            }
+        }
+    }
+
+    /// Records a failed attempt (to connect or to write) and when to try
+    /// again; warns at most once a minute.
+    fn failed(&mut self, e: &BackendError) {
+        let now = Instant::now();
+        let connecting = self.conn.is_none();
+        let outage = self.outage.get_or_insert(Outage {
+            since: now,
+            attempts: 0,
+            transient: true,
+            retry_at: now,
+            connect_reported: false,
+            end_reported: false,
+        });
+        outage.attempts += 1;
+        outage.transient = e.is_transient();
+        let doubling = 2u32.saturating_pow(outage.attempts.saturating_sub(1).min(16));
+        let wait = self
+            .options
+            .retry_min
+            .saturating_mul(doubling)
+            .min(self.options.retry_max);
+        outage.retry_at = now + wait;
+        let attempts = outage.attempts;
+        let first_connect_failure = connecting && !outage.connect_reported;
+        if connecting {
+            outage.connect_reported = true;
+        }
+        if !e.is_transient() {
+            // Lasting: a failure to open is said once per run of them; a
+            // failure to write is said by `lost`, with the count lost.
+            if first_connect_failure {
+                tracing::warn!(
+                    store = %self.place,
+                    error = %e,
+                    retry_secs = wait.as_secs(),
+                    "cannot open the store's database; questions are not recorded until it opens (the bot goes on)"
+                );
+            }
             return;
         }
-        if let Some(last) = self.last_open_attempt {
-            if last.elapsed() < self.options.reopen_interval {
-                return;
-            }
-        }
-        self.last_open_attempt = Some(Instant::now());
-        match open_for_writing(&self.path, self.options.busy_timeout) {
-            Ok((conn, salt)) => {
-                if self.open_failure_reported {
-                    tracing::info!(path = %self.path.display(), "store database opened after all; recording again");
-                }
-                self.open_failure_reported = false;
-                self.db = Some(Db { conn, salt });
-                self.purge_now();
-            }
-            Err(e) => {
-                if !self.open_failure_reported {
-                    tracing::warn!(
-                        path = %self.path.display(),
-                        error = %e,
-                        retry_secs = self.options.reopen_interval.as_secs(),
-                        "cannot open the store's database; questions are not recorded until it opens (the bot goes on)"
-                    );
-                    self.open_failure_reported = true;
-                } else {
-                    tracing::debug!(path = %self.path.display(), error = %e, "store database still cannot be opened");
-                }
-            }
-        }
-    }
-
-    /// Writes a batch in one transaction; returns the flushes in it, to
-    /// be answered.
-    fn handle(&mut self, batch: Vec<Event>) -> Vec<SyncSender<()>> {
-        self.try_open();
-        let mut flushes: Vec<SyncSender<()>> = Vec::new();
-        let mut events = Vec::with_capacity(batch.len());
-        for event in batch {
-            match event {
-                Event::Flush(done) => flushes.push(done),
-                other => events.push(other),
-            }
-        }
-        if !events.is_empty() {
-            match &mut self.db {
-                None => self.lost(events.len() as u64, None),
-                Some(db) => {
-                    let (written, failed, error) = write_events(db, &events);
-                    self.counters.written.fetch_add(written, Ordering::Relaxed);
-                    if failed > 0 {
-                        self.lost(failed, error);
-                    }
-                }
-            }
-        }
-        flushes
-    }
-
-    /// Counts `count` events as lost and warns about write errors at most
-    /// once a minute (a failed open was reported already).
-    fn lost(&mut self, count: u64, error: Option<rusqlite::Error>) {
-        self.counters.failed.fetch_add(count, Ordering::Relaxed);
-        let Some(error) = error else { return };
-        self.failed_since_warning += count;
-        let due = self
-            .last_failure_warning
-            .is_none_or(|at| at.elapsed() >= Duration::from_secs(WARN_EVERY_SECS.unsigned_abs()));
-        if due {
+        let waiting = self.pending.records.len() + self.receiver.len();
+        if self.warning_due() {
+            let what = if connecting {
+                "cannot open the store's database"
+            } else {
+                "cannot write to the store's database"
+            };
             tracing::warn!(
-                path = %self.path.display(),
-                error = %error,
-                events_lost = self.failed_since_warning,
-                "cannot write to the store's database (locked, read-only or full?); events lost, the bot goes on"
+                store = %self.place,
+                error = %e,
+                events_waiting = waiting,
+                failed_attempts = attempts,
+                retry_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                "{what} (unreachable, locked or restarting?); the events are kept and retried, the bot goes on"
             );
-            self.failed_since_warning = 0;
-            self.last_failure_warning = Some(Instant::now());
+            self.last_warning = Some(now);
+        } else {
+            tracing::debug!(store = %self.place, error = %e, "store write failed; retrying");
+        }
+    }
+
+    fn warning_due(&self) -> bool {
+        self.last_warning
+            .is_none_or(|at| at.elapsed() >= Duration::from_secs(WARN_EVERY_SECS.unsigned_abs()))
+    }
+
+    /// Counts `count` records as lost and warns about write errors at most
+    /// once a minute (a failed open was reported already).
+    fn lost(&mut self, count: u64, error: Option<&BackendError>) {
+        let c = &self.shared.counters;
+        c.failed.fetch_add(count, Ordering::Relaxed);
+        c.settled.fetch_add(count, Ordering::Relaxed);
+        self.lost_since_warning += count;
+        let Some(error) = error else { return };
+        if self.conn.is_none() {
+            return;
+        }
+        if self.warning_due() {
+            tracing::warn!(
+                store = %self.place,
+                error = %error,
+                events_lost = self.lost_since_warning,
+                "cannot write to the store's database (read-only, full or refused?); events lost, the bot goes on"
+            );
+            self.lost_since_warning = 0;
+            self.last_warning = Some(Instant::now());
         } else {
             tracing::debug!(error = %error, "store write failed");
         }
     }
 
-    fn maybe_purge(&mut self) {
-        if self.last_purge.elapsed() >= self.options.purge_interval {
-            self.purge_now();
+    /// A flush or the shutdown waited long enough for a kept batch: it and
+    /// everything queued behind it are counted lost, and every flush among
+    /// them is answered.
+    fn give_up(&mut self) {
+        let mut lost = self.pending.records.len() as u64;
+        self.pending.records.clear();
+        while let Ok(event) = self.receiver.try_recv() {
+            match event {
+                Event::Record(_) => lost += 1,
+                Event::Flush(done) => self.pending.flushes.push(done),
+            }
         }
+        // Counted before any flush is answered, so that a flusher reads
+        // the counts with these in.
+        let c = &self.shared.counters;
+        c.failed.fetch_add(lost, Ordering::Relaxed);
+        c.settled.fetch_add(lost, Ordering::Relaxed);
+        let down_secs = self
+            .outage
+            .as_ref()
+            .map_or(0, |o| o.since.elapsed().as_secs());
+        tracing::warn!(
+            store = %self.place,
+            events_lost = lost,
+            down_secs,
+            waited_secs = self.options.give_up_after.as_secs_f32(),
+            "gave up waiting for the store's database (a flush or shutdown): the events it kept are lost"
+        );
+        self.pending.answer_flushes();
     }
 
-    fn purge_now(&mut self) {
-        self.last_purge = Instant::now();
-        let Some(db) = &self.db else { return };
-        match schema::purge(&db.conn, self.options.retention_days, now_unix()) {
+    /// Deletes old rows if it has never been done, or it is due: as soon
+    /// as there is a connection.
+    fn maybe_purge(&mut self) {
+        let due = self
+            .last_purge
+            .is_none_or(|at| at.elapsed() >= self.options.purge_interval);
+        if !due {
+            return;
+        }
+        let days = self.options.retention_days;
+        let Some(conn) = &mut self.conn else { return };
+        self.last_purge = Some(Instant::now());
+        if days == 0 {
+            return;
+        }
+        let cutoff = now_unix().saturating_sub(i64::from(days) * 24 * 60 * 60);
+        match self.backend.purge(conn, cutoff) {
             Ok(0) => {}
             Ok(n) => tracing::info!(
                 rows = n,
-                retention_days = self.options.retention_days,
+                retention_days = days,
                 "old rows deleted from the store"
             ),
             Err(e) => {
-                tracing::warn!(path = %self.path.display(), error = %e, "cannot delete old rows from the store")
+                tracing::warn!(store = %self.place, error = %e, "cannot delete old rows from the store")
             }
         }
     }
-}
-
-/// Writes `events` in one transaction; if one of them breaks a constraint
-/// (a repeated question id), writes them one by one so that it does not
-/// cost the others. Returns how many were written, how many failed, and
-/// the first error.
-fn write_events(db: &mut Db, events: &[Event]) -> (u64, u64, Option<rusqlite::Error>) {
-    match write_batch(db, events) {
-        Ok(()) => (events.len() as u64, 0, None),
-        Err(e) if is_constraint(&e) => {
-            let (mut written, mut failed, mut first_error) = (0, 0, None);
-            for event in events {
-                match write_batch(db, std::slice::from_ref(event)) {
-                    Ok(()) => written += 1,
-                    Err(e) => {
-                        failed += 1;
-                        first_error.get_or_insert(e);
-                    }
-                }
-            }
-            (written, failed, first_error)
-        }
-        Err(e) => (0, events.len() as u64, Some(e)),
-    }
-}
-
-fn is_constraint(e: &rusqlite::Error) -> bool {
-    e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation)
-}
-
-/// Writes `events` in one transaction: all or none.
-fn write_batch(db: &mut Db, events: &[Event]) -> rusqlite::Result<()> {
-    let tx = db.conn.transaction()?;
-    for event in events {
-        match event {
-            Event::Question(q) => insert_question(&tx, q)?,
-            Event::Pick(p) => insert_pick(&tx, p)?,
-            Event::Vote(v) => upsert_vote(&tx, v, &db.salt)?,
-            Event::Flush(_) => {}
-        }
-    }
-    tx.commit()
-}
-
-/// Discord ids and question ids are u64; SQLite integers are i64. The
-/// bits are stored as they are (`as` in both directions), so every u64
-/// round-trips.
-pub(super) fn to_sql_int(n: u64) -> i64 {
-    n as i64
-}
-
-pub(super) fn from_sql_int(n: i64) -> u64 {
-    n as u64
-}
-
-fn insert_question(conn: &Connection, q: &Question) -> rusqlite::Result<()> {
-    let (runner_up, runner_up_score) = match &q.runner_up {
-        Some((entry, score)) => (Some(entry.as_str()), Some(f64::from(*score))),
-        None => (None, None),
-    };
-    conn.prepare_cached(
-        "INSERT INTO questions (id, at, text, guild_id, channel_id, trigger, outcome,
-                                entry, score, runner_up, runner_up_score, latency_us)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-    )?
-    .execute(params![
-        to_sql_int(q.id.0),
-        q.at,
-        stored_text(&q.text),
-        q.guild_id.map(to_sql_int),
-        q.channel_id.map(to_sql_int),
-        q.trigger.as_str(),
-        q.outcome.as_str(),
-        q.entry,
-        f64::from(q.score),
-        runner_up,
-        runner_up_score,
-        to_sql_int(q.latency_us),
-    ])?;
-    Ok(())
-}
-
-fn insert_pick(conn: &Connection, p: &Pick) -> rusqlite::Result<()> {
-    conn.prepare_cached("INSERT INTO picks (question_id, entry, via, at) VALUES (?1, ?2, ?3, ?4)")?
-        .execute(params![
-            to_sql_int(p.question.0),
-            p.entry,
-            p.via.as_str(),
-            p.at
-        ])?;
-    Ok(())
-}
-
-/// One vote per voter per question: a second vote replaces the first.
-fn upsert_vote(conn: &Connection, v: &Vote, salt: &[u8]) -> rusqlite::Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO votes (question_id, voter, value, at, entry) VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT (question_id, voter) DO UPDATE
-         SET value = excluded.value, at = excluded.at, entry = excluded.entry",
-    )?
-    .execute(params![
-        to_sql_int(v.question.0),
-        voter_hash(salt, v.voter).as_slice(),
-        if v.up { 1 } else { -1 },
-        v.at,
-        v.entry,
-    ])?;
-    Ok(())
-}
-
-/// SHA-256(salt || the user id in decimal): the same voter always gets the
-/// same hash in one database, and the id cannot be read back from it.
-pub(super) fn voter_hash(salt: &[u8], user: u64) -> [u8; 32] {
-    let mut h = Sha256::new();
-    h.update(salt);
-    h.update(user.to_string().as_bytes());
-    h.finalize().into()
-}
-
-/// A question's text as the store keeps it: as the matcher reads it, with
-/// mentions (`<@id>`, `<@&id>`), channels and other Discord markup removed,
-/// so that no user or role id is kept.
-pub(crate) fn stored_text(text: &str) -> String {
-    crate::answer::matching::normalize::for_model(text)
 }

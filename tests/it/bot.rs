@@ -963,8 +963,10 @@ async fn the_faqbot_binary_runs_against_the_fake_and_never_logs_the_token() {
     // The store the config names was opened, and the question written
     // before the process ended.
     let reader =
-        faqbot::store::Reader::open(&dir.path().join("faqbot.db")).expect("the store exists");
-    let asked = reader.questions_since(0).expect("read");
+        faqbot::store::Reader::open(dir.path().join("faqbot.db")).expect("the store exists");
+    let asked = reader
+        .questions_since(0, &faqbot::store::Scope::All)
+        .expect("read");
     assert_eq!(asked.len(), 1, "{asked:?}");
     assert_eq!(asked[0].text, "can cops just walk into an embassy");
     assert_eq!(asked[0].trigger, faqbot::store::Trigger::Slash);

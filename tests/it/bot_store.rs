@@ -82,7 +82,11 @@ impl Recording {
     async fn questions(&self, n: usize) -> Vec<Question> {
         let deadline = Instant::now() + STORE_TIMEOUT;
         loop {
-            let questions = self.reader().await.questions_since(0).expect("read");
+            let questions = self
+                .reader()
+                .await
+                .questions_since(0, &faqbot::store::Scope::All)
+                .expect("read");
             if questions.len() >= n {
                 return questions;
             }
@@ -248,7 +252,11 @@ async fn votes_count_once_per_person_and_no_user_id_reaches_the_file() {
         assert_no_pings(&thanks.body);
     }
 
-    let totals = rec.reader().await.vote_totals(0).expect("read");
+    let totals = rec
+        .reader()
+        .await
+        .vote_totals(0, &faqbot::store::Scope::All)
+        .expect("read");
     assert_eq!(
         totals,
         [store::VoteTotal {
@@ -389,7 +397,9 @@ async fn picks_from_the_menu_and_the_suggestions_are_tied_to_their_question() {
     .await;
 
     let reader = rec.reader().await;
-    let votes = reader.vote_totals(0).expect("read");
+    let votes = reader
+        .vote_totals(0, &faqbot::store::Scope::All)
+        .expect("read");
     assert_eq!(
         votes
             .iter()
@@ -398,7 +408,9 @@ async fn picks_from_the_menu_and_the_suggestions_are_tied_to_their_question() {
         [("security-measures-what-it-involves", 0, 1)],
         "the vote counts for the entry picked, not the question's best"
     );
-    let picks = reader.picks_since(0).expect("read");
+    let picks = reader
+        .picks_since(0, &faqbot::store::Scope::All)
+        .expect("read");
     let summary: Vec<(u64, &str, Via, Option<&str>)> = picks
         .iter()
         .map(|p| (p.question.0, p.picked.as_str(), p.via, p.text.as_deref()))

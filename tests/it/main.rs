@@ -19,6 +19,7 @@ mod reload;
 mod semantic;
 mod serve;
 mod store;
+mod store_postgres;
 mod support;
 
 use std::path::{Path, PathBuf};

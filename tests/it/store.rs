@@ -82,7 +82,9 @@ fn store_from_the_config_file_records_from_async_tasks_and_a_report_reads_it() {
     drop(store);
 
     let r = Reader::open(&db).expect("report opens the database");
-    let questions = r.questions_since(0).expect("questions");
+    let questions = r
+        .questions_since(0, &faqbot::store::Scope::All)
+        .expect("questions");
     assert_eq!(questions.len(), 20);
     let mut stored: Vec<QuestionId> = questions.iter().map(|q| q.id).collect();
     let mut expected = ids.clone();
@@ -92,7 +94,7 @@ fn store_from_the_config_file_records_from_async_tasks_and_a_report_reads_it() {
         stored, expected,
         "the ids the callers got are the rows' ids"
     );
-    let picks = r.picks_since(0).expect("picks");
+    let picks = r.picks_since(0, &faqbot::store::Scope::All).expect("picks");
     assert_eq!(picks.len(), 10);
     assert!(picks.iter().all(|p| p
         .text
@@ -100,7 +102,7 @@ fn store_from_the_config_file_records_from_async_tasks_and_a_report_reads_it() {
         .is_some_and(|t| t.starts_with("question "))
         && p.best_entry.as_deref() == Some("entry-1")));
     assert_eq!(
-        r.vote_totals(0).expect("votes"),
+        r.vote_totals(0, &faqbot::store::Scope::All).expect("votes"),
         [VoteTotal {
             entry: "entry-0".into(),
             up: 5,

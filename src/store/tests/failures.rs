@@ -1,13 +1,43 @@
-//! A broken database (locked, unopenable, read-only) or a full queue loses
-//! events and says so in the log, but never blocks or fails the caller,
-//! and the store recovers once the database can be written again.
+//! A broken SQLite file (locked, unopenable, read-only) or a full queue
+//! never blocks or fails the caller, says so in the log, and the store
+//! recovers once the file can be written again. A lock passes: the
+//! writer keeps its batch and retries, so a lock released in time loses
+//! nothing, and one held past a flush's patience loses what it held. A
+//! file that cannot be written loses its events at once.
 
 use super::*;
 
 #[test]
-fn a_locked_database_loses_events_but_never_blocks_and_recovers() {
+fn a_lock_released_in_time_loses_nothing() {
     let (_dir, path) = temp_db();
-    let (store, log) = with_logs(|| {
+    let (stats, log) = with_logs(|| {
+        let store = Arc::new(Store::open(&path, test_options()));
+        store.flush();
+        let locker = Connection::open(&path).expect("open");
+        locker.execute_batch("BEGIN EXCLUSIVE").expect("lock");
+        record_from_thread(&store, 50);
+        // Long enough for the writer to fail on the lock and keep its batch.
+        std::thread::sleep(Duration::from_millis(300));
+        let during = store.stats();
+        assert_eq!((during.written, during.failed), (0, 0), "{during:?}");
+        assert_eq!(during.queue_depth, 100, "{during:?}");
+        locker.execute_batch("COMMIT").expect("unlock");
+        store.flush();
+        store.stats()
+    });
+    assert_eq!(
+        (stats.queued, stats.written, stats.failed, stats.queue_depth),
+        (100, 100, 0, 0),
+        "{stats:?}"
+    );
+    assert!(log.contains("the events are kept and retried"), "{log}");
+    assert_eq!(stored_texts(&path).len(), 50);
+}
+
+#[test]
+fn a_lock_held_past_a_flush_loses_its_events_but_never_blocks_and_recovers() {
+    let (_dir, path) = temp_db();
+    let ((store, locked, after), log) = with_logs(|| {
         let store = Arc::new(Store::open(&path, test_options()));
         store.flush(); // created and migrated
 
@@ -16,23 +46,23 @@ fn a_locked_database_loses_events_but_never_blocks_and_recovers() {
         record_from_thread(&store, 300);
         store.flush();
         let locked = store.stats();
-        assert_eq!(locked.queued + locked.dropped, 600);
-        assert_eq!(locked.written, 0, "nothing gets past the lock");
-        assert_eq!(locked.failed, locked.queued);
-
         locker.execute_batch("COMMIT").expect("unlock");
         store.record_question(question("after the lock", now_unix()));
         store.flush();
         let after = store.stats();
-        assert_eq!(after.written, 1);
-        store
+        (store, locked, after)
     });
+    assert_eq!(locked.queued + locked.dropped, 600, "{locked:?}\n{log}");
+    assert_eq!(locked.written, 0, "nothing gets past the lock\n{log}");
+    assert_eq!(locked.failed, locked.queued, "{locked:?}\n{log}");
+    assert_eq!(after.written, 1, "{after:?}\n{log}");
     assert_eq!(
         log.matches("cannot write to the store's database").count(),
         1,
         "warned once a minute at most, not once per batch: {log}"
     );
     assert!(log.contains("events_lost="), "{log}");
+    assert!(log.contains("gave up waiting"), "{log}");
     assert_eq!(stored_texts(&path), ["after the lock"]);
     drop(store);
 }
@@ -47,7 +77,7 @@ fn a_database_locked_at_open_is_opened_later() {
         let store = Store::open(
             &path,
             Options {
-                reopen_interval: Duration::ZERO,
+                retry_max: Duration::ZERO,
                 ..test_options()
             },
         );
@@ -77,7 +107,7 @@ fn a_path_that_cannot_be_a_database_is_logged_once_and_never_blocks() {
         let store = Arc::new(Store::open(
             dir.path(),
             Options {
-                reopen_interval: Duration::ZERO,
+                retry_max: Duration::ZERO,
                 ..test_options()
             },
         ));

@@ -7,7 +7,7 @@ use super::*;
 /// faqbot left it.
 fn database_at_version(path: &Path, version: usize) -> Connection {
     let mut conn = Connection::open(path).expect("open");
-    crate::store::schema::migrate_up_to(&mut conn, version)
+    crate::store::sqlite::schema::migrate_up_to(&mut conn, version)
         .unwrap_or_else(|e| panic!("version {version}: {e}"));
     conn
 }
@@ -68,7 +68,7 @@ fn a_version_1_database_keeps_its_votes_through_migration_2() {
     store.flush();
     let r = Reader::open(&path).expect("migrated to the current version");
     assert_eq!(
-        r.vote_totals(0).expect("votes"),
+        r.vote_totals(0, &Scope::All).expect("votes"),
         [total("old-entry", 0, 1)],
         "a vote without an entry counts for its question's entry"
     );
@@ -108,7 +108,7 @@ fn an_empty_file_is_migrated_to_the_current_schema() {
     assert_eq!(
         Reader::open(&path)
             .expect("reader")
-            .questions_since(0)
+            .questions_since(0, &Scope::All)
             .expect("q")[0]
             .text,
         "after the migration"
@@ -141,4 +141,36 @@ fn a_database_from_a_newer_faqbot_is_left_alone_and_logged() {
     );
     assert_eq!(user_version(&path), SCHEMA_VERSION + 1);
     assert!(Reader::open(&path).is_err());
+}
+
+#[test]
+fn migration_4_keeps_one_of_each_repeated_pick() {
+    let (_dir, path) = temp_db();
+    {
+        let conn = database_at_version(&path, 3);
+        for entry in ["a", "a", "b"] {
+            conn.execute(
+                "INSERT INTO picks (question_id, entry, via, at) VALUES (7, ?1, 'menu', 100)",
+                [entry],
+            )
+            .expect("a version-3 pick");
+        }
+    }
+    let store = Store::open(
+        &path,
+        Options {
+            retention_days: 0,
+            ..test_options()
+        },
+    );
+    store.flush();
+    let picks: Vec<String> = Reader::open(&path)
+        .expect("migrated")
+        .picks_since(0, &Scope::All)
+        .expect("picks")
+        .into_iter()
+        .map(|p| p.picked)
+        .collect();
+    assert_eq!(picks, ["a", "b"]);
+    assert_eq!(user_version(&path), SCHEMA_VERSION);
 }

@@ -1,22 +1,33 @@
-//! The store's unit tests, on temporary files, one concern a submodule;
-//! this module holds what they share: the options, a temporary database
-//! path, a sample question, a log catcher, a recording thread, and reads
-//! of a database's version, salt and question texts.
+//! The store's unit tests, one concern a submodule, most of them run on
+//! both backends: each [`on_both!`] test is one body, run once on a new
+//! SQLite file (`…::sqlite`) and once on a new PostgreSQL database
+//! (`…::postgres`, skipped, saying so, when `FAQBOT_TEST_PG` is unset; see
+//! `tests/it/support/postgres.rs`). This module holds what they share:
+//! the options, the [`TestStore`] a body gets, a sample question, a log
+//! catcher and a recording thread.
 //!
-//! - [`write_read`]: what is written is what is read;
+//! - [`write_read`]: what is written is what is read, scopes, a batch
+//!   written twice;
 //! - [`votes`]: votes count once per voter and never hold a user id;
 //! - [`retention`]: old rows are deleted;
 //! - [`migrate`]: migrations, and a newer database left alone;
-//! - [`failures`]: a broken database (locked, unopenable, read-only, a
+//! - [`failures`]: a broken SQLite file (locked, unopenable, read-only, a
 //!   full queue) never blocking or failing the caller;
+//! - [`postgres`]: a PostgreSQL server going away and coming back, two
+//!   stores on one database, and errors without passwords;
 //! - [`records`]: question ids, names and records, without a database.
 
 mod failures;
+mod forwarder;
 mod migrate;
+mod postgres;
 mod records;
 mod retention;
 mod votes;
 mod write_read;
+
+#[path = "../../../tests/it/support/postgres.rs"]
+mod pg_support;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -26,16 +37,120 @@ use std::time::Duration;
 use rusqlite::Connection;
 
 use super::*;
+use pg_support::TestDb;
+
+/// A test written once and run on both backends: `on_both! { fn name(db)
+/// { … } }` makes `name::sqlite` and `name::postgres`, each calling the
+/// body with a fresh [`TestStore`].
+macro_rules! on_both {
+    ($(#[$meta:meta])* fn $name:ident($db:ident) $body:block) => {
+        $(#[$meta])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            fn body($db: &crate::store::tests::TestStore) $body
+
+            #[test]
+            fn sqlite() {
+                body(&crate::store::tests::TestStore::sqlite());
+            }
+
+            #[test]
+            fn postgres() {
+                if let Some(db) = crate::store::tests::TestStore::postgres(module_path!()) {
+                    body(&db);
+                }
+            }
+        }
+    };
+}
+pub(crate) use on_both;
+
+/// A new, empty store for one test, on either backend.
+pub(crate) enum TestStore {
+    Sqlite {
+        _dir: tempfile::TempDir,
+        path: PathBuf,
+    },
+    Postgres(TestDb),
+}
+
+impl TestStore {
+    /// A SQLite file (not created yet) in a temporary folder.
+    pub(crate) fn sqlite() -> TestStore {
+        let (dir, path) = temp_db();
+        TestStore::Sqlite { _dir: dir, path }
+    }
+
+    /// A new PostgreSQL database, or none when `FAQBOT_TEST_PG` is unset.
+    pub(crate) fn postgres(label: &str) -> Option<TestStore> {
+        TestDb::create(label).map(TestStore::Postgres)
+    }
+
+    pub(crate) fn location(&self) -> Location {
+        match self {
+            TestStore::Sqlite { path, .. } => Location::Sqlite(path.clone()),
+            TestStore::Postgres(db) => Location::parse(db.url()).expect("the test url parses"),
+        }
+    }
+
+    /// A store on it, with [`test_options`] changed by `options`.
+    pub(crate) fn open_with(&self, options: impl FnOnce(&mut Options)) -> Store {
+        let mut o = test_options();
+        options(&mut o);
+        Store::open(self.location(), o)
+    }
+
+    pub(crate) fn open(&self) -> Store {
+        self.open_with(|_| {})
+    }
+
+    pub(crate) fn reader(&self) -> Reader {
+        Reader::open(self.location()).expect("reader")
+    }
+
+    /// The voter salt the database holds.
+    pub(crate) fn salt(&self) -> Vec<u8> {
+        match self {
+            TestStore::Sqlite { path, .. } => voter_salt(path),
+            TestStore::Postgres(db) => {
+                let hex =
+                    db.texts("SELECT encode(value, 'hex') FROM meta WHERE key = 'voter_salt'");
+                assert_eq!(hex.len(), 1, "one salt: {hex:?}");
+                (0..hex[0].len())
+                    .step_by(2)
+                    .map(|i| u8::from_str_radix(&hex[0][i..i + 2], 16).expect("hex"))
+                    .collect()
+            }
+        }
+    }
+
+    /// The texts of all the questions it holds, oldest first.
+    pub(crate) fn texts(&self) -> Vec<String> {
+        self.reader()
+            .questions_since(0, &Scope::All)
+            .expect("q")
+            .into_iter()
+            .map(|q| q.text)
+            .collect()
+    }
+}
 
 /// Generous bound for "it did not hang": far above any real run, only
 /// there so that a deadlock fails the test instead of stalling it.
 const HANG: Duration = Duration::from_secs(120);
 
-/// The bot's defaults, but with a short busy timeout, so that a write to
-/// a locked database fails quickly.
+/// The bot's defaults, but quicker: a short busy timeout, so that a
+/// write to a locked database fails quickly, short waits between tries,
+/// and a flush that gives up on a database away after a second.
 fn test_options() -> Options {
     Options {
         busy_timeout: Duration::from_millis(50),
+        call_timeout: Duration::from_secs(2),
+        retry_min: Duration::from_millis(10),
+        retry_max: Duration::from_millis(100),
+        give_up_after: Duration::from_secs(1),
         ..Options::default()
     }
 }
@@ -156,7 +271,7 @@ fn voter_salt(path: &Path) -> Vec<u8> {
 fn stored_texts(path: &Path) -> Vec<String> {
     Reader::open(path)
         .expect("reader")
-        .questions_since(0)
+        .questions_since(0, &Scope::All)
         .expect("q")
         .into_iter()
         .map(|q| q.text)

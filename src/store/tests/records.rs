@@ -2,7 +2,7 @@
 //! of triggers, outcomes and vias, and a match turned into a question.
 
 use super::*;
-use crate::answer::matching::FallbackReason;
+use crate::answer::matching::{Decision, FallbackReason};
 
 #[test]
 fn question_ids_rise_are_unique_and_fit_sqlite() {

@@ -3,15 +3,14 @@
 
 use super::*;
 
-#[test]
-fn retention_deletes_old_rows_at_open_and_keeps_new_ones() {
-    let (_dir, path) = temp_db();
+on_both! {
+fn retention_deletes_old_rows_at_open_and_keeps_new_ones(db) {
     let now = now_unix();
     let day = 24 * 60 * 60;
     let old = question("asked long ago", now - 31 * day);
     let recent = question("asked last week", now - 7 * day);
     {
-        let store = Store::open(&path, test_options());
+        let store = db.open();
         for q in [&old, &recent] {
             store.record_question(q.clone());
             store.record_pick(Pick {
@@ -30,58 +29,48 @@ fn retention_deletes_old_rows_at_open_and_keeps_new_ones() {
         }
     }
     // Written as given (the purge at open came first).
-    let r = Reader::open(&path).expect("reader");
-    assert_eq!(r.questions_since(0).expect("q").len(), 2);
+    let r = db.reader();
+    assert_eq!(r.questions_since(0, &Scope::All).expect("q").len(), 2);
 
     let ((), log) = with_logs(|| {
-        let store = Store::open(&path, test_options());
+        let store = db.open();
         store.flush();
     });
     assert!(log.contains("old rows deleted from the store"), "{log}");
     assert_eq!(
-        r.questions_since(0).expect("q"),
+        r.questions_since(0, &Scope::All).expect("q"),
         std::slice::from_ref(&recent),
         "older than 30 days: deleted"
     );
-    let picks = r.picks_since(0).expect("picks");
+    let picks = r.picks_since(0, &Scope::All).expect("picks");
     assert_eq!(picks.len(), 1);
     assert_eq!(picks[0].question, recent.id);
     assert_eq!(
-        r.vote_totals(0).expect("votes"),
+        r.vote_totals(0, &Scope::All).expect("votes"),
         [total("host-country-duties", 1, 0)]
     );
 
     // retention_days = 0 keeps everything.
-    let keep_everything = Options {
-        retention_days: 0,
-        ..test_options()
-    };
-    let keep = Store::open(&path, keep_everything.clone());
+    let keep = db.open_with(|o| o.retention_days = 0);
     keep.record_question(old.clone());
     keep.flush();
     drop(keep);
-    let keep = Store::open(&path, keep_everything.clone());
+    let keep = db.open_with(|o| o.retention_days = 0);
     keep.flush();
-    assert_eq!(r.questions_since(0).expect("q").len(), 2);
+    assert_eq!(r.questions_since(0, &Scope::All).expect("q").len(), 2);
+}
 }
 
-#[test]
-fn retention_also_runs_while_the_store_is_open() {
-    let (_dir, path) = temp_db();
+on_both! {
+fn retention_also_runs_while_the_store_is_open(db) {
     // Purging after every batch stands in for once a day.
-    let store = Store::open(
-        &path,
-        Options {
-            purge_interval: Duration::ZERO,
-            ..test_options()
-        },
-    );
+    let store = db.open_with(|o| o.purge_interval = Duration::ZERO);
     let now = now_unix();
     let recent = question("new", now);
     store.record_question(question("old", now - 40 * 24 * 60 * 60));
     store.record_question(recent.clone());
     store.flush();
-    let r = Reader::open(&path).expect("reader");
-    assert_eq!(r.questions_since(0).expect("q"), [recent]);
+    assert_eq!(db.reader().questions_since(0, &Scope::All).expect("q"), [recent]);
     assert_eq!(store.stats().written, 2);
+}
 }

@@ -2,11 +2,12 @@
 //! answer, and no user id reaches the database files.
 
 use super::*;
-use crate::store::writer::voter_hash;
+use crate::store::backend::voter_hash;
 
-#[test]
-fn a_vote_on_a_picked_answer_counts_for_the_picked_entry() {
-    let (_dir, path, store, now) = open_temp();
+on_both! {
+fn a_vote_on_a_picked_answer_counts_for_the_picked_entry(db) {
+    let store = db.open();
+    let now = now_unix();
     // The bot's best entry was host-country-duties; the asker picked
     // who-pays from the suggestions and voted on that answer.
     let q = question("who guards embassies?", now);
@@ -26,11 +27,11 @@ fn a_vote_on_a_picked_answer_counts_for_the_picked_entry() {
         at: now,
     });
     store.flush();
-    let r = Reader::open(&path).expect("reader");
     assert_eq!(
-        r.vote_totals(0).expect("votes"),
+        db.reader().vote_totals(0, &Scope::All).expect("votes"),
         [total("host-country-duties", 1, 0), total("who-pays", 0, 1),]
     );
+}
 }
 
 #[test]
@@ -60,7 +61,7 @@ fn one_vote_per_voter_per_answer_and_no_user_id_in_the_file() {
 
     let r = Reader::open(&path).expect("reader");
     assert_eq!(
-        r.vote_totals(0).expect("votes"),
+        r.vote_totals(0, &Scope::All).expect("votes"),
         [total("host-country-duties", 1, 1), total("who-pays", 1, 0),]
     );
 

@@ -76,7 +76,7 @@ fn shutdown_signal() -> (
 /// The store as `[store] path = ""` makes it: off.
 pub(crate) fn store_off() -> Arc<Store> {
     let config = StoreConfig {
-        path: "".into(),
+        location: None,
         ..StoreConfig::default()
     };
     Arc::new(Store::from_config(&config))

@@ -1,6 +1,6 @@
-//! The database's tables and how a file gets there: opening with WAL and a
-//! busy timeout, numbered migrations (`PRAGMA user_version`) applied in
-//! order in one transaction, the voter salt, and deleting old rows.
+//! The SQLite file's tables and how a file gets there: opening with WAL
+//! and a busy timeout, numbered migrations (`PRAGMA user_version`) applied
+//! in order in one transaction, the voter salt, and deleting old rows.
 
 use std::path::Path;
 use std::time::Duration;
@@ -17,12 +17,30 @@ pub(crate) const SALT_KEY: &str = "voter_salt";
 
 /// Migration `n` (1-based) takes a database at version `n - 1` to `n`.
 /// Append only: never edit one that has shipped.
-const MIGRATIONS: &[fn(&Transaction<'_>) -> rusqlite::Result<()>] =
-    &[v1_tables_and_salt, v2_vote_entry, v3_text_without_mentions];
+const MIGRATIONS: &[fn(&Transaction<'_>) -> rusqlite::Result<()>] = &[
+    v1_tables_and_salt,
+    v2_vote_entry,
+    v3_text_without_mentions,
+    v4_one_pick_and_guild_index,
+];
+
+/// Version 4: a batch written again (the writer keeps a batch whose
+/// write failed, and retries it) must not count a pick twice, so a pick
+/// is one per question, entry, way and second; and reads by guild (a
+/// per-server report) get an index. Repeated picks already there are one.
+fn v4_one_pick_and_guild_index(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    tx.execute_batch(
+        "DELETE FROM picks WHERE rowid NOT IN
+             (SELECT min(rowid) FROM picks GROUP BY question_id, entry, via, at);
+         DROP INDEX picks_question;
+         CREATE UNIQUE INDEX picks_once ON picks (question_id, entry, via, at);
+         CREATE INDEX questions_guild ON questions (guild_id, at);",
+    )
+}
 
 /// Version 3: questions are kept as the matcher reads them, without
 /// mentions: rows written before keep `<@id>` and `<@&id>` markup, so they
-/// are rewritten the same way (`writer::stored_text`).
+/// are rewritten the same way (`backend::stored_text`).
 fn v3_text_without_mentions(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     // Every kind of markup the matcher drops needs one of these characters.
     let rows: Vec<(i64, String)> = tx
@@ -35,7 +53,7 @@ fn v3_text_without_mentions(tx: &Transaction<'_>) -> rusqlite::Result<()> {
         .collect::<rusqlite::Result<_>>()?;
     let mut update = tx.prepare("UPDATE questions SET text = ?1 WHERE id = ?2")?;
     for (id, text) in rows {
-        let clean = super::writer::stored_text(&text);
+        let clean = crate::store::backend::stored_text(&text);
         if clean != text {
             update.execute(params![clean, id])?;
         }
@@ -191,13 +209,9 @@ pub(crate) fn migrate_up_to(conn: &mut Connection, version: usize) -> rusqlite::
     tx.commit()
 }
 
-/// Deletes questions, picks and votes older than `retention_days` (none if
-/// 0) as of `now`; returns how many rows went.
-pub(crate) fn purge(conn: &Connection, retention_days: u32, now: i64) -> rusqlite::Result<usize> {
-    if retention_days == 0 {
-        return Ok(0);
-    }
-    let cutoff = now.saturating_sub(i64::from(retention_days) * 24 * 60 * 60);
+/// Deletes questions, picks and votes from before `cutoff` (Unix
+/// seconds); returns how many rows went.
+pub(crate) fn purge(conn: &Connection, cutoff: i64) -> rusqlite::Result<usize> {
     let mut deleted = 0;
     for table in ["questions", "picks", "votes"] {
         deleted += conn.execute(
