@@ -13,6 +13,7 @@ use crate::cli::config::Config;
 use crate::discord::config::{ShardSlice, Token};
 use crate::discord::Setup;
 use crate::moderation::library::Library;
+use crate::store::coordination::{IdentifyGate, Reloads};
 use crate::store::Store;
 
 /// What `run` and `serve` start from: the token, the FAQs, the runtime
@@ -47,7 +48,12 @@ fn start(dir: &Path, config: &Config) -> Result<Started, Failure> {
     if let Some(location) = store.location() {
         tracing::info!(store = %location, "recording questions, picks and votes");
     }
-    let setup = Setup::new(library, config.discord.clone(), Arc::clone(&store));
+    let mut setup = Setup::new(library, config.discord.clone(), Arc::clone(&store));
+    // With a Postgres store, the processes sharing it space their IDENTIFYs
+    // and hear of each other's reloads through it.
+    let location = config.store.location.as_ref();
+    setup.gate = IdentifyGate::for_store(location);
+    setup.reloads = Reloads::for_store(location);
     Ok(Started {
         token,
         runtime,

@@ -30,6 +30,7 @@ use super::view;
 use crate::answer::engine::Engine;
 use crate::discord::config::DiscordConfig;
 use crate::moderation::library::{Answering, Library};
+use crate::store::coordination::Reloads;
 use crate::store::{QuestionId, Reader, Store};
 use crate::telemetry::{self, ShardState, Status};
 
@@ -85,6 +86,8 @@ pub struct Bot {
     ready_shards: tokio::sync::watch::Sender<BTreeSet<u32>>,
     /// What `/healthz` and `/metrics` report.
     status: Arc<Status>,
+    /// Where `/faq-reload`s are announced to the other processes.
+    reloads: Option<Reloads>,
     me: OnceLock<UserId>,
     memory: Mutex<Memory>,
 }
@@ -118,6 +121,7 @@ impl Bot {
             library,
             ready_shards: tokio::sync::watch::Sender::new(BTreeSet::new()),
             status,
+            reloads: None,
             settings,
             store,
             rest: Arc::new(Rest::default()),
@@ -130,6 +134,12 @@ impl Bot {
     /// Becomes `true` once a shard is connected and ready.
     pub fn connected(&self) -> tokio::sync::watch::Receiver<bool> {
         self.connected.subscribe()
+    }
+
+    /// The bot, announcing its `/faq-reload`s through `reloads`.
+    pub fn announcing(mut self, reloads: Option<Reloads>) -> Bot {
+        self.reloads = reloads;
+        self
     }
 
     /// Completes once shard `id` has been ready.
@@ -317,7 +327,16 @@ impl Bot {
             }
             let (rest, library) = (&self.rest, &self.library);
             return if cmd.data.name == RELOAD_COMMAND {
-                reload::run_command(rest, http, cmd, library, self.settings.mod_log_channel).await
+                let announce = self.reloads.as_ref();
+                reload::run_command(
+                    rest,
+                    http,
+                    cmd,
+                    library,
+                    self.settings.mod_log_channel,
+                    announce,
+                )
+                .await
             } else {
                 stats::run_command(rest, http, cmd, library, &self.store).await
             };

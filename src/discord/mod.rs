@@ -38,7 +38,7 @@ use std::sync::Arc;
 use serenity::all::{GatewayIntents, HttpBuilder};
 
 use crate::moderation::library::Library;
-use crate::store::coordination::IdentifyGate;
+use crate::store::coordination::{IdentifyGate, Reloads};
 use crate::store::Store;
 use crate::telemetry::Status;
 use config::{DiscordConfig, ShardSlice, Token};
@@ -113,6 +113,8 @@ pub struct Setup {
     pub slice: Option<ShardSlice>,
     /// How IDENTIFYs are spaced with other processes.
     pub gate: IdentifyGate,
+    /// How `/faq-reload`s reach the other processes (a Postgres store).
+    pub reloads: Option<Reloads>,
     /// Where `/healthz` and `/metrics` are served, if anywhere.
     pub web: Option<tokio::net::TcpListener>,
 }
@@ -126,6 +128,7 @@ impl Setup {
             status: Arc::new(Status::default()),
             slice: None,
             gate: IdentifyGate::Local,
+            reloads: None,
             web: None,
         }
     }
@@ -172,6 +175,7 @@ pub async fn run_with_http(
         status,
         slice,
         gate,
+        reloads,
         web,
     } = setup;
     let http = Arc::new(make_http().build());
@@ -179,12 +183,16 @@ pub async fn run_with_http(
     tracing::info!(shards = %slice, max_concurrency, dms = slice.has_dms(), "running shards");
     status.expect_shards(slice.ids());
     status.faqs_loaded(library.distinct_engines());
-    let bot = Arc::new(Bot::new(
-        Arc::clone(&library),
-        settings.clone(),
-        Arc::clone(&store),
-        Arc::clone(&status),
-    ));
+    let listening = listen_for_reloads(reloads.clone(), &library);
+    let bot = Arc::new(
+        Bot::new(
+            Arc::clone(&library),
+            settings.clone(),
+            Arc::clone(&store),
+            Arc::clone(&status),
+        )
+        .announcing(reloads),
+    );
     let patience = tokio::spawn(say_if_unreachable(bot.connected()));
     // Lives as long as the bot runs; dropping it stops the watching.
     let _watching = reload::start_watching(&library, &settings, http, bot.rest());
@@ -227,6 +235,9 @@ pub async fn run_with_http(
     shards.shutdown(SHUTDOWN_GRACE).await;
     reporting.abort();
     patience.abort();
+    if let Some(listening) = listening {
+        listening.abort();
+    }
     let _ = stop_web.send(());
     if let Some(web) = web {
         if let Ok(Err(e)) = web.await {
@@ -263,6 +274,7 @@ pub async fn serve(
         settings,
         store,
         status,
+        reloads,
         web,
         ..
     } = setup;
@@ -280,12 +292,16 @@ pub async fn serve(
     }
     let http = Arc::new(http.build());
     status.faqs_loaded(library.distinct_engines());
-    let bot = Arc::new(Bot::new(
-        Arc::clone(&library),
-        settings.clone(),
-        Arc::clone(&store),
-        Arc::clone(&status),
-    ));
+    let listening = listen_for_reloads(reloads.clone(), &library);
+    let bot = Arc::new(
+        Bot::new(
+            Arc::clone(&library),
+            settings.clone(),
+            Arc::clone(&store),
+            Arc::clone(&status),
+        )
+        .announcing(reloads),
+    );
     // Follow-ups and edits name the application; so does registering.
     match http.get_current_application_info().await {
         Ok(app) => {
@@ -308,8 +324,27 @@ pub async fn serve(
     }));
     status.endpoint_up();
     tracing::info!("answering Discord's interaction webhooks on POST /interactions");
-    web::serve(listener, router, shutdown).await?;
+    let served = web::serve(listener, router, shutdown).await;
+    if let Some(listening) = listening {
+        listening.abort();
+    }
+    served?;
     Ok(())
+}
+
+/// Reloads, off the async threads, each FAQ another process announces it
+/// has reloaded; the task to stop, if there is anything to listen to.
+fn listen_for_reloads(
+    reloads: Option<Reloads>,
+    library: &Arc<Library>,
+) -> Option<tokio::task::JoinHandle<()>> {
+    let library = Arc::clone(library);
+    Some(tokio::spawn(reloads?.listen(move |target| {
+        let library = Arc::clone(&library);
+        tokio::task::spawn_blocking(move || {
+            library.reload(target).log("announced by another process");
+        });
+    })))
 }
 
 /// The shards to run, and Discord's `max_concurrency`: the slice given,

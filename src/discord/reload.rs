@@ -18,6 +18,7 @@ use crate::discord::config::DiscordConfig;
 use crate::moderation::library::{Library, Target};
 use crate::moderation::reload::{Reload, MESSAGE_CHARS};
 use crate::moderation::watch::{self, Watching};
+use crate::store::coordination::Reloads;
 
 /// The moderators' command that reloads the FAQ.
 pub const RELOAD_COMMAND: &str = "faq-reload";
@@ -44,6 +45,7 @@ pub async fn run_command(
     cmd: &CommandInteraction,
     library: &Arc<Library>,
     mod_log_channel: Option<u64>,
+    reloads: Option<&Reloads>,
 ) -> serenity::Result<()> {
     // Loading and indexing can take longer than the 3 s Discord gives a
     // response: acknowledge first, privately, then edit in the report.
@@ -60,6 +62,14 @@ pub async fn run_command(
         }
     };
     outcome.log(&format!("/faq-reload by a moderator, {target}"));
+    if let (Some(reloads), Reload::Reloaded { .. }) = (reloads, &outcome) {
+        reloads
+            .announce(match target {
+                Target::Default => None,
+                Target::Guild(g) => Some(g),
+            })
+            .await;
+    }
     let report = outcome.render(MESSAGE_CHARS);
     moderator::edit(rest, http, cmd, &report).await?;
     if !matches!(outcome, Reload::NoSource) {

@@ -18,6 +18,7 @@ mod question_table;
 mod reload;
 mod semantic;
 mod serve;
+mod shards;
 mod store;
 mod store_postgres;
 mod support;

@@ -56,12 +56,23 @@ impl Replicas {
     /// `n` replicas on the bundled FAQ, REST through `fake`, sharing the
     /// config `extra` adds to (tables after `[discord]`).
     pub async fn start(n: usize, fake: &FakeDiscord, dir: &Path, extra: &str) -> Replicas {
+        Replicas::start_on(&root().join("faq"), n, fake, dir, extra).await
+    }
+
+    /// [`Replicas::start`] on the FAQ in `faq`.
+    pub async fn start_on(
+        faq: &Path,
+        n: usize,
+        fake: &FakeDiscord,
+        dir: &Path,
+        extra: &str,
+    ) -> Replicas {
         let config = dir.join("faqbot.toml");
         std::fs::write(
             &config,
             format!(
                 "faq_dir = {:?}\n[discord]\nguild_ids = [{GUILD_ID}]\nproxy = {:?}\npublic_key = {:?}\nuser_cooldown_secs = 0\nrepeat_window_secs = 0\n{extra}",
-                root().join("faq"),
+                faq,
                 fake.base_url(),
                 public_key_hex(),
             ),
@@ -133,11 +144,15 @@ impl Replicas {
 
     /// `interaction`, signed as Discord signs it, to the next replica.
     pub async fn send(&self, interaction: &Value) -> (u16, Value) {
+        self.send_to(self.pick(), interaction).await
+    }
+
+    /// `interaction`, signed, to the replica at `addr`.
+    pub async fn send_to(&self, addr: SocketAddr, interaction: &Value) -> (u16, Value) {
         let body = serde_json::to_vec(interaction).expect("JSON");
         let timestamp = format!("{}", faqbot::store::now_unix());
         let signature = sign(&timestamp, &body);
-        self.post(self.pick(), &body, Some((&signature, &timestamp)))
-            .await
+        self.post(addr, &body, Some((&signature, &timestamp))).await
     }
 }
 
@@ -326,5 +341,74 @@ async fn an_answer_after_the_deferral_is_edited_into_the_deferred_reply() {
             .iter()
             .all(|r| !r.is("POST", "/interactions/*/*/callback")),
         "no second response to the interaction"
+    );
+}
+
+/// A `/faq-reload` through one replica reaches the other through the
+/// shared Postgres store (`NOTIFY`), with no watcher on either: the other
+/// answers from the new version within 2 s of the first's report.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reload_through_one_replica_is_seen_by_the_other_within_two_seconds() {
+    use crate::reload::{with_penguins, FaqCopy, EDITED_FILE, PENGUIN_ANSWER, PENGUIN_QUESTION};
+    use crate::support::fake_discord::{guild_command, with_member_rights};
+
+    let Some(db) = crate::support::postgres::TestDb::create("serve replicas reload") else {
+        return;
+    };
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let faq = FaqCopy::new();
+    let extra = format!(
+        "watch_faq = false\n[matching]\nsemantic = false\n[store]\nurl = {:?}\n",
+        db.url()
+    );
+    let replicas = Replicas::start_on(&faq.dir, 2, &fake, dir.path(), &extra).await;
+    let (first, second) = (replicas.addrs[0], replicas.addrs[1]);
+    let penguins = |answer: &Value| {
+        answer["data"]["embeds"][0]["description"]
+            .as_str()
+            .is_some_and(|d| d.contains(PENGUIN_ANSWER))
+    };
+    let (_, before) = replicas.send_to(second, &ask_slash(PENGUIN_QUESTION)).await;
+    assert!(!penguins(&before), "not known yet: {before}");
+    // Give the second replica a moment to be listening.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let (edited, _) = with_penguins(&faq.read(EDITED_FILE), false);
+    faq.write(EDITED_FILE, &edited);
+    let reload = with_member_rights(guild_command("faq-reload", json!([])), 1 << 5, &[]);
+    let token = reload["token"].as_str().expect("token").to_string();
+    let (status, deferred) = replicas.send_to(first, &reload).await;
+    assert_eq!(
+        (status, deferred["type"].clone()),
+        (200, json!(5)),
+        "{deferred}"
+    );
+    fake.answered_by_webhook(&reload, &deferred)
+        .expect("a valid deferral");
+    let report = fake
+        .wait_for(
+            |r| r.method == "PATCH" && r.path.ends_with(&format!("/{token}/messages/@original")),
+            Duration::from_secs(20),
+        )
+        .await
+        .expect("the first replica reports the reload");
+    let reported = Instant::now();
+    let text = report.body["content"].as_str().unwrap_or_default();
+    assert!(text.starts_with("FAQ reloaded"), "{text}");
+    loop {
+        let (_, answer) = replicas.send_to(second, &ask_slash(PENGUIN_QUESTION)).await;
+        if penguins(&answer) {
+            break;
+        }
+        assert!(
+            reported.elapsed() < Duration::from_secs(2),
+            "the second replica still answers from the old FAQ: {answer}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    println!(
+        "reload seen by the other replica {:?} after the report",
+        reported.elapsed()
     );
 }
