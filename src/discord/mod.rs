@@ -147,15 +147,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), serenity::Error> {
     let proxy = setup.settings.proxy.clone();
-    let make_http: MakeHttp = Arc::new(move || {
-        let http = HttpBuilder::new(token.expose());
-        match &proxy {
-            Some(proxy) => http
-                .proxy(proxy.trim_end_matches('/'))
-                .ratelimiter_disabled(true),
-            None => http,
-        }
-    });
+    let make_http: MakeHttp = Arc::new(move || http_builder(&token, proxy.as_deref()));
     run_with_http(setup, make_http, shutdown).await
 }
 
@@ -183,16 +175,7 @@ pub async fn run_with_http(
     tracing::info!(shards = %slice, max_concurrency, dms = slice.has_dms(), "running shards");
     status.expect_shards(slice.ids());
     status.faqs_loaded(library.distinct_engines());
-    let listening = listen_for_reloads(reloads.clone(), &library);
-    let bot = Arc::new(
-        Bot::new(
-            Arc::clone(&library),
-            settings.clone(),
-            Arc::clone(&store),
-            Arc::clone(&status),
-        )
-        .announcing(reloads),
-    );
+    let (bot, listening) = start_bot(&library, &settings, &store, &status, reloads);
     let patience = tokio::spawn(say_if_unreachable(bot.connected()));
     // Lives as long as the bot runs; dropping it stops the watching.
     let _watching = reload::start_watching(&library, &settings, http, bot.rest());
@@ -284,24 +267,9 @@ pub async fn serve(
         .ok_or(ServeError::NoPublicKey)?;
     let verifier = config::verifier(key).map_err(ServeError::BadKey)?;
     let listener = web.ok_or(ServeError::NoListener)?;
-    let mut http = HttpBuilder::new(token.expose());
-    if let Some(proxy) = &settings.proxy {
-        http = http
-            .proxy(proxy.trim_end_matches('/'))
-            .ratelimiter_disabled(true);
-    }
-    let http = Arc::new(http.build());
+    let http = Arc::new(http_builder(&token, settings.proxy.as_deref()).build());
     status.faqs_loaded(library.distinct_engines());
-    let listening = listen_for_reloads(reloads.clone(), &library);
-    let bot = Arc::new(
-        Bot::new(
-            Arc::clone(&library),
-            settings.clone(),
-            Arc::clone(&store),
-            Arc::clone(&status),
-        )
-        .announcing(reloads),
-    );
+    let (bot, listening) = start_bot(&library, &settings, &store, &status, reloads);
     // Follow-ups and edits name the application; so does registering.
     match http.get_current_application_info().await {
         Ok(app) => {
@@ -330,6 +298,38 @@ pub async fn serve(
     }
     served?;
     Ok(())
+}
+
+/// The HTTP client for `token`: with `proxy`, every REST call goes
+/// through it, and it owns rate limiting (serenity's ratelimiter is off).
+fn http_builder(token: &Token, proxy: Option<&str>) -> HttpBuilder {
+    let http = HttpBuilder::new(token.expose());
+    match proxy {
+        Some(proxy) => http
+            .proxy(proxy.trim_end_matches('/'))
+            .ratelimiter_disabled(true),
+        None => http,
+    }
+}
+
+/// The bot both `run` and `serve` answer with, announcing its reloads,
+/// and the task that hears the other processes' reloads (if any).
+fn start_bot(
+    library: &Arc<Library>,
+    settings: &DiscordConfig,
+    store: &Arc<Store>,
+    status: &Arc<Status>,
+    reloads: Option<Reloads>,
+) -> (Arc<Bot>, Option<tokio::task::JoinHandle<()>>) {
+    let listening = listen_for_reloads(reloads.clone(), library);
+    let bot = Bot::new(
+        Arc::clone(library),
+        settings.clone(),
+        Arc::clone(store),
+        Arc::clone(status),
+    )
+    .announcing(reloads);
+    (Arc::new(bot), listening)
 }
 
 /// Reloads, off the async threads, each FAQ another process announces it

@@ -19,7 +19,9 @@ use crate::support::bot::{
     start_bot_with, Route, Running, CALLBACK, CHANNEL_MESSAGE, OTHER_USER,
 };
 #[cfg(unix)]
-use crate::support::bot::{binary_config, commands_registered, faqbot_run, sigterm_and_wait};
+use crate::support::bot::{
+    binary_config, commands_registered, faqbot_run, gateway_unreachable, sigterm_and_wait,
+};
 use crate::support::fake_discord::{
     autocomplete, component, focused_option, guild_command, message, message_command,
     string_option, user, Failure, FakeDiscord, Request, CHANNEL_ID, DEFAULT_TIMEOUT, GUILD_ID,
@@ -827,26 +829,7 @@ async fn sigterm_stops_the_binary_while_the_gateway_is_unreachable() {
     use std::process::Stdio;
 
     let fake = FakeDiscord::start().await;
-    // The gateway the fake hands out: a port where nothing listens.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
-    let nowhere = format!("ws://{}", closed.local_addr().expect("addr"));
-    drop(closed);
-    for _ in 0..20 {
-        fake.fail_next(
-            "GET",
-            "/gateway",
-            Failure::new(200, json!({"url": nowhere})),
-        );
-        fake.fail_next(
-            "GET",
-            "/gateway/bot",
-            Failure::new(
-                200,
-                json!({"url": nowhere, "shards": 1, "session_start_limit": {
-                    "total": 1000, "remaining": 999, "reset_after": 14_400_000, "max_concurrency": 1}}),
-            ),
-        );
-    }
+    gateway_unreachable(&fake);
     let dir = tempfile::tempdir().expect("tempdir");
     let config = binary_config(dir.path(), &fake, "");
     let mut child = faqbot_run(

@@ -6,10 +6,12 @@
 
 #![cfg(unix)]
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use crate::support::bot::{ask_slash, binary_config, faqbot_run, interact, sigterm_and_wait};
-use crate::support::fake_discord::{Failure, FakeDiscord};
+use crate::support::bot::{
+    ask_slash, binary_config, faqbot_run, gateway_unreachable, interact, sigterm_and_wait,
+};
+use crate::support::fake_discord::FakeDiscord;
 use crate::support::http::{free_addr, get, wait_for_status};
 
 /// The value of the sample `name{labels}` in Prometheus text.
@@ -20,6 +22,24 @@ fn sample(text: &str, name_and_labels: &str) -> Option<f64> {
         .and_then(|v| v.parse().ok())
 }
 
+/// `faqbot run --listen` on a free port, with `config`.
+fn run_listening(config: &std::path::Path) -> (tokio::process::Child, std::net::SocketAddr) {
+    let addr = free_addr();
+    let child = faqbot_run(config, TOKEN)
+        .arg("--listen")
+        .arg(addr.to_string())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("faqbot starts");
+    (child, addr)
+}
+
+/// `/healthz`'s JSON once it answers with `status`.
+async fn health_when(addr: std::net::SocketAddr, status: u16) -> Value {
+    let body = wait_for_status(addr, "/healthz", status).await;
+    serde_json::from_str(&body).expect("JSON")
+}
+
 const TOKEN: &str = "MTEwMDAwMDAwMDAwMDAwMDAx.Gx7Yzq.health-test-token-0000000";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -27,15 +47,8 @@ async fn healthz_is_ready_once_connected_and_metrics_count_questions() {
     let fake = FakeDiscord::start().await;
     let dir = tempfile::tempdir().expect("tempdir");
     let config = binary_config(dir.path(), &fake, "user_cooldown_secs = 0\n");
-    let addr = free_addr();
-    let mut child = faqbot_run(&config, TOKEN)
-        .arg("--listen")
-        .arg(addr.to_string())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("faqbot starts");
-    let body = wait_for_status(addr, "/healthz", 200).await;
-    let health: Value = serde_json::from_str(&body).expect("JSON");
+    let (mut child, addr) = run_listening(&config);
+    let health = health_when(addr, 200).await;
     assert_eq!(health["ready"], true, "{health}");
     assert_eq!(health["faqs_loaded"], true, "{health}");
     assert_eq!(health["shards"]["0"]["connected"], true, "{health}");
@@ -92,27 +105,10 @@ async fn healthz_is_ready_once_connected_and_metrics_count_questions() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn healthz_says_not_ready_while_the_gateway_cannot_be_reached() {
     let fake = FakeDiscord::start().await;
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
-    let nowhere = format!("ws://{}", closed.local_addr().expect("addr"));
-    drop(closed);
-    for _ in 0..20 {
-        fake.fail_next(
-            "GET",
-            "/gateway",
-            Failure::new(200, json!({"url": nowhere})),
-        );
-    }
+    gateway_unreachable(&fake);
     let dir = tempfile::tempdir().expect("tempdir");
-    let config = binary_config(dir.path(), &fake, "");
-    let addr = free_addr();
-    let mut child = faqbot_run(&config, TOKEN)
-        .arg("--listen")
-        .arg(addr.to_string())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("faqbot starts");
-    let body = wait_for_status(addr, "/healthz", 503).await;
-    let health: Value = serde_json::from_str(&body).expect("JSON");
+    let (mut child, addr) = run_listening(&binary_config(dir.path(), &fake, ""));
+    let health = health_when(addr, 503).await;
     assert_eq!(health["ready"], false, "{health}");
     assert_eq!(health["faqs_loaded"], true, "the FAQ loaded: {health}");
     assert_eq!(health["shards"]["0"]["connected"], false, "{health}");

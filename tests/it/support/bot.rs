@@ -492,6 +492,30 @@ pub(crate) fn faqbot_run(config: &Path, token: &str) -> tokio::process::Command 
     cmd
 }
 
+/// Makes the gateway `fake` hands out (for its next 20 look-ups) a port
+/// where nothing listens: the bot starts, and keeps trying to connect.
+pub(crate) fn gateway_unreachable(fake: &FakeDiscord) {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let nowhere = format!("ws://{}", closed.local_addr().expect("addr"));
+    drop(closed);
+    for _ in 0..20 {
+        fake.fail_next(
+            "GET",
+            "/gateway",
+            Failure::new(200, json!({"url": nowhere})),
+        );
+        fake.fail_next(
+            "GET",
+            "/gateway/bot",
+            Failure::new(
+                200,
+                json!({"url": nowhere, "shards": 1, "session_start_limit": {
+                    "total": 1000, "remaining": 999, "reset_after": 14_400_000, "max_concurrency": 1}}),
+            ),
+        );
+    }
+}
+
 /// Sends SIGTERM to `child` and waits up to 10 s for it to exit.
 #[cfg(unix)]
 pub(crate) async fn sigterm_and_wait(
