@@ -11,6 +11,7 @@ mod cli;
 mod diff;
 mod fake_discord_selftest;
 mod fake_discord_shard_selftest;
+mod guild_commands;
 mod health;
 mod learn;
 mod properties;
