@@ -16,7 +16,9 @@ use serde_json::{json, Value};
 
 use crate::root;
 use crate::support::bot::ask_slash;
-use crate::support::fake_discord::{autocomplete, focused_option, FakeDiscord, GUILD_ID};
+use crate::support::fake_discord::{
+    autocomplete, component, focused_option, guild_command, FakeDiscord, GUILD_ID,
+};
 use crate::support::http::{free_addr, wait_for_status};
 
 /// The application's key pair, as the Developer Portal would hold it.
@@ -195,6 +197,63 @@ async fn signed_webhooks_are_answered_by_either_replica_and_bad_signatures_get_4
             "no pings: {answer}"
         );
     }
+    // A button: Why? on an answer, from the message Discord made of it.
+    // (Both to one replica: the other would need the store, off here, to
+    // know the question.)
+    let asked = ask_slash("who protects embassies?");
+    let one = replicas.addrs[0];
+    let (_, answer) = replicas.send_to(one, &asked).await;
+    fake.answered_by_webhook(&asked, &answer)
+        .expect("a valid answer");
+    let token = asked["token"].as_str().expect("token");
+    let message = fake.original_response(token).expect("the answer's message");
+    let why = answer["data"]["components"][0]["components"]
+        .as_array()
+        .and_then(|buttons| buttons.iter().find(|b| b["label"] == "Why?"))
+        .and_then(|b| b["custom_id"].as_str())
+        .expect("a Why? button")
+        .to_string();
+    let (status, explained) = replicas
+        .send_to(one, &component(&why, None, &message))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(explained["type"], 4, "{explained}");
+    assert_eq!(explained["data"]["flags"], 64, "privately: {explained}");
+    assert!(
+        explained["data"]["content"]
+            .as_str()
+            .is_some_and(|c| c.starts_with("Why this reply to \"who protects embassies?\"")),
+        "explained: {explained}"
+    );
+    // A select menu: /faq-topics, then a topic, updating the menu's message.
+    let topics = guild_command("faq-topics", json!([]));
+    let (_, menu) = replicas.send(&topics).await;
+    fake.answered_by_webhook(&topics, &menu)
+        .expect("a valid menu");
+    let select = &menu["data"]["components"][0]["components"][0];
+    let first = select["options"][0]["value"]
+        .as_str()
+        .expect("a topic")
+        .to_string();
+    let menu_id = select["custom_id"].as_str().expect("custom id").to_string();
+    let shown = fake
+        .original_response(topics["token"].as_str().expect("token"))
+        .expect("the menu's message");
+    let (status, picked) = replicas
+        .send(&component(&menu_id, Some(vec![first]), &shown))
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        matches!(picked["type"].as_u64(), Some(4 | 7)),
+        "the topic's questions: {picked}"
+    );
+    assert!(
+        picked["data"]["components"][0]["components"][0]["options"]
+            .as_array()
+            .is_some_and(|o| !o.is_empty()),
+        "{picked}"
+    );
+
     // Autocomplete.
     let typing = autocomplete(
         "faq",
@@ -350,7 +409,7 @@ async fn an_answer_after_the_deferral_is_edited_into_the_deferred_reply() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reload_through_one_replica_is_seen_by_the_other_within_two_seconds() {
     use crate::reload::{with_penguins, FaqCopy, EDITED_FILE, PENGUIN_ANSWER, PENGUIN_QUESTION};
-    use crate::support::fake_discord::{guild_command, with_member_rights};
+    use crate::support::fake_discord::with_member_rights;
 
     let Some(db) = crate::support::postgres::TestDb::create("serve replicas reload") else {
         return;
