@@ -107,13 +107,12 @@ fn describe() {
     );
 }
 
-/// The Prometheus text of every metric, with the store's counters and the
-/// shards' states as they are now. `None` without a recorder.
-pub fn render(store: Stats, status: &Status) -> Option<String> {
+/// The Prometheus text of every metric, with the store's counters, the
+/// shards' states and the number of engines (`faqs`) as they are now.
+/// `None` without a recorder.
+pub fn render(store: Stats, status: &Status, faqs: usize) -> Option<String> {
     let handle = install()?;
-    // Accepted and not yet written or lost.
-    let depth = store.queued.saturating_sub(store.written + store.failed);
-    metrics::gauge!(STORE_QUEUE).set(depth as f64);
+    metrics::gauge!(STORE_QUEUE).set(store.queue_depth as f64);
     for (fate, n) in [
         ("queued", store.queued),
         ("written", store.written),
@@ -129,7 +128,7 @@ pub fn render(store: Stats, status: &Status) -> Option<String> {
             metrics::gauge!(SHARD_LATENCY, "shard" => id).set(latency.as_secs_f64());
         }
     }
-    metrics::gauge!(FAQS).set(status.faqs() as f64);
+    metrics::gauge!(FAQS).set(faqs as f64);
     Some(handle.render())
 }
 
@@ -177,7 +176,6 @@ pub struct ShardState {
 pub struct Status {
     /// The FAQs are loaded (set once, before answering starts).
     faqs_loaded: AtomicBool,
-    faqs: std::sync::atomic::AtomicUsize,
     /// The interactions endpoint is listening (`faqbot serve`).
     endpoint_up: AtomicBool,
     /// The shards this process runs (`faqbot run`), by id.
@@ -185,14 +183,9 @@ pub struct Status {
 }
 
 impl Status {
-    /// The FAQs are loaded: `engines` of them answer.
-    pub fn faqs_loaded(&self, engines: usize) {
-        self.faqs.store(engines, Ordering::Relaxed);
+    /// The FAQs are loaded.
+    pub fn faqs_loaded(&self) {
         self.faqs_loaded.store(true, Ordering::Relaxed);
-    }
-
-    pub fn faqs(&self) -> usize {
-        self.faqs.load(Ordering::Relaxed)
     }
 
     /// The interactions endpoint is up.
@@ -236,8 +229,9 @@ impl Status {
             || (!shards.is_empty() && shards.values().all(|s| s.connected))
     }
 
-    /// `/healthz`'s body: ready or not, and why.
-    pub fn to_json(&self) -> serde_json::Value {
+    /// `/healthz`'s body: ready or not, and why; `faqs`: the engines
+    /// answering now.
+    pub fn to_json(&self, faqs: usize) -> serde_json::Value {
         let shards: serde_json::Map<String, serde_json::Value> = self
             .shards()
             .into_iter()
@@ -255,7 +249,7 @@ impl Status {
         serde_json::json!({
             "ready": self.ready(),
             "faqs_loaded": self.faqs_loaded.load(Ordering::Relaxed),
-            "faqs": self.faqs(),
+            "faqs": faqs,
             "endpoint": self.endpoint_up.load(Ordering::Relaxed),
             "shards": shards,
         })
@@ -271,7 +265,7 @@ mod tests {
         let status = Status::default();
         assert!(!status.ready());
         status.expect_shards([2, 3]);
-        status.faqs_loaded(1);
+        status.faqs_loaded();
         assert!(!status.ready(), "no shard connected yet");
         let up = ShardState {
             connected: true,
@@ -282,10 +276,10 @@ mod tests {
         assert!(!status.ready(), "shard 3 is not connected");
         status.shard(3, up);
         assert!(status.ready());
-        assert_eq!(status.to_json()["shards"]["3"]["latency_ms"], 40);
+        assert_eq!(status.to_json(1)["shards"]["3"]["latency_ms"], 40);
 
         let serving = Status::default();
-        serving.faqs_loaded(2);
+        serving.faqs_loaded();
         assert!(!serving.ready());
         serving.endpoint_up();
         assert!(serving.ready());

@@ -126,8 +126,8 @@ async fn interactions(
             endpoint.http.set_application_id(app);
         }
     }
-    let callbacks = endpoint.bot.rest();
-    let mut response = callbacks.callbacks().expect(id);
+    let rest = endpoint.bot.rest();
+    let mut response = rest.callbacks().expect(id);
     let working = Arc::clone(&endpoint);
     tokio::spawn(async move {
         working
@@ -139,7 +139,7 @@ async fn interactions(
     let answered = match tokio::time::timeout(ACK_DEADLINE, &mut response).await {
         Ok(answered) => answered.ok(),
         Err(_late) => {
-            if callbacks.callbacks().give_up(id) {
+            if rest.callbacks().give_up(id) {
                 tracing::info!(
                     kind,
                     waited_ms = ACK_DEADLINE.as_millis() as u64,

@@ -174,7 +174,6 @@ pub async fn run_with_http(
     let (slice, max_concurrency) = plan_shards(&http, &settings, slice).await?;
     tracing::info!(shards = %slice, max_concurrency, dms = slice.has_dms(), "running shards");
     status.expect_shards(slice.ids());
-    status.faqs_loaded(library.distinct_engines());
     let (bot, listening) = start_bot(&library, &settings, &store, &status, reloads);
     let patience = tokio::spawn(say_if_unreachable(bot.connected()));
     // Lives as long as the bot runs; dropping it stops the watching.
@@ -203,6 +202,7 @@ pub async fn run_with_http(
         let router = web::router(web::Probes {
             status: Arc::clone(&status),
             store: Arc::clone(&store),
+            library: Arc::clone(&library),
         });
         tokio::spawn(web::serve(listener, router, async {
             let _ = web_stopped.await;
@@ -268,7 +268,6 @@ pub async fn serve(
     let verifier = config::verifier(key).map_err(ServeError::BadKey)?;
     let listener = web.ok_or(ServeError::NoListener)?;
     let http = Arc::new(http_builder(&token, settings.proxy.as_deref()).build());
-    status.faqs_loaded(library.distinct_engines());
     let (bot, listening) = start_bot(&library, &settings, &store, &status, reloads);
     // Follow-ups and edits name the application; so does registering.
     match http.get_current_application_info().await {
@@ -289,6 +288,7 @@ pub async fn serve(
     let router = endpoint::router(endpoint).merge(web::router(web::Probes {
         status: Arc::clone(&status),
         store,
+        library,
     }));
     status.endpoint_up();
     tracing::info!("answering Discord's interaction webhooks on POST /interactions");
@@ -312,8 +312,9 @@ fn http_builder(token: &Token, proxy: Option<&str>) -> HttpBuilder {
     }
 }
 
-/// The bot both `run` and `serve` answer with, announcing its reloads,
-/// and the task that hears the other processes' reloads (if any).
+/// The bot both `run` and `serve` answer with (the FAQs loaded, now),
+/// announcing its reloads, and the task that hears the other processes'
+/// reloads (if any).
 fn start_bot(
     library: &Arc<Library>,
     settings: &DiscordConfig,
@@ -321,6 +322,7 @@ fn start_bot(
     status: &Arc<Status>,
     reloads: Option<Reloads>,
 ) -> (Arc<Bot>, Option<tokio::task::JoinHandle<()>>) {
+    status.faqs_loaded();
     let listening = listen_for_reloads(reloads.clone(), library);
     let bot = Bot::new(
         Arc::clone(library),

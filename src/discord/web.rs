@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 
+use crate::moderation::library::Library;
 use crate::store::Store;
 use crate::telemetry::{self, Status};
 
@@ -23,6 +24,8 @@ use crate::telemetry::{self, Status};
 pub struct Probes {
     pub status: Arc<Status>,
     pub store: Arc<Store>,
+    /// For the number of engines answering, which reloads change.
+    pub library: Arc<Library>,
 }
 
 /// The router with `/healthz` and `/metrics`.
@@ -39,11 +42,13 @@ async fn healthz(State(probes): State<Probes>) -> Response {
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
-    (status, axum::Json(probes.status.to_json())).into_response()
+    let faqs = probes.library.distinct_engines();
+    (status, axum::Json(probes.status.to_json(faqs))).into_response()
 }
 
 async fn metrics(State(probes): State<Probes>) -> Response {
-    match telemetry::render(probes.store.stats(), &probes.status) {
+    let faqs = probes.library.distinct_engines();
+    match telemetry::render(probes.store.stats(), &probes.status, faqs) {
         Some(text) => (
             [(
                 header::CONTENT_TYPE,

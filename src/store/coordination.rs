@@ -20,7 +20,7 @@
 
 use std::time::Duration;
 
-use tokio_postgres::{AsyncMessage, NoTls};
+use tokio_postgres::AsyncMessage;
 
 use super::{DbUrl, Location};
 
@@ -190,10 +190,8 @@ impl Reloads {
 
     /// One connection's worth of listening: returns when it ends.
     async fn listen_once(&self, on_reload: &impl Fn(ReloadTarget)) -> Result<(), String> {
-        let mut config = self.url.config().map_err(|e| e.to_string())?;
-        config.connect_timeout(CONNECT_TIMEOUT);
-        config.application_name("faqbot");
-        let (client, mut connection) = tokio::time::timeout(CONNECT_TIMEOUT, config.connect(NoTls))
+        let connecting = super::postgres::connect_with_connection(&self.url, CONNECT_TIMEOUT);
+        let (client, mut connection) = tokio::time::timeout(CONNECT_TIMEOUT, connecting)
             .await
             .map_err(|_| format!("no answer within {CONNECT_TIMEOUT:?}"))?
             .map_err(|e| e.to_string())?;

@@ -93,6 +93,28 @@ pub(crate) fn block_on<T>(
 /// connect timeout and the application name are set unless the address
 /// sets them.
 pub(crate) async fn connect(url: &DbUrl, timeout: Duration) -> Result<Client, PgError> {
+    let (client, connection) = connect_with_connection(url, timeout).await?;
+    tokio::spawn(async move {
+        if let Err(e) = connection.await {
+            tracing::debug!(error = %e, "store: the PostgreSQL connection ended");
+        }
+    });
+    Ok(client)
+}
+
+/// Connects to `url` (with the connect timeout and the application name
+/// unless the address sets them), leaving the connection for the caller to
+/// drive, e.g. to read its notifications.
+pub(crate) async fn connect_with_connection(
+    url: &DbUrl,
+    timeout: Duration,
+) -> Result<
+    (
+        Client,
+        tokio_postgres::Connection<tokio_postgres::Socket, tokio_postgres::tls::NoTlsStream>,
+    ),
+    PgError,
+> {
     let mut config = url.config()?;
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(timeout);
@@ -100,13 +122,7 @@ pub(crate) async fn connect(url: &DbUrl, timeout: Duration) -> Result<Client, Pg
     if config.get_application_name().is_none() {
         config.application_name("faqbot");
     }
-    let (client, connection) = config.connect(NoTls).await?;
-    tokio::spawn(async move {
-        if let Err(e) = connection.await {
-            tracing::debug!(error = %e, "store: the PostgreSQL connection ended");
-        }
-    });
-    Ok(client)
+    Ok(config.connect(NoTls).await?)
 }
 
 /// Whether a failure may pass: no SQL state (the socket, a timeout, a
